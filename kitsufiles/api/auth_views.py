@@ -1,0 +1,107 @@
+"""`/api/auth/*` and `/api/`: log-in, token refresh, log-out, who am I, API version."""
+
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kitsufiles.api import authentication
+from kitsufiles.api.serialization import serialize_instance
+from kitsufiles.exceptions import ZouError, ZouNotAuthenticated
+from production.models import Organisation, Person
+
+# The Zou API version whose contract this service speaks (what gazu's get_api_version reads).
+ZOU_API_VERSION = "1.0.97"
+WRONG_CREDENTIALS = {"login": False, "message": "Wrong email or password."}
+
+
+def organisation_body() -> dict | None:
+    organisation = Organisation.objects.order_by("created_at").first()
+    return serialize_instance(organisation) if organisation else None
+
+
+def set_token_cookie(response: Response, access_token: str) -> None:
+    response.set_cookie(
+        settings.JWT_COOKIE_NAME,
+        access_token,
+        max_age=int(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=not settings.DEBUG,
+    )
+
+
+class ApiRootView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response(
+            {"api": "Zou", "version": ZOU_API_VERSION, "kitsufiles": settings.API_VERSION}
+        )
+
+
+class LoginView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    class Input(serializers.Serializer):
+        email = serializers.CharField(max_length=254)
+        password = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def post(self, request: Request) -> Response:
+        body = self.Input(data=request.data)
+        body.is_valid(raise_exception=True)
+        email, password = body.validated_data["email"], body.validated_data["password"]
+        person = Person.objects.filter(email__iexact=email.strip()).first()
+        if person is None or not person.is_active or not person.check_password(password):
+            raise ZouError(400, WRONG_CREDENTIALS)
+        access_token, refresh_token = authentication.issue_tokens(person)
+        response = Response(
+            {
+                "login": True,
+                "user": serialize_instance(person),
+                "organisation": organisation_body(),
+                "access_token": access_token,
+                "refresh_token": refresh_token,
+            }
+        )
+        set_token_cookie(response, access_token)
+        return response
+
+
+class RefreshTokenView(APIView):
+    """GET with `Authorization: Bearer <refresh token>` → a new access token."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        raw = authentication.raw_token_from_request(request, allow_cookie=False)
+        if raw is None:
+            raise ZouNotAuthenticated({"msg": "Missing JWT in headers"})
+        _, access_token = authentication.refresh_access_token(raw)
+        response = Response({"access_token": access_token})
+        set_token_cookie(response, access_token)
+        return response
+
+
+class LogoutView(APIView):
+    def get(self, request: Request) -> Response:
+        authentication.revoke_session(request.auth)
+        response = Response({"logout": True})
+        response.delete_cookie(settings.JWT_COOKIE_NAME)
+        return response
+
+
+class AuthenticatedView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "authenticated": True,
+                "user": serialize_instance(request.user),
+                "organisation": organisation_body(),
+            }
+        )

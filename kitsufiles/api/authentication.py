@@ -1,0 +1,94 @@
+"""JWT authentication the way Zou's clients use it.
+
+- The access token comes from `Authorization: Bearer ...`, or from the `access_token_cookie`
+  cookie that Kitsu's <img>/<video> tags send. The cookie is only honoured on safe methods:
+  a cookie travels with cross-site requests, so it must not authorize writes (no CSRF token).
+- Every token of one log-in carries the same session id (`sid`); log-out revokes the session,
+  so both the access and the refresh token stop working at once.
+- Errors are flask-jwt-extended's bodies, and an expired token answers Zou's exact
+  `"Signature has expired"`, which is what makes gazu refresh its token and retry.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import authentication
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
+
+from kitsufiles.exceptions import ZouNotAuthenticated
+from production.models import Person, RevokedToken
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+SESSION_CLAIM = "sid"
+
+EXPIRED_BODY = {"error": True, "message": "Signature has expired"}
+
+
+def raw_token_from_request(request, *, allow_cookie: bool) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    if allow_cookie and request.method in SAFE_METHODS:
+        return request.COOKIES.get(settings.JWT_COOKIE_NAME) or None
+    return None
+
+
+def decode(raw: str, token_class: type[Token]) -> Token:
+    try:
+        return token_class(raw)
+    except ExpiredTokenError:
+        raise ZouNotAuthenticated(EXPIRED_BODY) from None
+    except TokenError:
+        raise ZouNotAuthenticated({"msg": "Invalid token"}) from None
+
+
+def person_for_token(token: Token) -> Person:
+    session_id = token.get(SESSION_CLAIM) or token.get("jti")
+    if RevokedToken.objects.filter(jti=session_id).exists():
+        raise ZouNotAuthenticated({"msg": "Token has been revoked"})
+    person_id = token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
+    try:
+        person = Person.objects.get(pk=person_id)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise ZouNotAuthenticated({"msg": "User not found"}) from None
+    if not person.is_active:
+        raise ZouNotAuthenticated({"msg": "User is inactive"})
+    return person
+
+
+class ZouJWTAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        raw = raw_token_from_request(request, allow_cookie=True)
+        if raw is None:
+            return None
+        token = decode(raw, AccessToken)
+        return person_for_token(token), token
+
+    def authenticate_header(self, request) -> str:
+        # Makes DRF answer 401 (not 403) to anonymous calls, as Zou does.
+        return "Bearer"
+
+
+def issue_tokens(person: Person) -> tuple[str, str]:
+    """A new log-in session: (access token, refresh token) sharing one session id."""
+    refresh = RefreshToken.for_user(person)
+    refresh[SESSION_CLAIM] = uuid.uuid4().hex
+    return str(refresh.access_token), str(refresh)
+
+
+def refresh_access_token(raw_refresh: str) -> tuple[Person, str]:
+    refresh = decode(raw_refresh, RefreshToken)
+    person = person_for_token(refresh)
+    return person, str(refresh.access_token)
+
+
+def revoke_session(token: Token) -> None:
+    """Log-out: every token of this session is refused from now on."""
+    session_id = token.get(SESSION_CLAIM) or token.get("jti")
+    # Keep the row as long as the longest-lived token of the session could be presented.
+    expires_at = timezone.now() + settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    RevokedToken.objects.update_or_create(jti=session_id, defaults={"expires_at": expires_at})

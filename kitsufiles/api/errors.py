@@ -1,0 +1,131 @@
+"""Zou's error bodies (files contract §0.4), produced in one place.
+
+Services raise the exceptions below (or Django's/DRF's own); `zou_exception_handler` turns all of
+them into the status and body a Zou client expects. Nothing here depends on a view.
+"""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from kitsufiles.exceptions import (
+    UNIQUE_VIOLATION_MESSAGE,
+    DataConflict,
+    WrongParameter,
+    ZouError,
+    ZouNotAuthenticated,
+)
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND_MESSAGE = (
+    "404 Not Found: The requested URL was not found on the server. If you entered the URL "
+    "manually please check your spelling and try again."
+)
+FORBIDDEN_MESSAGE = (
+    "You don't have the permission to access the requested resource. It is either "
+    "read-protected or not readable by the server."
+)
+METHOD_NOT_ALLOWED_MESSAGE = "The method is not allowed for the requested URL."
+BAD_REQUEST_MESSAGE = "The browser (or proxy) sent a request that this server could not understand."
+REFERENCE_VIOLATION_MESSAGE = "The change conflicts with records referencing this one."
+NOT_NULL_VIOLATION_MESSAGE = "A required field is missing."
+INTEGRITY_MESSAGE = "The data conflicts with database integrity rules."
+
+
+def validation_error_body(detail) -> dict:
+    """DRF's {field: [messages]} → Zou's validation body with one entry per message."""
+    errors = []
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), item)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, (dict, list)):
+                    walk(prefix, item)
+                else:
+                    errors.append({"field": prefix or "body", "message": str(item)})
+        else:
+            errors.append({"field": prefix or "body", "message": str(value)})
+
+    walk("", detail)
+    return {"error": True, "message": "Validation error.", "data": {"errors": errors}}
+
+
+def integrity_error_message(error: IntegrityError) -> str:
+    """Zou's sanitized CRUD messages, read from the SQLSTATE (PostgreSQL) or text (SQLite)."""
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    text = str(error).lower()
+    if sqlstate == "23505" or "unique constraint" in text:
+        return UNIQUE_VIOLATION_MESSAGE
+    if sqlstate == "23503" or "foreign key constraint" in text:
+        return REFERENCE_VIOLATION_MESSAGE
+    if sqlstate == "23502" or "not null constraint" in text:
+        return NOT_NULL_VIOLATION_MESSAGE
+    return INTEGRITY_MESSAGE
+
+
+def error_body(message: str) -> dict:
+    return {"error": True, "message": message}
+
+
+def zou_exception_handler(exc, context) -> Response | None:
+    if isinstance(exc, (Http404, ObjectDoesNotExist, exceptions.NotFound)):
+        return Response(error_body(NOT_FOUND_MESSAGE), status=404)
+    if isinstance(exc, ZouNotAuthenticated):
+        return Response(exc.body, status=401, headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        return Response(
+            {"msg": "Missing JWT in cookies or headers"},
+            status=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if isinstance(exc, (DjangoPermissionDenied, exceptions.PermissionDenied)):
+        return Response(error_body(FORBIDDEN_MESSAGE), status=403)
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return Response(error_body(METHOD_NOT_ALLOWED_MESSAGE), status=405)
+    if isinstance(exc, WrongParameter):
+        return Response({"error": True, "message": exc.message, "data": None}, status=400)
+    if isinstance(exc, DataConflict):
+        return Response({"message": exc.message}, status=400)
+    if isinstance(exc, ZouError):
+        return Response(exc.body, status=exc.status_code)
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(validation_error_body(exc.detail), status=400)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"body": exc.messages}
+        return Response(validation_error_body(detail), status=400)
+    if isinstance(exc, exceptions.ParseError):
+        return Response(error_body(BAD_REQUEST_MESSAGE), status=400)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        return Response({"message": REFERENCE_VIOLATION_MESSAGE}, status=400)
+    if isinstance(exc, IntegrityError):
+        return Response({"message": integrity_error_message(exc)}, status=400)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return Response(error_body(BAD_REQUEST_MESSAGE), status=400)
+    if isinstance(exc, exceptions.Throttled):
+        return Response(error_body("Too many requests."), status=429)
+    if isinstance(exc, exceptions.APIException):
+        return Response(error_body(str(exc.detail)), status=exc.status_code)
+    logger.exception("Unhandled error", exc_info=exc)
+    return Response(error_body("Internal server error."), status=500)
+
+
+# Django-level handlers for what never reaches DRF (unknown URLs under /api/).
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse(error_body(NOT_FOUND_MESSAGE), status=404)
+
+
+def json_server_error(request):
+    return JsonResponse(error_body("Internal server error."), status=500)

@@ -1,0 +1,80 @@
+"""Validation of request bodies with DRF serializers, under Zou's key names.
+
+Output never goes through these (see serialization.py); they only turn a JSON body into
+validated values. Zou's bodies name foreign keys by column (`project_id`), so each foreign key
+is exposed under its attname. Unknown keys are ignored, as Zou does. Uniqueness is left to the
+database (see kitsufiles.records) so that duplicates get Zou's message, not DRF's.
+"""
+
+from functools import cache
+
+from django.db import models
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+READ_ONLY = ("id", "created_at", "updated_at")
+
+
+class ZouInputSerializer(serializers.ModelSerializer):
+    def get_validators(self):
+        return []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
+        return fields
+
+
+def _relation_field(field: models.Field, many: bool = False) -> serializers.Field:
+    related = field.related_model._default_manager.all()
+    if many:
+        return serializers.PrimaryKeyRelatedField(
+            queryset=related, many=True, required=False, pk_field=serializers.UUIDField()
+        )
+    required = not field.null and not field.has_default()
+    return serializers.PrimaryKeyRelatedField(
+        source=field.name,
+        queryset=related,
+        allow_null=field.null,
+        required=required,
+        pk_field=serializers.UUIDField(),
+    )
+
+
+@cache
+def input_serializer_for(
+    model: type[models.Model], exclude: tuple[str, ...] = ()
+) -> type[ZouInputSerializer]:
+    """A serializer class validating every writable column of `model` (and its m2m ids)."""
+    hidden = set(getattr(model, "ZOU_HIDDEN_FIELDS", ()))
+    skipped = set(READ_ONLY) | set(exclude) | hidden
+    declared: dict[str, serializers.Field] = {}
+    names: list[str] = []
+    for field in model._meta.concrete_fields:
+        if field.name in skipped:
+            continue
+        if field.is_relation:
+            declared[field.attname] = _relation_field(field)
+            names.append(field.attname)
+        else:
+            names.append(field.name)
+    for field in model._meta.many_to_many:
+        if field.name in skipped:
+            continue  # link columns (a team member's role) are set by dedicated routes
+        declared[field.name] = _relation_field(field, many=True)
+        names.append(field.name)
+    meta = type("Meta", (), {"model": model, "fields": names})
+    return type(f"{model.__name__}Input", (ZouInputSerializer,), {**declared, "Meta": meta})
+
+
+def validated(
+    serializer_class: type[serializers.Serializer],
+    data,
+    *,
+    instance: models.Model | None = None,
+) -> dict:
+    """Validate `data` for a create (instance None) or a partial update; raise 400 if invalid."""
+    serializer = serializer_class(instance, data=data, partial=instance is not None)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -1,0 +1,121 @@
+"""Model rows → Zou's JSON shape, without DRF's per-field serializers.
+
+Zou serializes a row as one key per column (foreign keys as `<name>_id`), ids as strings,
+datetimes as `YYYY-MM-DDTHH:MM:SS` in UTC, plus `"type": "<ModelName>"`; with `relations=True`
+the many-to-many collections become lists of ids (files contract §0.5).
+
+Listings are hot (a task with 1,000 revisions is common), so rows come from `.values()` and
+are only touched where Zou's shape differs from what orjson writes natively: datetimes lose
+their timezone and microseconds. UUIDs, dates, dicts and lists are left to orjson.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class ZouShape:
+    """What Zou's JSON of one model looks like, computed once per model."""
+
+    model: type[models.Model]
+    columns: tuple[str, ...]  # `.values()` names, which are Zou's keys (attnames)
+    datetime_columns: tuple[str, ...]
+    many_to_many: tuple[models.ManyToManyField, ...]
+    type_name: str
+    # Keys computed from the row rather than read from a column (Person's `full_name`).
+    complete_row: object | None
+
+
+@cache
+def shape_of(model: type[models.Model]) -> ZouShape:
+    hidden = set(getattr(model, "ZOU_HIDDEN_FIELDS", ()))
+    columns, datetimes = [], []
+    for field in model._meta.concrete_fields:
+        if field.name in hidden:
+            continue
+        columns.append(field.attname)
+        if isinstance(field, models.DateTimeField):
+            datetimes.append(field.attname)
+    return ZouShape(
+        model=model,
+        columns=tuple(columns),
+        datetime_columns=tuple(datetimes),
+        many_to_many=tuple(model._meta.many_to_many),
+        type_name=model.__name__,
+        complete_row=getattr(model, "zou_complete_row", None),
+    )
+
+
+def zou_datetime(value: datetime | None) -> datetime | None:
+    """Aware UTC datetime → naive, whole seconds: orjson then writes `YYYY-MM-DDTHH:MM:SS`."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+def serialize_rows(
+    queryset: models.QuerySet,
+    *,
+    relations: bool = False,
+    type_name: str | None = None,
+    extra: dict | None = None,
+) -> list[dict]:
+    """Serialize every row of `queryset` in Zou's shape with one query (plus one per m2m)."""
+    shape = shape_of(queryset.model)
+    rows = list(queryset.values(*shape.columns))
+    name = type_name or shape.type_name
+    for row in rows:
+        for column in shape.datetime_columns:
+            value = row[column]
+            if value is not None:
+                row[column] = value.replace(tzinfo=None, microsecond=0)
+        row["type"] = name
+        if shape.complete_row is not None:
+            shape.complete_row(row)
+        if extra:
+            row.update(extra)
+    if relations and shape.many_to_many and rows:
+        attach_relations(shape, rows)
+    return rows
+
+
+def attach_relations(shape: ZouShape, rows: list[dict]) -> None:
+    """Add each many-to-many collection as a list of ids: one query per relation, not per row."""
+    ids = [row["id"] for row in rows]
+    for field in shape.many_to_many:
+        through = field.remote_field.through
+        own_column = field.m2m_column_name()
+        other_column = field.m2m_reverse_name()
+        related: dict = defaultdict(list)
+        links = through.objects.filter(**{f"{own_column}__in": ids}).values_list(
+            own_column, other_column
+        )
+        for own_id, other_id in links:
+            related[own_id].append(str(other_id))
+        for row in rows:
+            row[field.name] = related.get(row["id"], [])
+
+
+def serialize_instance(
+    instance: models.Model, *, relations: bool = False, type_name: str | None = None
+) -> dict:
+    """One row in Zou's shape (reads it again through `.values()` so both paths agree)."""
+    queryset = type(instance)._default_manager.filter(pk=instance.pk)
+    rows = serialize_rows(queryset, relations=relations, type_name=type_name)
+    return rows[0]
+
+
+def serialize_many(instances: Iterable[models.Model], *, relations: bool = False) -> list[dict]:
+    instances = list(instances)
+    if not instances:
+        return []
+    model = type(instances[0])
+    order = {instance.pk: index for index, instance in enumerate(instances)}
+    rows = serialize_rows(model._default_manager.filter(pk__in=list(order)), relations=relations)
+    rows.sort(key=lambda row: order[row["id"]])
+    return rows

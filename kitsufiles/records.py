@@ -1,0 +1,69 @@
+"""Generic row writes shared by every app's services: one transaction, all-or-nothing.
+
+`values` are validated input (foreign keys already resolved to rows, many-to-many as lists of
+rows). Uniqueness is left to the database, whose IntegrityError the API turns into Zou's 400;
+where the database cannot enforce a constraint (`nulls_distinct=False` on SQLite) it is checked
+here first, so the rule holds on every backend.
+"""
+
+from django.db import connection, models, transaction
+
+from kitsufiles.exceptions import DataConflict
+
+
+def split_values(model: type[models.Model], values: dict) -> tuple[dict, dict]:
+    """(column values, many-to-many values) of an input dict."""
+    m2m_names = {field.name for field in model._meta.many_to_many}
+    columns = {key: value for key, value in values.items() if key not in m2m_names}
+    relations = {key: value for key, value in values.items() if key in m2m_names}
+    return columns, relations
+
+
+def check_unique_constraints(instance: models.Model) -> None:
+    """Enforce `nulls_distinct=False` constraints where the database does not."""
+    if connection.features.supports_nulls_distinct_unique_constraints:
+        return
+    model = type(instance)
+    for constraint in model._meta.constraints:
+        if (
+            not isinstance(constraint, models.UniqueConstraint)
+            or constraint.nulls_distinct is not False
+        ):
+            continue
+        lookup = {
+            model._meta.get_field(name).attname: getattr(
+                instance, model._meta.get_field(name).attname
+            )
+            for name in constraint.fields
+        }
+        clash = model._default_manager.filter(**lookup).exclude(pk=instance.pk)
+        if clash.exists():
+            raise DataConflict()
+
+
+@transaction.atomic
+def create_record(model: type[models.Model], values: dict) -> models.Model:
+    columns, relations = split_values(model, values)
+    instance = model(**columns)
+    check_unique_constraints(instance)
+    instance.save(force_insert=True)
+    for name, related in relations.items():
+        getattr(instance, name).set(related)
+    return instance
+
+
+@transaction.atomic
+def update_record(instance: models.Model, values: dict) -> models.Model:
+    columns, relations = split_values(type(instance), values)
+    for name, value in columns.items():
+        setattr(instance, name, value)
+    check_unique_constraints(instance)
+    instance.save()
+    for name, related in relations.items():
+        getattr(instance, name).set(related)
+    return instance
+
+
+@transaction.atomic
+def delete_record(instance: models.Model) -> None:
+    instance.delete()

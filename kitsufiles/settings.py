@@ -1,0 +1,207 @@
+"""Settings, read from the environment (see kitsufiles/env.py and the README's table).
+
+With no variable set this is a working development setup: SQLite and local storage under
+`data/` in the checkout, Django Q on its ORM broker. Production sets DATABASE_URL, SECRET_KEY,
+DEBUG=false, ALLOWED_HOSTS, and optionally REDIS_URL and the FS_* storage variables.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from kitsufiles import __version__, env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env.get_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file and local storage live here
+
+DEBUG = env.get_bool("DEBUG", True)
+SECRET_KEY = env.get_str("SECRET_KEY", None)
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-kitsufiles"
+ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
+
+API_VERSION = __version__
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "production",
+    "file_trees",
+    "working_files",
+    "output_files",
+    "previews",
+    "thumbnails",
+]
+
+MIDDLEWARE = [
+    "kitsufiles.api.middleware.ZouPathMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kitsufiles.api.middleware.ZouSecurityHeadersMiddleware",
+]
+APPEND_SLASH = False  # the API accepts a trailing slash on every route (ZouPathMiddleware)
+
+ROOT_URLCONF = "kitsufiles.urls"
+WSGI_APPLICATION = "kitsufiles.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env.get_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'kitsufiles.sqlite3'}"),
+        conn_max_age=env.get_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (web + qcluster) share the file: wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+AUTH_USER_MODEL = "production.Person"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = []  # Zou does not enforce a password policy; studios use SSO or LDAP
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "media")},
+    },
+    "staticfiles": {
+        # Compressed + hashed files, served by WhiteNoise: the admin works with DEBUG=false
+        # under gunicorn and nothing is loaded from another host.
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+}
+
+# Zou's storage variable names are accepted; only the local backend exists so far.
+FS_BACKEND = env.get_choice("FS_BACKEND", "local", ("local", "s3", "swift"))
+if FS_BACKEND != "local":
+    raise ImproperlyConfigured(
+        f"FS_BACKEND={FS_BACKEND} is not supported yet; use FS_BACKEND=local (the default)."
+    )
+FS_ROOT = Path(env.get_str("FS_ROOT", str(DATA_DIR / "files"))).resolve()
+PREVIEW_FOLDER = Path(env.get_str("PREVIEW_FOLDER", str(DATA_DIR / "previews"))).resolve()
+STORAGES["files"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(FS_ROOT)},
+}
+STORAGES["previews"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(PREVIEW_FOLDER)},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kitsufiles.api.authentication.ZouJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["kitsufiles.api.renderers.ZouJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "kitsufiles.api.errors.zou_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "kitsufiles API",
+    "DESCRIPTION": "Zou-compatible file service: production data, working and output files, "
+    "file trees and previews.",
+    "VERSION": API_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The viewer's assets come from drf-spectacular-sidecar: nothing is loaded from another host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Token lifetimes: Zou's JWT_ACCESS_TOKEN_EXPIRES / JWT_REFRESH_TOKEN_EXPIRES (seconds) accepted.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": env.get_duration(
+        "JWT_ACCESS_TOKEN_LIFETIME", timedelta(days=7), "JWT_ACCESS_TOKEN_EXPIRES"
+    ),
+    "REFRESH_TOKEN_LIFETIME": env.get_duration(
+        "JWT_REFRESH_TOKEN_LIFETIME", timedelta(days=15), "JWT_REFRESH_TOKEN_EXPIRES"
+    ),
+    "SIGNING_KEY": SECRET_KEY,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "UPDATE_LAST_LOGIN": False,
+}
+JWT_COOKIE_NAME = "access_token_cookie"  # what Kitsu's <img>/<video> tags send
+
+# Django Q: the ORM broker by default (nothing else to run), Redis when REDIS_URL is set.
+REDIS_URL = env.get_str("REDIS_URL", None)
+Q_CLUSTER = {
+    "name": "kitsufiles",
+    "workers": env.get_int("Q_WORKERS", 2, minimum=1),
+    "timeout": env.get_int("Q_TIMEOUT", 600, minimum=1),
+    "retry": env.get_int("Q_RETRY", 660, minimum=2),
+    "max_attempts": env.get_int("Q_MAX_ATTEMPTS", 3, minimum=1),
+    "catch_up": False,
+    "label": "Jobs",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
+}
+
+# Constraints with nulls_distinct=False are enforced by PostgreSQL (15+); on SQLite the
+# services check them before writing (production.services.check_unique_constraints).
+SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
+# Zou's response headers (files contract §0.4); the CSP one is added by ZouSecurityHeaders.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from kitsufiles.api import auth_views
+from kitsufiles.api.errors import json_not_found
+
+# Every API path is declared without a trailing slash; ZouPathMiddleware drops one if sent.
+api_patterns = [
+    path("", auth_views.ApiRootView.as_view(), name="api-root"),
+    path("auth/login", auth_views.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh-token", auth_views.RefreshTokenView.as_view(), name="auth-refresh"),
+    path("auth/logout", auth_views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/authenticated", auth_views.AuthenticatedView.as_view(), name="auth-authenticated"),
+    path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="openapi-docs"),
+    path("", include("production.urls")),
+    re_path(r"^.*$", json_not_found),  # unknown API URL: Zou's JSON 404, with or without DEBUG
+]
+
+urlpatterns = [
+    path("api", auth_views.ApiRootView.as_view()),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "kitsufiles.api.errors.json_not_found"
+handler500 = "kitsufiles.api.errors.json_server_error"

@@ -1,0 +1,320 @@
+"""Who may see and change what: the roles, team membership and task assignment of Zou.
+
+Written once here (files contract §2) and applied two ways:
+- checks (`check_*`) raise PermissionDenied (403) or Http404, for single objects and actions;
+- scopes (`*_visible_to`) narrow querysets, so a listing never shows rows of a project the
+  caller is not in, whatever filters the query string carries.
+
+Roles: `admin` is global only. Inside a project, a team member's link may override the global
+role (`ProjectPersonLink.role`); `effective_role` gives the role that applies there.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from production.models import (
+    AssetInstance,
+    AttachmentFile,
+    Comment,
+    Entity,
+    Person,
+    Project,
+    ProjectPersonLink,
+    Role,
+    Task,
+)
+
+
+def is_admin(person: Person) -> bool:
+    return person.role == Role.ADMIN
+
+
+def effective_role(person: Person, project: Project | str) -> str | None:
+    """The caller's role inside `project`, or None if they are not in its team (admins: admin)."""
+    if is_admin(person):
+        return Role.ADMIN
+    project_id = project.pk if isinstance(project, Project) else project
+    overrides = list(
+        ProjectPersonLink.objects.filter(project_id=project_id, person_id=person.pk).values_list(
+            "role", flat=True
+        )
+    )
+    if not overrides:
+        return None
+    override = overrides[0]
+    if override in (None, Role.ADMIN):  # no override, or one Zou ignores (admin is global)
+        return person.role
+    return override
+
+
+def deny() -> None:
+    raise PermissionDenied
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+
+
+def check_admin(person: Person) -> None:
+    if not is_admin(person):
+        deny()
+
+
+def check_project_access(person: Person, project: Project) -> str:
+    """Admins, and any member of the project's team. Returns the effective role."""
+    role = effective_role(person, project)
+    if role is None:
+        deny()
+    return role
+
+
+def check_manager_project_access(person: Person, project: Project) -> None:
+    if effective_role(person, project) not in (Role.ADMIN, Role.MANAGER):
+        deny()
+
+
+def has_manager_project_access(person: Person, project: Project) -> bool:
+    return effective_role(person, project) in (Role.ADMIN, Role.MANAGER)
+
+
+def check_entity_access(person: Person, entity: Entity, role: str) -> None:
+    """Vendors only reach entities they have a task on."""
+    if (
+        role == Role.VENDOR
+        and not Task.objects.filter(entity_id=entity.pk, assignees=person).exists()
+    ):
+        deny()
+
+
+def check_task_access(person: Person, task: Task) -> str:
+    role = check_project_access(person, task.project)
+    if role == Role.VENDOR and not task.assignees.filter(pk=person.pk).exists():
+        deny()
+    return role
+
+
+def check_task_action_access(person: Person, task: Task) -> str:
+    """Acting on a task: managers and clients of the project, assignees, the supervisors of
+    the task type's department, and whoever created the task's entity."""
+    role = check_project_access(person, task.project)
+    if role in (Role.ADMIN, Role.MANAGER, Role.CLIENT):
+        return role
+    if task.assignees.filter(pk=person.pk).exists():
+        return role
+    if role == Role.SUPERVISOR:
+        department_ids = set(person.departments.values_list("pk", flat=True))
+        if not department_ids or task.task_type.department_id in department_ids:
+            return role
+    if task.entity.created_by_id == person.pk:
+        return role
+    deny()
+
+
+def block_access_to_vendor(person: Person) -> None:
+    if person.role == Role.VENDOR:
+        deny()
+
+
+def check_comment_access(person: Person, task: Task, task_status) -> None:
+    """Commenting: task access, and a status the caller's role may set (Zou's status flags)."""
+    role = check_task_access(person, task)
+    if role == Role.ARTIST and not task_status.is_artist_allowed:
+        deny()
+    if role == Role.CLIENT and not task_status.is_client_allowed:
+        deny()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scopes
+
+
+def _membership(person: Person, project_field: str):
+    return Exists(
+        ProjectPersonLink.objects.filter(project_id=OuterRef(project_field), person_id=person.pk)
+    )
+
+
+def projects_visible_to(person: Person, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Project.objects.all() if queryset is None else queryset
+    if is_admin(person):
+        return queryset
+    return queryset.filter(_membership(person, "pk"))
+
+
+def entities_visible_to(person: Person, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Entity.objects.all() if queryset is None else queryset
+    if is_admin(person):
+        return queryset
+    queryset = queryset.filter(_membership(person, "project_id"))
+    if person.role == Role.VENDOR:
+        queryset = queryset.filter(
+            Exists(Task.objects.filter(entity_id=OuterRef("pk"), assignees=person))
+        )
+    return queryset
+
+
+def tasks_visible_to(person: Person, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Task.objects.all() if queryset is None else queryset
+    if is_admin(person):
+        return queryset
+    queryset = queryset.filter(_membership(person, "project_id"))
+    if person.role == Role.VENDOR:
+        queryset = queryset.filter(
+            Exists(
+                Task.assignees.through.objects.filter(task_id=OuterRef("pk"), person_id=person.pk)
+            )
+        )
+    return queryset
+
+
+def asset_instances_visible_to(person: Person, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = AssetInstance.objects.all() if queryset is None else queryset
+    if is_admin(person):
+        return queryset
+    return queryset.filter(_membership(person, "asset__project_id"))
+
+
+def comments_visible_to(person: Person, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Comment.objects.all() if queryset is None else queryset
+    if is_admin(person):
+        return queryset
+    visible_tasks = tasks_visible_to(person).values("pk")
+    return queryset.filter(Q(object_id__in=visible_tasks))
+
+
+def attachment_files_visible_to(person: Person, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = AttachmentFile.objects.all() if queryset is None else queryset
+    if is_admin(person):
+        return queryset
+    return queryset.filter(comment__in=comments_visible_to(person).values("pk"))
+
+
+# ---------------------------------------------------------------------------------------------
+# CRUD policies: what the generic /api/data/<collection> routes allow, per model.
+# `values` are the validated input (foreign keys resolved to rows).
+
+
+class AdminWritePolicy:
+    """Reference data: any authenticated person reads, admins write (Zou's CRUD default)."""
+
+    def scope(self, person: Person, queryset: QuerySet) -> QuerySet:
+        return queryset
+
+    def check_read(self, person: Person, obj) -> None:
+        pass
+
+    def pre_check_create(self, person: Person) -> None:
+        """Refuse early (before validating the body) when no body could be allowed."""
+        check_admin(person)
+
+    def check_create(self, person: Person, values: dict) -> None:
+        check_admin(person)
+
+    def check_update(self, person: Person, obj, values: dict) -> None:
+        check_admin(person)
+
+    def check_delete(self, person: Person, obj) -> None:
+        check_admin(person)
+
+
+class ProjectPolicy(AdminWritePolicy):
+    def scope(self, person, queryset):
+        return projects_visible_to(person, queryset)
+
+    def check_read(self, person, obj):
+        check_project_access(person, obj)
+
+    def check_update(self, person, obj, values):
+        check_manager_project_access(person, obj)
+
+
+class EntityPolicy(AdminWritePolicy):
+    def pre_check_create(self, person):
+        pass  # a project role decides, known once the body names the project
+
+    def scope(self, person, queryset):
+        return entities_visible_to(person, queryset)
+
+    def check_read(self, person, obj):
+        check_entity_access(person, obj, check_project_access(person, obj.project))
+
+    def check_create(self, person, values):
+        check_manager_project_access(person, values["project"])
+
+    def check_update(self, person, obj, values):
+        check_manager_project_access(person, obj.project)
+        if "project" in values:
+            check_manager_project_access(person, values["project"])
+
+    def check_delete(self, person, obj):
+        check_manager_project_access(person, obj.project)
+
+
+class AssetInstancePolicy(AdminWritePolicy):
+    def pre_check_create(self, person):
+        pass  # a project role decides, known once the body names the project
+
+    def scope(self, person, queryset):
+        return asset_instances_visible_to(person, queryset)
+
+    def check_read(self, person, obj):
+        check_project_access(person, obj.asset.project)
+
+    def check_create(self, person, values):
+        check_manager_project_access(person, values["asset"].project)
+
+    def check_update(self, person, obj, values):
+        check_manager_project_access(person, obj.asset.project)
+
+    def check_delete(self, person, obj):
+        check_manager_project_access(person, obj.asset.project)
+
+
+class TaskPolicy(AdminWritePolicy):
+    def pre_check_create(self, person):
+        pass  # a project role decides, known once the body names the project
+
+    def scope(self, person, queryset):
+        return tasks_visible_to(person, queryset)
+
+    def check_read(self, person, obj):
+        check_task_access(person, obj)
+
+    def check_create(self, person, values):
+        check_manager_project_access(person, values["project"])
+
+    def check_update(self, person, obj, values):
+        check_manager_project_access(person, obj.project)
+
+    def check_delete(self, person, obj):
+        check_manager_project_access(person, obj.project)
+
+
+class CommentPolicy(AdminWritePolicy):
+    """Comments are written through the comment action; the CRUD lets authors edit theirs."""
+
+    def scope(self, person, queryset):
+        return comments_visible_to(person, queryset)
+
+    def check_read(self, person, obj):
+        check_task_access(person, obj.object)
+
+    def check_update(self, person, obj, values):
+        if not (is_admin(person) or obj.person_id == person.pk):
+            deny()
+
+
+class AttachmentFilePolicy(AdminWritePolicy):
+    def scope(self, person, queryset):
+        return attachment_files_visible_to(person, queryset)
+
+    def check_read(self, person, obj):
+        check_task_access(person, obj.comment.object)
+
+
+class AdminOnlyPolicy(AdminWritePolicy):
+    def check_read(self, person, obj):
+        check_admin(person)
+
+    def scope(self, person, queryset):
+        return queryset if is_admin(person) else queryset.none()
