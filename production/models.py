@@ -12,6 +12,9 @@ from fractions import Fraction
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower, Trim
+from django.db.models.lookups import Exact
 
 
 class ZouModel(models.Model):
@@ -171,6 +174,15 @@ class Person(ZouModel, AbstractBaseUser):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @staticmethod
+    def zou_filters() -> dict:
+        """Filters on computed keys: gazu's get_person_by_full_name sends `?full_name=`."""
+        def full_name(value: str) -> Q:
+            full = Lower(Trim(Concat("first_name", Value(" "), "last_name")))
+            return Q(Exact(full, value.strip().lower()))
+
+        return {"full_name": full_name}
 
     @staticmethod
     def zou_complete_row(row: dict) -> None:
@@ -506,6 +518,9 @@ class Task(ZouModel):
                 name="task_difficulty_between_1_and_5",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.entity.name} / {self.task_type.name} / {self.name}"
 
 
 class Comment(ZouModel):

@@ -65,8 +65,12 @@ def convert(field: models.Field, value, key: str):
 def filters_from_query(model: type[models.Model], params) -> Q:
     """A Q object for every recognised key of `params` (a QueryDict)."""
     fields = filterable_fields(model)
+    computed = model.zou_filters() if hasattr(model, "zou_filters") else {}
     condition = Q()
     for key in params:
+        if key in computed:
+            condition &= computed[key](params[key])
+            continue
         if key in RESERVED_PARAMETERS or key not in fields:
             continue
         field = fields[key]

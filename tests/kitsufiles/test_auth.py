@@ -1,0 +1,167 @@
+"""Log-in, token refresh, log-out (revocation), expiry and cookie tokens, as gazu uses them."""
+
+from datetime import timedelta
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from kitsufiles.api.authentication import issue_tokens
+from tests.conftest import PASSWORD
+
+EXPIRED = {"error": True, "message": "Signature has expired"}
+
+
+def login(email: str, password: str):
+    return APIClient().post(
+        "/api/auth/login", {"email": email, "password": password}, format="json"
+    )
+
+
+def bearer(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.mark.django_db
+class TestLogin:
+    def test_success_gives_tokens_user_and_organisation(self, admin, default_data):
+        response = login(admin.email, PASSWORD)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["login"] is True
+        assert body["user"]["id"] == str(admin.id)
+        assert body["user"]["email"] == admin.email
+        assert "password" not in body["user"]
+        assert body["organisation"]["name"] == "Kitsu"
+        assert body["access_token"] and body["refresh_token"]
+        assert response.cookies["access_token_cookie"].value == body["access_token"]
+
+    def test_email_is_case_insensitive(self, admin):
+        assert login(admin.email.upper(), PASSWORD).status_code == 200
+
+    def test_wrong_password_is_400_with_login_false(self, admin):
+        response = login(admin.email, "wrong")
+        assert response.status_code == 400
+        assert response.json() == {"login": False, "message": "Wrong email or password."}
+
+    def test_unknown_email_answers_like_a_wrong_password(self, db):
+        response = login("nobody@studio.test", "whatever")
+        assert response.status_code == 400
+        assert response.json()["login"] is False
+
+    def test_inactive_person_cannot_log_in(self, make_person):
+        person = make_person(active=False)
+        assert login(person.email, PASSWORD).status_code == 400
+
+    def test_empty_email_is_a_validation_error(self, db):
+        # gazu's host_is_valid() posts {"email": ""} and expects 400 or 401.
+        response = APIClient().post("/api/auth/login", {"email": ""}, format="json")
+        assert response.status_code == 400
+        body = response.json()
+        assert body["message"] == "Validation error."
+        assert body["data"]["errors"][0]["field"] == "email"
+
+
+@pytest.mark.django_db
+class TestTokens:
+    def test_authenticated_returns_user_and_organisation(self, admin, default_data):
+        token = login(admin.email, PASSWORD).json()["access_token"]
+        response = bearer(token).get("/api/auth/authenticated")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["authenticated"] is True
+        assert body["user"]["id"] == str(admin.id)
+        assert body["user"]["type"] == "Person"
+        assert body["organisation"]["type"] == "Organisation"
+
+    def test_no_token_is_401(self, db):
+        response = APIClient().get("/api/auth/authenticated")
+        assert response.status_code == 401
+        assert "msg" in response.json()
+
+    def test_garbage_token_is_401(self, db):
+        assert bearer("not.a.token").get("/api/data/projects").status_code == 401
+
+    def test_refresh_gives_a_working_access_token(self, admin):
+        tokens = login(admin.email, PASSWORD).json()
+        response = bearer(tokens["refresh_token"]).get("/api/auth/refresh-token")
+        assert response.status_code == 200
+        new_access = response.json()["access_token"]
+        assert bearer(new_access).get("/api/auth/authenticated").status_code == 200
+
+    def test_access_token_cannot_be_used_to_refresh(self, admin):
+        tokens = login(admin.email, PASSWORD).json()
+        response = bearer(tokens["access_token"]).get("/api/auth/refresh-token")
+        assert response.status_code == 401
+
+    def test_refresh_token_is_not_an_access_token(self, admin):
+        tokens = login(admin.email, PASSWORD).json()
+        assert bearer(tokens["refresh_token"]).get("/api/data/projects").status_code == 401
+
+    def test_refresh_without_token_is_401(self, db):
+        assert APIClient().get("/api/auth/refresh-token").status_code == 401
+
+    def test_expired_access_token_says_signature_has_expired(self, admin):
+        token = AccessToken.for_user(admin)
+        token.set_exp(lifetime=-timedelta(seconds=1))
+        response = bearer(str(token)).get("/api/data/projects")
+        assert response.status_code == 401
+        # The exact text gazu looks for before refreshing its token.
+        assert response.json() == EXPIRED
+
+    def test_expired_refresh_token_says_signature_has_expired(self, admin):
+        _, refresh = issue_tokens(admin)
+        from rest_framework_simplejwt.tokens import RefreshToken
+
+        token = RefreshToken(refresh)
+        token.set_exp(lifetime=-timedelta(seconds=1))
+        response = bearer(str(token)).get("/api/auth/refresh-token")
+        assert response.status_code == 401
+        assert response.json() == EXPIRED
+
+    def test_deactivated_person_loses_access(self, make_person):
+        person = make_person()
+        access, _ = issue_tokens(person)
+        person.active = False
+        person.save()
+        assert bearer(access).get("/api/auth/authenticated").status_code == 401
+
+
+@pytest.mark.django_db
+class TestLogout:
+    def test_logout_revokes_access_and_refresh_tokens(self, admin):
+        tokens = login(admin.email, PASSWORD).json()
+        client = bearer(tokens["access_token"])
+        response = client.get("/api/auth/logout")
+        assert response.status_code == 200
+        assert response.json() == {"logout": True}
+        after = client.get("/api/auth/authenticated")
+        assert after.status_code == 401
+        assert after.json() == {"msg": "Token has been revoked"}
+        refresh = bearer(tokens["refresh_token"]).get("/api/auth/refresh-token")
+        assert refresh.status_code == 401
+
+    def test_logout_only_ends_that_session(self, admin):
+        first = login(admin.email, PASSWORD).json()["access_token"]
+        second = login(admin.email, PASSWORD).json()["access_token"]
+        bearer(first).get("/api/auth/logout")
+        assert bearer(second).get("/api/auth/authenticated").status_code == 200
+
+
+@pytest.mark.django_db
+class TestCookieToken:
+    def test_cookie_authenticates_reads(self, admin):
+        access, _ = issue_tokens(admin)
+        client = APIClient()
+        client.cookies["access_token_cookie"] = access
+        assert client.get("/api/auth/authenticated").status_code == 200
+
+    def test_cookie_does_not_authorize_writes(self, admin):
+        # A cookie rides along with cross-site requests: writes need the header.
+        access, _ = issue_tokens(admin)
+        client = APIClient()
+        client.cookies["access_token_cookie"] = access
+        response = client.post("/api/data/softwares", {"name": "Maya"}, format="json")
+        assert response.status_code == 401
