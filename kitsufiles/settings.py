@@ -144,7 +144,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "kitsufiles.api.errors.zou_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kitsufiles.api.schema.ZouAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kitsufiles.api import auth_views
+from kitsufiles.api import auth_views, schema  # noqa: F401 (schema registers the JWT scheme)
 from kitsufiles.api.errors import json_not_found
 
 # Every API path is declared without a trailing slash; ZouPathMiddleware drops one if sent.
@@ -19,7 +19,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("api", auth_views.ApiRootView.as_view()),
+    path("api", auth_views.ApiRootWithoutSlashView.as_view()),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -43,6 +43,12 @@ class ApiRootView(APIView):
         )
 
 
+class ApiRootWithoutSlashView(ApiRootView):
+    """`GET/HEAD /api` (gazu's host_is_up); documented once, as `/api/`."""
+
+    schema = None
+
+
 class LoginView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
