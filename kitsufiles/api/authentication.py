@@ -90,5 +90,8 @@ def revoke_session(token: Token) -> None:
     """Log-out: every token of this session is refused from now on."""
     session_id = token.get(SESSION_CLAIM) or token.get("jti")
     # Keep the row as long as the longest-lived token of the session could be presented.
-    expires_at = timezone.now() + settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    now = timezone.now()
+    expires_at = now + settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
     RevokedToken.objects.update_or_create(jti=session_id, defaults={"expires_at": expires_at})
+    # Rows whose tokens have all expired protect nothing any more; log-outs keep the table small.
+    RevokedToken.objects.filter(expires_at__lt=now).delete()

@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from kitsufiles.api.authentication import issue_tokens
+from production.models import RevokedToken
 from tests.conftest import PASSWORD
 
 EXPIRED = {"error": True, "message": "Signature has expired"}
@@ -113,8 +115,6 @@ class TestTokens:
 
     def test_expired_refresh_token_says_signature_has_expired(self, admin):
         _, refresh = issue_tokens(admin)
-        from rest_framework_simplejwt.tokens import RefreshToken
-
         token = RefreshToken(refresh)
         token.set_exp(lifetime=-timedelta(seconds=1))
         response = bearer(str(token)).get("/api/auth/refresh-token")
@@ -165,3 +165,13 @@ class TestCookieToken:
         client.cookies["access_token_cookie"] = access
         response = client.post("/api/data/softwares", {"name": "Maya"}, format="json")
         assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_logout_purges_revocations_whose_tokens_have_expired(admin):
+    stale = RevokedToken.objects.create(
+        jti="old-session", expires_at=timezone.now() - timedelta(days=1)
+    )
+    bearer(login(admin.email, PASSWORD).json()["access_token"]).get("/api/auth/logout")
+    assert not RevokedToken.objects.filter(jti=stale.jti).exists()
+    assert RevokedToken.objects.count() == 1
