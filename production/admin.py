@@ -1,7 +1,6 @@
 """The admin: every production model, searchable and filterable, for studio managers
 (persons with the `admin` role; see Person.is_staff)."""
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
@@ -215,16 +214,8 @@ class AttachmentInline(admin.TabularInline):
     extra = 0
 
 
-class CommentForm(forms.ModelForm):
-    class Meta:
-        model = Comment
-        fields = "__all__"
-        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
-
-
 @admin.register(Comment)
 class CommentAdmin(ZouAdmin):
-    form = CommentForm
     list_display = ("object", "person", "task_status", "created_at", "pinned")
     list_filter = ("task_status", "pinned", "for_client")
     search_fields = ("text", "person__email", "object__entity__name")

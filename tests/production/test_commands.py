@@ -1,4 +1,4 @@
-"""init_data and create_admin: idempotent, and what gazu needs pre-seeded (gazu-client-map §8.17)."""
+"""init_data and create_admin: idempotent, and what gazu needs pre-seeded (gazu map §8.17)."""
 
 import pytest
 from django.core.management import CommandError, call_command
