@@ -11,7 +11,7 @@ run: venv
 	./scripts/run
 
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 venv: $(VENV)/.installed
 

@@ -411,7 +411,9 @@ class ProjectSettingView(APIView):
         project = project_for(request, project_id, manager=True)
         body = request_body(request)
         key = self.BODY_KEYS[self.setting]
-        row = get_or_404(self.MODELS[self.setting], body.get(key))
+        if body.get(key) in (None, ""):
+            raise serializers.ValidationError({key: ["This field is required."]})
+        row = get_or_404(self.MODELS[self.setting], body[key])
         if self.setting == "asset_types":
             services.add_asset_type_to_project(project=project, asset_type=row)
         elif self.setting == "task_types":
@@ -527,7 +529,7 @@ class AssetAssetInstancesView(APIView):
 
     def get(self, request: Request, asset_id: str) -> Response:
         asset = get_or_404(selectors.assets().select_related("project"), asset_id)
-        permissions.check_project_access(request.user, asset.project)
+        permissions.EntityPolicy().check_read(request.user, asset)
         grouped: dict[str, list] = {}
         for row in serialize_rows(selectors.asset_instances_in_asset(asset)):
             grouped.setdefault(str(row["asset_id"]), []).append(row)

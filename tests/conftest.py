@@ -50,6 +50,12 @@ def pytest_sessionfinish(session, exitstatus):
 # People and clients
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 would dominate set-up time (tests make many people); log-in still hashes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def default_data(db):
     services.ensure_default_data()

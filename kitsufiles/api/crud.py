@@ -25,6 +25,7 @@ EMPTY_BODY_MESSAGE = (
     "Data are empty. Please verify that you sent JSON data and that you set the right headers."
 )
 DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_PARAMETER = 2**31 - 1  # larger pages or limits overflow the database's integers
 
 
 def _create(person, model, values):
@@ -87,12 +88,16 @@ def list_response(
             queryset.order_by("created_at", "pk"), relations=relations, type_name=type_name
         )
         return Response(_only_fields(rows, params))
-    page_number = _positive_int(page, "page")
-    limit = _positive_int(params.get("limit", DEFAULT_PAGE_SIZE), "limit")
+    page_number = _integer(page, "page")
+    limit = _integer(params.get("limit", DEFAULT_PAGE_SIZE), "limit")
+    if limit < 1:
+        raise WrongParameter("limit should be a positive integer.")
     total = queryset.count()
-    offset = (page_number - 1) * limit
-    ordered = queryset.order_by("-updated_at", "-created_at", "pk")[offset : offset + limit]
-    rows = serialize_rows(ordered, relations=relations, type_name=type_name)
+    offset = max(page_number - 1, 0) * limit
+    rows = []
+    if page_number >= 1 and offset < total:  # a page below 1 is empty, as is one past the end
+        ordered = queryset.order_by("-updated_at", "-created_at", "pk")[offset : offset + limit]
+        rows = serialize_rows(ordered, relations=relations, type_name=type_name)
     return Response(
         {
             "data": _only_fields(rows, params),
@@ -105,13 +110,13 @@ def list_response(
     )
 
 
-def _positive_int(value, name: str) -> int:
+def _integer(value, name: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise WrongParameter(f"{name} should be a positive integer.") from None
-    if number < 1:
-        raise WrongParameter(f"{name} should be a positive integer.")
+    if abs(number) > MAX_PAGE_PARAMETER:
+        raise WrongParameter(f"{name} is out of range.")
     return number
 
 

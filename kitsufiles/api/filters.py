@@ -48,6 +48,10 @@ def filterable_fields(model: type[models.Model]) -> dict[str, models.Field]:
 
 
 def convert(field: models.Field, value, key: str):
+    if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in any text
+        raise WrongParameter(
+            f"One of the value of the filter has not the proper format: {key}={value}"
+        )
     if field.is_relation:
         return parse_uuid(value)
     if isinstance(field, models.BooleanField):
@@ -91,7 +95,7 @@ def filters_from_query(model: type[models.Model], params) -> Q:
             condition &= Q(**{f"{lookup}__in": [convert(field, v, key) for v in values]})
         elif key == "name":
             # Zou compares names with ILIKE: case-insensitive (wildcards aside).
-            condition &= Q(**{f"{lookup}__iexact": values[0]})
+            condition &= Q(**{f"{lookup}__iexact": convert(field, values[0], key)})
         else:
             condition &= Q(**{lookup: convert(field, values[0], key)})
     return condition

@@ -15,7 +15,34 @@ from rest_framework.validators import UniqueValidator
 READ_ONLY = ("id", "created_at", "updated_at")
 
 
+def _has_null_character(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_null_character(k) or _has_null_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_null_character(item) for item in value)
+    return False
+
+
+class ZouJSONField(serializers.JSONField):
+    """PostgreSQL cannot store NUL in JSON text: refused on every backend, as text fields are."""
+
+    default_error_messages = {"null_characters": "Null characters are not allowed."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if _has_null_character(value):
+            self.fail("null_characters")
+        return value
+
+
 class ZouInputSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.JSONField: ZouJSONField,
+    }
+
     def get_validators(self):
         return []
 
