@@ -167,6 +167,10 @@ class Person(ZouModel, AbstractBaseUser):
 
     class Meta:
         ordering = ["first_name", "last_name"]
+        constraints = [
+            # Log-in matches e-mails case-insensitively, so they must be unique that way.
+            models.UniqueConstraint(Lower("email"), name="person_email_ci_uc"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email or str(self.id)

@@ -9,7 +9,7 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
@@ -38,6 +38,7 @@ BAD_REQUEST_MESSAGE = "The browser (or proxy) sent a request that this server co
 REFERENCE_VIOLATION_MESSAGE = "The change conflicts with records referencing this one."
 NOT_NULL_VIOLATION_MESSAGE = "A required field is missing."
 INTEGRITY_MESSAGE = "The data conflicts with database integrity rules."
+INVALID_FORMAT_MESSAGE = "One of the provided values has an invalid format."
 
 
 def validation_error_body(detail) -> dict:
@@ -110,6 +111,8 @@ def zou_exception_handler(exc, context) -> Response | None:
         return Response({"message": REFERENCE_VIOLATION_MESSAGE}, status=400)
     if isinstance(exc, IntegrityError):
         return Response({"message": integrity_error_message(exc)}, status=400)
+    if isinstance(exc, DataError):  # a value the column cannot hold that validation let through
+        return Response({"message": INVALID_FORMAT_MESSAGE}, status=400)
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response(error_body(BAD_REQUEST_MESSAGE), status=400)
     if isinstance(exc, exceptions.Throttled):

@@ -6,6 +6,7 @@ is exposed under its attname. Unknown keys are ignored, as Zou does. Uniqueness 
 database (see kitsufiles.records) so that duplicates get Zou's message, not DRF's.
 """
 
+import math
 from functools import cache
 
 from django.db import models
@@ -37,10 +38,23 @@ class ZouJSONField(serializers.JSONField):
         return value
 
 
+class ZouFloatField(serializers.FloatField):
+    """NaN and infinities are not durations or rates: refused (PostgreSQL would store them)."""
+
+    default_error_messages = {"not_finite": "A finite number is required."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("not_finite")
+        return value
+
+
 class ZouInputSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.JSONField: ZouJSONField,
+        models.FloatField: ZouFloatField,
     }
 
     def get_validators(self):

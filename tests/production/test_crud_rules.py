@@ -429,6 +429,29 @@ def test_an_unknown_role_is_a_validation_error(admin_client):
     assert not Person.objects.filter(email="merlin@studio.test").exists()
 
 
+def test_emails_are_unique_whatever_their_case(admin_client, make_person):
+    """Log-in matches e-mails case-insensitively, so two people cannot differ only by case."""
+    person = make_person()
+    body = {"first_name": "Twin", "email": person.email.upper()}
+
+    response = admin_client.post(collection_url("persons"), body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == UNIQUE_VIOLATION_BODY
+    assert Person.objects.filter(email__iexact=person.email).count() == 1
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_float_columns_refuse_values_that_are_not_finite(admin_client, task, value):
+    response = admin_client.put(
+        instance_url("tasks", task.pk), {"estimation": value}, format="json"
+    )
+
+    assert_validation_error(response, "estimation")
+    task.refresh_from_db()
+    assert task.estimation == 0
+
+
 def test_find_a_person_by_email_as_gazu_does(admin_client, admin, make_person):
     """gazu.person.get_person_by_email: `?email=<e>&is_bot=False`."""
     person = make_person()
