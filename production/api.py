@@ -276,7 +276,7 @@ class ProjectEntitiesView(APIView):
 
     kind: str = None
 
-    class CreateInput(serializers.Serializer):
+    class Input(serializers.Serializer):
         name = serializers.CharField(max_length=160)
         description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
         data = serializers.JSONField(required=False, allow_null=True)
@@ -298,7 +298,7 @@ class ProjectEntitiesView(APIView):
 
     def post(self, request: Request, project_id: str) -> Response:
         project = project_for(request, project_id, manager=True)
-        body = self.CreateInput(data=request_body(request))
+        body = self.Input(data=request_body(request))
         body.is_valid(raise_exception=True)
         values = body.validated_data
         parent = None

@@ -159,11 +159,8 @@ def tasks_visible_to(person: Person, queryset: QuerySet | None = None) -> QueryS
         return queryset
     queryset = queryset.filter(_membership(person, "project_id"))
     if person.role == Role.VENDOR:
-        queryset = queryset.filter(
-            Exists(
-                Task.assignees.through.objects.filter(task_id=OuterRef("pk"), person_id=person.pk)
-            )
-        )
+        # One person: the join matches at most one link per task, so no row repeats.
+        queryset = queryset.filter(assignees=person)
     return queryset
 
 
