@@ -134,6 +134,15 @@ STORAGES["previews"] = {
     "OPTIONS": {"location": str(PREVIEW_FOLDER)},
 }
 
+# The shipped file tree new projects get (file_trees/trees/<name>.json); empty for none.
+DEFAULT_FILE_TREE = env.get_str("DEFAULT_FILE_TREE", "default")
+_shipped_trees = sorted(p.stem for p in (BASE_DIR / "file_trees" / "trees").glob("*.json"))
+if DEFAULT_FILE_TREE and DEFAULT_FILE_TREE not in _shipped_trees:
+    raise ImproperlyConfigured(
+        f"DEFAULT_FILE_TREE={DEFAULT_FILE_TREE!r} is not a shipped tree: use one of "
+        f"{', '.join(_shipped_trees)}, or leave it empty for none."
+    )
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["kitsufiles.api.authentication.ZouJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

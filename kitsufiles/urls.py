@@ -14,6 +14,9 @@ api_patterns = [
     path("auth/authenticated", auth_views.AuthenticatedView.as_view(), name="auth-authenticated"),
     path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="openapi-docs"),
+    path("", include("file_trees.urls")),  # before production's data/entities/<id>
+    path("", include("working_files.urls")),
+    path("", include("output_files.urls")),
     path("", include("production.urls")),
     re_path(r"^.*$", json_not_found),  # unknown API URL: Zou's JSON 404, with or without DEBUG
 ]

@@ -70,8 +70,21 @@ class PersonAdmin(ZouAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ("email", "first_name", "last_name", "role",
-                                       "password1", "password2")})]
+            return [
+                (
+                    None,
+                    {
+                        "fields": (
+                            "email",
+                            "first_name",
+                            "last_name",
+                            "role",
+                            "password1",
+                            "password2",
+                        )
+                    },
+                )
+            ]
         return super().get_fieldsets(request, obj)
 
 
@@ -105,8 +118,15 @@ class ProjectTaskTypeInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(ZouAdmin):
-    list_display = ("name", "code", "project_status", "production_type", "fps", "resolution",
-                    "created_at")
+    list_display = (
+        "name",
+        "code",
+        "project_status",
+        "production_type",
+        "fps",
+        "resolution",
+        "created_at",
+    )
     list_filter = ("project_status", "production_type", "production_style")
     search_fields = ("name", "code")
     list_select_related = ("project_status",)
@@ -138,8 +158,17 @@ class TaskTypeAdmin(ZouAdmin):
 
 @admin.register(TaskStatus)
 class TaskStatusAdmin(ZouAdmin):
-    list_display = ("name", "short_name", "color", "is_default", "is_done", "is_wip",
-                    "is_retake", "is_artist_allowed", "is_client_allowed")
+    list_display = (
+        "name",
+        "short_name",
+        "color",
+        "is_default",
+        "is_done",
+        "is_wip",
+        "is_retake",
+        "is_artist_allowed",
+        "is_client_allowed",
+    )
     list_filter = ("is_default", "is_done", "is_wip", "is_retake", "archived")
     search_fields = ("name", "short_name")
 
@@ -169,8 +198,7 @@ class FileStatusAdmin(ZouAdmin):
 
 @admin.register(Entity)
 class EntityAdmin(ZouAdmin):
-    list_display = ("name", "entity_type", "project", "parent", "status", "canceled",
-                    "created_at")
+    list_display = ("name", "entity_type", "project", "parent", "status", "canceled", "created_at")
     list_filter = ("entity_type", "project", "status", "canceled", "is_shared")
     search_fields = ("name", "code", "description")
     list_select_related = ("entity_type", "project", "parent")
@@ -199,8 +227,15 @@ class CommentInline(admin.TabularInline):
 
 @admin.register(Task)
 class TaskAdmin(ZouAdmin):
-    list_display = ("__str__", "entity", "task_type", "task_status", "project", "due_date",
-                    "updated_at")
+    list_display = (
+        "__str__",
+        "entity",
+        "task_type",
+        "task_status",
+        "project",
+        "due_date",
+        "updated_at",
+    )
     list_filter = ("task_type", "task_status", "project")
     search_fields = ("name", "entity__name", "task_type__name")
     list_select_related = ("entity", "task_type", "task_status", "project")

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from file_trees.engine import validate_tree
 from kitsufiles.api.crud import CrudResource, list_response, request_body
 from kitsufiles.api.filters import parse_bool, wants_relations
 from kitsufiles.api.inputs import input_serializer_for
@@ -51,6 +52,21 @@ class PersonInput(PersonColumns):
 
     class Meta(PersonColumns.Meta):
         fields = [*PersonColumns.Meta.fields, "password"]
+
+
+ProjectColumns = input_serializer_for(Project)
+
+
+class ProjectInput(ProjectColumns):
+    """A project's columns; a file tree is checked whole before it replaces the old one."""
+
+    def validate_file_tree(self, tree):
+        if tree is None:
+            return tree
+        problems = validate_tree(tree)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return tree
 
 
 def person_input(data: dict) -> dict:
@@ -124,6 +140,7 @@ RESOURCES = [
         permissions.ProjectPolicy(),
         create=_create_project,
         delete=_delete_project,
+        serializer=ProjectInput,
     ),
     CrudResource(
         Entity,

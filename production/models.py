@@ -182,6 +182,7 @@ class Person(ZouModel, AbstractBaseUser):
     @staticmethod
     def zou_filters() -> dict:
         """Filters on computed keys: gazu's get_person_by_full_name sends `?full_name=`."""
+
         def full_name(value: str) -> Q:
             full = Lower(Trim(Concat("first_name", Value(" "), "last_name")))
             return Q(Exact(full, value.strip().lower()))

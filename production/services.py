@@ -1,11 +1,13 @@
 """Writes of production data. Each public function is one transaction; `values` are
 validated input (rows, not ids)."""
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from slugify import slugify
 
+from file_trees.shipped import shipped_tree
 from kitsufiles import records
 from kitsufiles.exceptions import WrongParameter
 from production import selectors
@@ -60,6 +62,9 @@ def update_person(*, person: Person, values: dict) -> Person:
 def create_project(*, values: dict) -> Project:
     if values.get("project_status") is None:
         values["project_status"] = ensure_project_status("Open", "#000000")
+    if values.get("file_tree") is None and settings.DEFAULT_FILE_TREE:
+        # As Zou 1.0.97 does: a new production can compute paths at once.
+        values["file_tree"] = shipped_tree(settings.DEFAULT_FILE_TREE)
     return records.create_record(Project, values)
 
 

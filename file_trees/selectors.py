@@ -1,0 +1,212 @@
+"""Reads for file trees: the rows a path is about (as the engine's `Subjects`), and the rows a
+path names (guess-from-path)."""
+
+from collections.abc import Mapping
+
+from django.db import models
+from slugify import slugify
+
+from file_trees import engine
+from production.models import (
+    AssetInstance,
+    Department,
+    Entity,
+    EntityType,
+    EntityTypeNames,
+    OutputType,
+    Project,
+    Software,
+    Task,
+    TaskType,
+)
+
+TEMPORAL_KINDS = ("Shot", "Sequence", "Scene", "Episode")
+
+
+def row(instance: models.Model | None) -> dict | None:
+    """A model row as the plain mapping the engine reads (ids as strings)."""
+    if instance is None:
+        return None
+    values = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        values[field.attname] = str(value) if field.attname == "id" else value
+    return values
+
+
+def entity_kind(entity: Entity) -> str:
+    name = entity.entity_type.name
+    return name if name in TEMPORAL_KINDS else "asset"
+
+
+def _sequence_and_episode(entity: Entity) -> tuple[Entity | None, Entity | None]:
+    kind = entity_kind(entity)
+    if kind in ("Shot", "Scene"):
+        sequence = entity.parent
+        return sequence, sequence.parent if sequence is not None else None
+    if kind == "Sequence":
+        return entity, entity.parent
+    if kind == "Episode":
+        return None, entity
+    return None, None
+
+
+def _asset_type(entity: Entity | None) -> EntityType | None:
+    if entity is None or not entity.entity_type.is_asset_type:
+        return None
+    return entity.entity_type
+
+
+def subjects(
+    *,
+    entity: Entity,
+    kind: str,
+    task: Task | None = None,
+    task_type: TaskType | None = None,
+    software: Software | None = None,
+    output_type: OutputType | None = None,
+    asset: Entity | None = None,
+    instance: AssetInstance | None = None,
+    name: str = "",
+    representation: str = "",
+    revision: int = 1,
+) -> engine.Subjects:
+    """Everything a template may ask about `entity` (the temporal entity for instances)."""
+    sequence, episode = _sequence_and_episode(entity)
+    task_type = task_type or (task.task_type if task else None)
+    department = task_type.department if task_type and task_type.department_id else None
+    asset = asset or entity
+    return engine.Subjects(
+        kind=kind,
+        entity_kind=entity_kind(entity),
+        project=row(entity.project),
+        entity=row(entity),
+        entity_type=row(entity.entity_type),
+        sequence=row(sequence),
+        episode=row(episode),
+        task=row(task),
+        task_type=row(task_type),
+        department=row(department),
+        software=row(software),
+        output_type=row(output_type),
+        asset=row(asset),
+        asset_type=row(_asset_type(asset)),
+        instance=row(instance),
+        name=name,
+        representation=representation,
+        revision=revision,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# guess-from-path: the rows a path's token values name
+
+
+def _same_slug(name: str, value: str) -> bool:
+    return slugify(name or "", separator="_") == slugify(value, separator="_")
+
+
+def _first_named(queryset: models.QuerySet, value: str):
+    """The first row (oldest) whose name is `value` once both are slugified.
+
+    Paths hold slugified names (`Hero's Sword` → `hero_s_sword`), so names are compared in
+    that form: case, spaces, underscores and punctuation do not matter, and nothing in the
+    value acts as a wildcard."""
+    for row_id, name in queryset.order_by("created_at", "pk").values_list("pk", "name"):
+        if _same_slug(name, value):
+            return row_id
+    return None
+
+
+def _entities(kind: str, found: Mapping) -> models.QuerySet:
+    return Entity.objects.filter(entity_type__name=kind, project_id=found.get("Project"))
+
+
+def lookup_token(token: str, value: str, found: Mapping):
+    """The id (or value) a token's path value names, given what was found before; None
+    stops the template there. `found` maps token words to ids already resolved."""
+    if token == "Project":
+        return _first_named(Project.objects.all(), value)
+    if token in ("Name", "Representation"):
+        return value
+    if token == "Version":
+        return int(value) if value.isdigit() and int(value) > 0 else None
+    if token in ("Department", "TaskType", "OutputType", "AssetType", "TemporalEntityType"):
+        model = {
+            "Department": Department,
+            "TaskType": TaskType,
+            "OutputType": OutputType,
+            "AssetType": EntityType,
+            "TemporalEntityType": EntityType,
+        }[token]
+        return _first_named(model.objects.all(), value)
+    if "Project" not in found:
+        return None  # every other row lives in a project
+    if token == "Episode":
+        return _first_named(_entities(EntityTypeNames.EPISODE, found), value)
+    if token in ("Sequence", "Scene"):
+        parent = found.get("Episode") if token == "Sequence" else found.get("Sequence")
+        queryset = _entities(token, found)
+        if parent:
+            queryset = queryset.filter(parent_id=parent)
+        return _first_named(queryset, value)
+    if token == "Shot":
+        if "Sequence" not in found:
+            return None
+        queryset = _entities(EntityTypeNames.SHOT, found).filter(parent_id=found["Sequence"])
+        return _first_named(queryset, value)
+    if token == "Asset":
+        if "AssetType" not in found:
+            return None
+        queryset = Entity.objects.filter(
+            project_id=found["Project"], entity_type_id=found["AssetType"]
+        )
+        return _first_named(queryset, value)
+    if token == "TemporalEntity":
+        if "TemporalEntityType" not in found:
+            return None
+        queryset = Entity.objects.filter(
+            project_id=found["Project"], entity_type_id=found["TemporalEntityType"]
+        )
+        return _first_named(queryset, value)
+    if token == "Instance":
+        if "Asset" not in found:
+            return None
+        queryset = AssetInstance.objects.filter(asset_id=found["Asset"])
+        return _first_named(queryset, value)
+    if token == "Task":
+        entity_id = found.get("Scene") or found.get("Asset") or found.get("Shot")
+        if "TaskType" not in found or entity_id is None:
+            return None
+        queryset = Task.objects.filter(
+            project_id=found["Project"], task_type_id=found["TaskType"], entity_id=entity_id
+        )
+        return _first_named(queryset, value)
+    return None  # Software, Revision, OutputFile, WorkingFile name nothing stored
+
+
+def guess_from_path(project: Project, file_path: str, sep: str = "/") -> list[dict]:
+    """Zou's guess-from-path: per matching template, the rows its tokens name, in template
+    order, stopping at the first token that names nothing (partial matches are answers too).
+
+    Raises engine.FileTreeError when the project has no tree."""
+    tree = project.file_tree
+    results: list[dict] = []
+    for match in engine.parse_path(tree, file_path, sep):
+        data: dict = {"Template": match.kind}
+        found: dict = {}
+        template = tree[match.mode]["folder_path"][match.kind]
+        for element in template.split("/"):
+            token = next((t for t in match.values if f"<{t}>" in element), None)
+            if token is None:
+                continue
+            result = lookup_token(token, match.values[token], found)
+            if result is None:
+                break
+            if token == "Project" and str(result) != str(project.pk):
+                break  # a path of another production
+            found[token] = result
+            data[token] = str(result)
+        if data not in results:
+            results.append(data)
+    return results

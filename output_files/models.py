@@ -1,0 +1,75 @@
+"""OutputFile: a file published from a task for others (files contract §1.2)."""
+
+from django.db import models
+
+from production.models import (
+    AssetInstance,
+    Entity,
+    FileStatus,
+    OutputType,
+    Person,
+    TaskType,
+    ZouModel,
+)
+from working_files.models import WorkingFile
+
+
+class OutputFile(ZouModel):
+    shotgun_id = models.IntegerField(null=True, blank=True)
+    name = models.CharField(max_length=250)
+    canceled = models.BooleanField(default=False)
+    size = models.BigIntegerField(null=True, blank=True)
+    checksum = models.CharField(max_length=64, null=True, blank=True)  # sha256, hex
+    description = models.TextField(null=True, blank=True)
+    comment = models.TextField(null=True, blank=True)
+    extension = models.CharField(max_length=10, null=True, blank=True)
+    revision = models.IntegerField()
+    representation = models.CharField(max_length=20, null=True, blank=True, db_index=True)
+    nb_elements = models.IntegerField(null=True, blank=True, default=1)
+    source = models.CharField(max_length=40, null=True, blank=True)
+    path = models.CharField(max_length=400, null=True, blank=True)
+    data = models.JSONField(null=True, blank=True)
+    file_status = models.ForeignKey(FileStatus, on_delete=models.PROTECT, related_name="+")
+    entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="output_files"
+    )
+    asset_instance = models.ForeignKey(
+        AssetInstance,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="output_files",
+    )
+    output_type = models.ForeignKey(
+        OutputType, null=True, blank=True, on_delete=models.PROTECT, related_name="output_files"
+    )
+    task_type = models.ForeignKey(
+        TaskType, null=True, blank=True, on_delete=models.PROTECT, related_name="output_files"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="output_files"
+    )
+    source_file = models.ForeignKey(
+        WorkingFile, null=True, blank=True, on_delete=models.PROTECT, related_name="outputs"
+    )
+    temporal_entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "name",
+                    "entity",
+                    "asset_instance",
+                    "output_type",
+                    "task_type",
+                    "temporal_entity",
+                    "representation",
+                    "revision",
+                ],
+                name="output_file_uc",
+                nulls_distinct=False,
+            )
+        ]

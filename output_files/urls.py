@@ -1,0 +1,11 @@
+from django.urls import path
+
+from output_files import api
+
+urlpatterns = [
+    path("data/entities/<str:entity_id>/output-file-path", api.EntityOutputFilePathView.as_view()),
+    path(
+        "data/asset-instances/<str:instance_id>/entities/<str:temporal_entity_id>/output-file-path",
+        api.InstanceOutputFilePathView.as_view(),
+    ),
+]

@@ -1,0 +1,39 @@
+"""WorkingFile: an artist's file for a task, revision after revision (files contract §1.1)."""
+
+from django.db import models
+
+from production.models import Entity, Person, Software, Task, ZouModel
+
+
+class WorkingFile(ZouModel):
+    shotgun_id = models.IntegerField(null=True, blank=True, db_index=True)
+    name = models.CharField(max_length=250, null=True, blank=True)  # the revision line: main...
+    description = models.TextField(null=True, blank=True)
+    comment = models.TextField(null=True, blank=True)
+    revision = models.IntegerField(null=True, blank=True)
+    # Computed by the server from the stored content (Zou never fills them).
+    size = models.BigIntegerField(null=True, blank=True)
+    checksum = models.CharField(max_length=64, null=True, blank=True)  # sha256, hex
+    path = models.CharField(max_length=400, null=True, blank=True)
+    data = models.JSONField(null=True, blank=True)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.PROTECT, related_name="working_files"
+    )
+    entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="working_files"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="working_files"
+    )
+    software = models.ForeignKey(
+        Software, null=True, blank=True, on_delete=models.PROTECT, related_name="working_files"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "task", "entity", "revision"],
+                name="working_file_uc",
+                nulls_distinct=False,
+            )
+        ]
