@@ -210,3 +210,86 @@ def guess_from_path(project: Project, file_path: str, sep: str = "/") -> list[di
         if data not in results:
             results.append(data)
     return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Path → task (service helpers for pipeline tools; no route, as in Zou §6.11)
+
+
+class WrongPathFormat(engine.FileTreeError):
+    """A path that does not have the shape of the tree's template, or names nothing."""
+
+
+class TaskNotFound(engine.FileTreeError):
+    """The path names an entity and a task type, but no such task exists yet."""
+
+
+def _values_for(project: Project, file_path: str, kind: str, mode: str, sep: str) -> dict:
+    tree = project.file_tree
+    template = engine.template_of(tree, mode, "folder_path", kind)
+    root = engine.root_path(tree, mode, sep)
+    path_elements = file_path[len(root) :].split(sep)
+    template_elements = template.split("/")
+    if len(path_elements) != len(template_elements):
+        raise WrongPathFormat(f"{file_path} doesn't match {template}")
+    values = engine.extract_values(path_elements, template_elements)
+    if values is None:
+        raise WrongPathFormat(f"{file_path} doesn't match {template}")
+    return values
+
+
+def _task_for(project: Project, entity_id, values: dict) -> Task:
+    if entity_id is None:
+        raise WrongPathFormat("No asset or shot found in given path.")
+    task_types = TaskType.objects.all()
+    department = values.get("Department")
+    if department:
+        department_id = _first_named(Department.objects.all(), department)
+        if department_id is not None:  # an unknown department only stops narrowing
+            task_types = task_types.filter(department_id=department_id)
+    task_type_id = _first_named(task_types, values.get("TaskType", ""))
+    if task_type_id is None:
+        raise WrongPathFormat(
+            f"Task type {values.get('TaskType', '')} was not found in given path."
+        )
+    tasks = Task.objects.filter(project=project, entity_id=entity_id, task_type_id=task_type_id)
+    task_id = (
+        _first_named(tasks, values["Task"])
+        if values.get("Task")
+        else (tasks.order_by("created_at").values_list("pk", flat=True).first())
+    )
+    if task_id is None:
+        raise TaskNotFound("No task matches the given path yet.")
+    return Task.objects.get(pk=task_id)
+
+
+def shot_task_from_path(project: Project, file_path: str, mode="working", sep="/") -> Task:
+    """The task of a shot a working path belongs to."""
+    values = _values_for(project, file_path, "shot", mode, sep)
+    found = {"Project": project.pk}
+    if values.get("Episode"):
+        episode = lookup_token("Episode", values["Episode"], found)
+        if episode is not None:  # an unknown episode is ignored
+            found["Episode"] = episode
+    # Narrowed by the episode when the path names one (Zou insists on a null parent
+    # otherwise, which misses every sequence of a TV show whose template has no <Episode>).
+    sequence = lookup_token("Sequence", values.get("Sequence", ""), found)
+    if not values.get("Shot"):
+        raise WrongPathFormat("Shot name was not found in given path")
+    shot = None
+    if sequence is not None:
+        shot = _first_named(_entities("Shot", found).filter(parent_id=sequence), values["Shot"])
+    return _task_for(project, shot, values)
+
+
+def asset_task_from_path(project: Project, file_path: str, mode="working", sep="/") -> Task:
+    """The task of an asset a working path belongs to."""
+    values = _values_for(project, file_path, "asset", mode, sep)
+    if not values.get("Asset"):
+        raise WrongPathFormat("Asset name was not found in given path.")
+    asset_type = _first_named(EntityType.objects.all(), values.get("AssetType", ""))
+    asset = None
+    if asset_type is not None:
+        assets = Entity.objects.filter(project=project, entity_type_id=asset_type)
+        asset = _first_named(assets, values["Asset"])
+    return _task_for(project, asset, values)

@@ -81,14 +81,17 @@ def working_file_path(
     revision: int,
     mode: str = "working",
     sep: str = "/",
+    software_default: dict = FALLBACK_SOFTWARE,
 ) -> tuple[str, str]:
+    """Without a software, a template asking for one renders `software_default`, created if
+    missing (Zou: `3dsmax` in the service, `3ds Max` through the route)."""
     entity = task.entity
     tree = entity.project.file_tree
     kind = engine.kind_for_entity(entity.entity_type.name)
     engine.template_of(tree, mode, "folder_path", kind)  # fail before creating fallbacks
-    if software is None:
+    if software is None and _uses(tree, mode, kind, "Software"):
         software, _ = Software.objects.get_or_create(
-            name=DEFAULT_WORKING_SOFTWARE["name"], defaults=DEFAULT_WORKING_SOFTWARE
+            name=software_default["name"], defaults=software_default
         )
     args = dict(
         entity=entity, kind=kind, task=task, software=software, name=name, revision=revision

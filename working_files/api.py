@@ -48,5 +48,6 @@ class WorkingFilePathView(APIView):
                 revision=revision,
                 mode=values["mode"],
                 sep=values["sep"],
+                software_default=file_tree_services.DEFAULT_WORKING_SOFTWARE,
             )
         return Response({"path": folder, "name": file_name})
