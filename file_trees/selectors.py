@@ -155,18 +155,12 @@ def lookup_token(token: str, value: str, found: Mapping):
             return None
         queryset = _entities(EntityTypeNames.SHOT, found).filter(parent_id=found["Sequence"])
         return _first_named(queryset, value)
-    if token == "Asset":
-        if "AssetType" not in found:
+    if token in ("Asset", "TemporalEntity"):  # narrowed by <AssetType> / <TemporalEntityType>
+        type_token = f"{token}Type"
+        if type_token not in found:
             return None
         queryset = Entity.objects.filter(
-            project_id=found["Project"], entity_type_id=found["AssetType"]
-        )
-        return _first_named(queryset, value)
-    if token == "TemporalEntity":
-        if "TemporalEntityType" not in found:
-            return None
-        queryset = Entity.objects.filter(
-            project_id=found["Project"], entity_type_id=found["TemporalEntityType"]
+            project_id=found["Project"], entity_type_id=found[type_token]
         )
         return _first_named(queryset, value)
     if token == "Instance":
