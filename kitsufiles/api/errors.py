@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -126,6 +127,7 @@ def zou_exception_handler(exc, context) -> Response | None:
 # Django-level handlers for what never reaches DRF (unknown URLs under /api/).
 
 
+@csrf_exempt  # an unknown URL is a 404 whatever the method, not a CSRF refusal
 def json_not_found(request, exception=None):
     return JsonResponse(error_body(NOT_FOUND_MESSAGE), status=404)
 
