@@ -125,6 +125,8 @@ if FS_BACKEND != "local":
     )
 FS_ROOT = Path(env.get_str("FS_ROOT", str(DATA_DIR / "files"))).resolve()
 PREVIEW_FOLDER = Path(env.get_str("PREVIEW_FOLDER", str(DATA_DIR / "previews"))).resolve()
+# Largest upload accepted (Zou's MAX_CONTENT_LENGTH, 10 GiB by default); above it: 413.
+MAX_UPLOAD_SIZE = env.get_int("MAX_UPLOAD_SIZE", 10 * 1024**3, "MAX_CONTENT_LENGTH", minimum=1)
 STORAGES["files"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(FS_ROOT)},

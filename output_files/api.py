@@ -1,5 +1,6 @@
 """Routes of output files (so far: the output paths of entities and asset instances)."""
 
+from django.http import Http404
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -7,10 +8,13 @@ from rest_framework.views import APIView
 
 from file_trees import services as file_tree_services
 from file_trees.inputs import PathInput, row_named_by
-from kitsufiles.lookups import get_or_404
+from kitsufiles.api.serialization import serialize_instance
+from kitsufiles.lookups import get_or_404, parse_id
 from output_files import selectors
+from output_files.models import OutputFile
 from production import permissions
 from production.models import AssetInstance, Entity, OutputType, TaskType
+from working_files.models import WorkingFile
 
 ENTITY_RELATIONS = ("project", "entity_type", "parent__parent")
 
@@ -101,3 +105,24 @@ class InstanceOutputFilePathView(APIView):
                 sep=values["separator"],
             )
         return Response({"folder_path": folder, "file_name": file_name})
+
+
+class FileView(APIView):
+    """GET data/files/<id>: a working file (with `outputs`) or an output file (with its
+    `source_file`), whichever the id names; `type` tells them apart."""
+
+    def get(self, request: Request, file_id: str) -> Response:
+        file_id = parse_id(file_id)
+        working_file = (
+            WorkingFile.objects.select_related("task__project").filter(pk=file_id).first()
+        )
+        if working_file is not None:
+            if working_file.task is None:
+                raise Http404
+            permissions.check_project_access(request.user, working_file.task.project)
+            return Response(serialize_instance(working_file, relations=True))
+        output_file = get_or_404(OutputFile.objects.select_related("entity__project"), file_id)
+        if output_file.entity is None:
+            raise Http404
+        permissions.check_project_access(request.user, output_file.entity.project)
+        return Response(selectors.output_file_rows(OutputFile.objects.filter(pk=file_id))[0])

@@ -11,6 +11,7 @@ role (`ProjectPersonLink.role`); `effective_role` gives the role that applies th
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from production.models import (
     AssetInstance,
@@ -315,3 +316,25 @@ class AdminOnlyPolicy(AdminWritePolicy):
 
     def scope(self, person, queryset):
         return queryset if is_admin(person) else queryset.none()
+
+
+class TaskFilePolicy(AdminWritePolicy):
+    """Rows hanging on a task (working files): team members of the entity's project list
+    them (vendors none), task access reads one, task action access updates it."""
+
+    def scope(self, person, queryset):
+        block_access_to_vendor(person)
+        if is_admin(person):
+            return queryset
+        return queryset.filter(_membership(person, "entity__project_id"))
+
+    def check_read(self, person, obj):
+        if obj.task is None:
+            raise Http404
+        check_task_access(person, obj.task)
+
+    def check_update(self, person, obj, values):
+        if obj.task is None:
+            check_admin(person)
+        else:
+            check_task_action_access(person, obj.task)

@@ -6,6 +6,8 @@ from production.models import Entity, Person, Software, Task, ZouModel
 
 
 class WorkingFile(ZouModel):
+    ZOU_REVERSE_RELATIONS = ("outputs",)  # the output files published from this one
+
     shotgun_id = models.IntegerField(null=True, blank=True, db_index=True)
     name = models.CharField(max_length=250, null=True, blank=True)  # the revision line: main...
     description = models.TextField(null=True, blank=True)
@@ -16,6 +18,7 @@ class WorkingFile(ZouModel):
     checksum = models.CharField(max_length=64, null=True, blank=True)  # sha256, hex
     path = models.CharField(max_length=400, null=True, blank=True)
     data = models.JSONField(null=True, blank=True)
+    validation_status = models.CharField(max_length=20, default="neutral")  # Zou 1.0.97
     task = models.ForeignKey(
         Task, null=True, blank=True, on_delete=models.PROTECT, related_name="working_files"
     )

@@ -1,10 +1,55 @@
-from django.db.models import Max
+"""Reads of working files."""
 
-from production.models import Task
+from django.core.files.storage import storages
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+
+from production.models import Entity, Task
 from working_files.models import WorkingFile
+
+STORAGE_ALIAS = "files"
 
 
 def next_revision(task: Task, name: str) -> int:
     """1 + the highest revision of the task's `name` line, or 1 for a new line."""
     last = WorkingFile.objects.filter(task=task, name=name).aggregate(last=Max("revision"))
     return (last["last"] or 0) + 1
+
+
+def revisions_of_task(task: Task) -> QuerySet:
+    return WorkingFile.objects.filter(task=task, revision__gte=0).order_by("-revision", "name")
+
+
+def last_revisions_of_task(task: Task) -> QuerySet:
+    """For each name of the task, its highest revision."""
+    highest = (
+        WorkingFile.objects.filter(task=task, name=OuterRef("name"))
+        .order_by("-revision", "-created_at")
+        .values("pk")[:1]
+    )
+    return WorkingFile.objects.filter(task=task, pk=Subquery(highest)).order_by("name")
+
+
+def revisions_of_entity(entity: Entity, *, task_id=None, name=None) -> QuerySet:
+    queryset = WorkingFile.objects.filter(entity=entity, revision__gte=0)
+    if task_id:
+        queryset = queryset.filter(task_id=task_id)
+    if name:
+        queryset = queryset.filter(name=name)
+    return queryset.order_by("-revision", "name")
+
+
+def content_key(working_file: WorkingFile) -> str:
+    """Where the content is stored: sharded so no folder holds millions of files."""
+    file_id = str(working_file.pk)
+    return f"working/{file_id[:3]}/{file_id[3:6]}/{file_id}"
+
+
+def open_content(working_file: WorkingFile):
+    return storages[STORAGE_ALIAS].open(content_key(working_file), "rb")
+
+
+def has_content(working_file: WorkingFile) -> bool:
+    """Stored and not empty (an empty file is as good as none: Zou answers 404 for both)."""
+    storage = storages[STORAGE_ALIAS]
+    key = content_key(working_file)
+    return storage.exists(key) and storage.size(key) > 0

@@ -26,6 +26,8 @@ class ZouShape:
     columns: tuple[str, ...]  # `.values()` names, which are Zou's keys (attnames)
     datetime_columns: tuple[str, ...]
     many_to_many: tuple[models.ManyToManyField, ...]
+    # Reverse foreign keys Zou also lists with relations=True (a working file's `outputs`).
+    reverse_relations: tuple[str, ...]
     type_name: str
     # Keys computed from the row rather than read from a column (Person's `full_name`).
     complete_row: object | None
@@ -46,6 +48,7 @@ def shape_of(model: type[models.Model]) -> ZouShape:
         columns=tuple(columns),
         datetime_columns=tuple(datetimes),
         many_to_many=tuple(model._meta.many_to_many),
+        reverse_relations=tuple(getattr(model, "ZOU_REVERSE_RELATIONS", ())),
         type_name=model.__name__,
         complete_row=getattr(model, "zou_complete_row", None),
     )
@@ -79,13 +82,13 @@ def serialize_rows(
             shape.complete_row(row)
         if extra:
             row.update(extra)
-    if relations and shape.many_to_many and rows:
+    if relations and (shape.many_to_many or shape.reverse_relations) and rows:
         attach_relations(shape, rows)
     return rows
 
 
 def attach_relations(shape: ZouShape, rows: list[dict]) -> None:
-    """Add each many-to-many collection as a list of ids: one query per relation, not per row."""
+    """Add each collection as a list of ids: one query per relation, not per row."""
     ids = [row["id"] for row in rows]
     for field in shape.many_to_many:
         through = field.remote_field.through
@@ -99,6 +102,17 @@ def attach_relations(shape: ZouShape, rows: list[dict]) -> None:
             related[own_id].append(str(other_id))
         for row in rows:
             row[field.name] = related.get(row["id"], [])
+    for name in shape.reverse_relations:
+        relation = shape.model._meta.get_field(name)
+        column = relation.field.attname
+        related = defaultdict(list)
+        links = relation.related_model._default_manager.filter(
+            **{f"{column}__in": ids}
+        ).values_list(column, "pk")
+        for own_id, other_id in links:
+            related[own_id].append(str(other_id))
+        for row in rows:
+            row[name] = related.get(row["id"], [])
 
 
 def serialize_instance(

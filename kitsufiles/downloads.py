@@ -1,0 +1,125 @@
+"""Streamed file answers with validators and single ranges (RFC 9110), for every file route.
+
+The body is read from storage in chunks as the client takes it. Never compressed: gazu writes
+`response.raw` to disk, so a Content-Encoding would end up in the user's file.
+"""
+
+import re
+from datetime import datetime
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import http_date, parse_http_date_safe
+
+DOWNLOAD_CHUNK_SIZE = 256 * 1024
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CACHE_MAX_AGE = 604800  # Zou's CLIENT_CACHE_MAX_AGE
+
+
+def _chunks(fileobj, start: int, length: int):
+    try:
+        fileobj.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = fileobj.read(min(DOWNLOAD_CHUNK_SIZE, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        fileobj.close()
+
+
+def _not_modified(request, etag: str | None, last_modified: datetime | None) -> bool:
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return etag is not None and (etag in tags or "*" in tags)
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+    return (
+        since is not None
+        and last_modified is not None
+        and (int(last_modified.timestamp()) <= since)
+    )
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+    """(start, end) of a single satisfiable range; None to ignore the header; False if the
+    range cannot be satisfied (416)."""
+    match = RANGE.match(header.strip())
+    if not match:
+        return None  # not a single byte range: answer the whole file, as allowed
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # the last N bytes
+        length = int(last)
+        if length == 0:
+            return False
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or (last and int(last) < start):
+        return False
+    return start, end
+
+
+def file_response(
+    request,
+    open_file,
+    *,
+    size: int,
+    etag: str | None,
+    last_modified: datetime | None,
+    content_type: str = "application/octet-stream",
+    disposition: str = 'inline; filename=""',
+) -> HttpResponse:
+    """200, 206, 304 or 416 for a stored file. `open_file()` is only called when a body is
+    sent. `etag` is the bare tag value (quoted here)."""
+    quoted_etag = f'"{etag}"' if etag else None
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Cache-Control": f"public, max-age={CACHE_MAX_AGE}",
+        "Content-Disposition": disposition,
+    }
+    if quoted_etag:
+        headers["ETag"] = quoted_etag
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified.timestamp())
+    if _not_modified(request, quoted_etag, last_modified):
+        return HttpResponse(status=304, headers=headers)
+
+    start, end, status = 0, size - 1, 200
+    range_header = request.META.get("HTTP_RANGE")
+    if range_header and size > 0 and _if_range_holds(request, quoted_etag, last_modified):
+        wanted = _byte_range(range_header, size)
+        if wanted is False:
+            headers["Content-Range"] = f"bytes */{size}"
+            return HttpResponse(status=416, headers=headers)
+        if wanted is not None:
+            start, end = wanted
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    length = max(end - start + 1, 0)
+    response = StreamingHttpResponse(
+        _chunks(open_file(), start, length) if length else iter(()),
+        status=status,
+        content_type=content_type,
+        headers=headers,
+    )
+    response["Content-Length"] = str(length)
+    return response
+
+
+def _if_range_holds(request, quoted_etag, last_modified) -> bool:
+    """A range applies only if `If-Range` (when sent) still names this version."""
+    if_range = request.META.get("HTTP_IF_RANGE")
+    if not if_range:
+        return True
+    if if_range.startswith('"') or if_range.startswith("W/"):
+        return if_range == quoted_etag
+    since = parse_http_date_safe(if_range)
+    return (
+        since is not None
+        and last_modified is not None
+        and (int(last_modified.timestamp()) <= since)
+    )

@@ -1,0 +1,66 @@
+"""Working files in the admin: every revision, and a task's revision history on its page."""
+
+from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
+
+from production.admin import TaskAdmin, ZouAdmin
+from production.models import Task
+from working_files.models import WorkingFile
+
+HISTORY_FIELDS = ("name", "revision", "human_size", "checksum", "person", "comment", "updated_at")
+
+
+@admin.display(description="size", ordering="size")
+def human_size(working_file: WorkingFile) -> str:
+    return filesizeformat(working_file.size) if working_file.size is not None else "-"
+
+
+@admin.register(WorkingFile)
+class WorkingFileAdmin(ZouAdmin):
+    list_display = (
+        "task",
+        "name",
+        "revision",
+        human_size,
+        "checksum",
+        "person",
+        "software",
+        "updated_at",
+    )
+    list_filter = ("software", "task__task_type", "task__project")
+    search_fields = ("name", "comment", "path", "checksum", "task__entity__name")
+    list_select_related = ("task__entity", "task__task_type", "person", "software")
+    ordering = ("task", "name", "-revision")
+    autocomplete_fields = ("task", "entity", "person")
+    readonly_fields = (*ZouAdmin.readonly_fields, "size", "checksum")
+
+
+class WorkingFileHistoryInline(admin.TabularInline):
+    """A task's revisions, line by line (name) and in order, read-only."""
+
+    model = WorkingFile
+    fk_name = "task"
+    fields = HISTORY_FIELDS
+    readonly_fields = HISTORY_FIELDS
+    ordering = ("name", "revision")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "revision history"
+
+    def human_size(self, working_file):
+        return human_size(working_file)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+admin.site.unregister(Task)
+
+
+@admin.register(Task)
+class TaskWithHistoryAdmin(TaskAdmin):
+    inlines = (*TaskAdmin.inlines, WorkingFileHistoryInline)

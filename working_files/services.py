@@ -1,0 +1,109 @@
+"""Writes of working files: new revisions (race-free), comments, content."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from file_trees import services as file_tree_services
+from kitsufiles import records
+from kitsufiles.exceptions import DataConflict, ZouError
+from kitsufiles.uploads import HashedUploadedFile, replace_file
+from production.models import Person, Software, Task
+from working_files import selectors
+from working_files.models import WorkingFile
+
+ALREADY_EXISTS = {"error": "The given working file already exists."}
+# The software a new working file is made with when none is given (Zou's default).
+DEFAULT_SOFTWARE = {"name": "Blender", "short_name": "blender", "file_extension": ".blend"}
+
+
+@transaction.atomic
+def create_working_file(
+    *,
+    task: Task,
+    name: str,
+    author: Person,
+    caller: Person,
+    software: Software | None = None,
+    comment: str = "",
+    revision: int = 0,
+    mode: str = "working",
+    sep: str = "/",
+) -> WorkingFile:
+    """A new revision of the task's `name` line; revision 0 takes the next one.
+
+    The task row is locked for the transaction, so concurrent calls for the same task take
+    consecutive numbers instead of colliding; the unique constraint backs the rule up. As in
+    Zou the caller gets assigned to the task, but here only if the revision is created.
+    """
+    Task.objects.select_for_update().filter(pk=task.pk).first()
+    if software is None:
+        software, _ = Software.objects.get_or_create(
+            name=DEFAULT_SOFTWARE["name"], defaults=DEFAULT_SOFTWARE
+        )
+    revision = revision or selectors.next_revision(task, name)
+    folder, file_name = file_tree_services.working_file_path(
+        task=task, software=software, name=name, revision=revision, mode=mode
+    )
+    values = {
+        "name": name,
+        "comment": comment,
+        "revision": revision,
+        "path": f"{folder}{sep}{file_name}",
+        "task": task,
+        "entity": task.entity,
+        "person": author,
+        "software": software,
+    }
+    try:
+        working_file = records.create_record(WorkingFile, values)
+    except (IntegrityError, DataConflict):
+        raise ZouError(400, ALREADY_EXISTS) from None
+    task.assignees.add(caller)
+    return working_file
+
+
+@transaction.atomic
+def set_comment(*, working_file: WorkingFile, comment: str) -> WorkingFile:
+    working_file.comment = comment
+    working_file.save(update_fields=["comment", "updated_at"])
+    return working_file
+
+
+@transaction.atomic
+def mark_modified(*, working_file: WorkingFile) -> WorkingFile:
+    working_file.save(update_fields=["updated_at"])
+    return working_file
+
+
+def upload_directory() -> Path:
+    """Where uploads land while they arrive: inside local storage (a rename moves them into
+    place), else the data folder."""
+    storage = storages[selectors.STORAGE_ALIAS]
+    if isinstance(storage, FileSystemStorage):
+        return Path(storage.location) / ".incoming"
+    return Path(settings.DATA_DIR) / "incoming"
+
+
+def store_content(*, working_file: WorkingFile, upload: HashedUploadedFile) -> WorkingFile:
+    """Replace the content with a finished upload, then record its size and checksum.
+
+    The new bytes take the old ones' place in one step, so an interrupted upload (which
+    never gets here) leaves the previous content whole."""
+    storage = storages[selectors.STORAGE_ALIAS]
+    key = selectors.content_key(working_file)
+    if isinstance(storage, FileSystemStorage):
+        replace_file(upload.temporary_file_path(), storage.path(key))
+    else:
+        with open(upload.temporary_file_path(), "rb") as source:
+            storage.delete(key)
+            storage.save(key, source)
+        upload.discard()
+    WorkingFile.objects.filter(pk=working_file.pk).update(
+        size=upload.size, checksum=upload.sha256, updated_at=timezone.now()
+    )
+    working_file.refresh_from_db()
+    return working_file
