@@ -79,6 +79,14 @@ class HashingUploadHandler(FileUploadHandler):
             self.hash.hexdigest(),
         )
 
+    def upload_interrupted(self) -> None:
+        """The body ended before the file's closing boundary (the client went away): Django
+        neither completes the file nor raises, so its temporary file is removed here."""
+        file = getattr(self, "file", None)
+        if file is not None:
+            file.close()
+            Path(file.name).unlink(missing_ok=True)
+
     def discard_all(self) -> None:
         for file in self.open_files:
             file.close()

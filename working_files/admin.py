@@ -48,6 +48,7 @@ class WorkingFileHistoryInline(admin.TabularInline):
     show_change_link = True
     verbose_name_plural = "revision history"
 
+    @admin.display(description="size")
     def human_size(self, working_file):
         return human_size(working_file)
 

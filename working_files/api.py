@@ -12,7 +12,7 @@ from kitsufiles.api.crud import CrudResource
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.downloads import file_response
 from kitsufiles.exceptions import ZouError
-from kitsufiles.lookups import get_or_404
+from kitsufiles.lookups import get_or_404, parse_id
 from kitsufiles.uploads import receive_files
 from production import permissions
 from production.models import Entity, Person, Software, Task
@@ -28,7 +28,9 @@ TASK_RELATIONS = (
 )
 BAD_REQUEST = "The browser (or proxy) sent a request that this server could not understand."
 
-RESOURCES = [CrudResource(WorkingFile, "working-files", permissions.TaskFilePolicy())]
+RESOURCES = [
+    CrudResource(WorkingFile, "working-files", permissions.TaskFilePolicy(), read_relations=True)
+]
 
 
 def task_for(request: Request, task_id: str) -> Task:
@@ -114,11 +116,13 @@ class EntityWorkingFilesView(APIView):
         entity = get_or_404(Entity.objects.select_related("project"), entity_id)
         permissions.check_project_access(request.user, entity.project)
         params = request.query_params
+        task_id = params.get("task_id") or None
+        if task_id:
+            # A malformed task id is a 404, not a 500; an unknown one just matches nothing.
+            task_id = parse_id(task_id)
         queryset = selectors.revisions_of_entity(
-            entity, task_id=params.get("task_id") or None, name=params.get("name") or None
+            entity, task_id=task_id, name=params.get("name") or None
         )
-        if params.get("task_id"):
-            get_or_404(Task, params["task_id"])  # a malformed task id is a 404, not a 500
         relations = params.get("relations", "").lower() == "true"
         return Response(serialize_rows(queryset, relations=relations))
 

@@ -56,6 +56,9 @@ class CrudResource:
     # A serializer class for bodies with more than the model's columns (e.g. a password).
     serializer: type | None = None
     type_name: str | None = None
+    # Whether the single read lists the collections: None follows `relations` (default true);
+    # True always, as Zou's service getters do (they ignore the parameter, contract §11.30).
+    read_relations: bool | None = None
 
     @property
     def input_serializer(self) -> type:
@@ -154,7 +157,9 @@ class InstanceView(APIView):
         resource = self.resource
         instance = get_or_404(resource.model, instance_id)
         resource.policy.check_read(request.user, instance)
-        relations = wants_relations(request.query_params, default=True)
+        relations = resource.read_relations
+        if relations is None:
+            relations = wants_relations(request.query_params, default=True)
         return Response(
             serialize_instance(instance, relations=relations, type_name=resource.type_name)
         )
