@@ -98,10 +98,13 @@ def store_content(*, working_file: WorkingFile, upload: HashedUploadedFile) -> W
     if isinstance(storage, FileSystemStorage):
         replace_file(upload.temporary_file_path(), storage.path(key))
     else:
+        # Object stores replace a key in one step (django-storages' file_overwrite), so the
+        # old content stays readable until the new one is complete.
         with open(upload.temporary_file_path(), "rb") as source:
-            storage.delete(key)
-            storage.save(key, source)
+            stored_as = storage.save(key, source)
         upload.discard()
+        if stored_as != key:
+            raise RuntimeError(f"The files storage must overwrite keys; it stored {stored_as}")
     WorkingFile.objects.filter(pk=working_file.pk).update(
         size=upload.size, checksum=upload.sha256, updated_at=timezone.now()
     )
