@@ -20,3 +20,8 @@ def row_named_by(model_or_queryset, value, label: str):
         return get_or_404(model_or_queryset, value)
     except Http404:
         raise WrongParameter(f"Unknown {label}: {value}") from None
+
+
+def optional_row(model_or_queryset, values: dict, key: str, label: str):
+    """The row `values[key]` names, or None when the key is absent or empty."""
+    return row_named_by(model_or_queryset, values[key], label) if values.get(key) else None

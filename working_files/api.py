@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from file_trees import services as file_tree_services
-from file_trees.inputs import PathInput, row_named_by
+from file_trees.inputs import PathInput, optional_row
 from kitsufiles.api.crud import CrudResource
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.downloads import file_response
@@ -88,12 +88,8 @@ class NewWorkingFileView(APIView):
         body.is_valid(raise_exception=True)
         values = body.validated_data
         task = task_for(request, task_id)
-        software = None
-        if values.get("software_id"):
-            software = row_named_by(Software, values["software_id"], "software")
-        author = request.user
-        if values.get("person_id"):
-            author = row_named_by(Person, values["person_id"], "person")
+        software = optional_row(Software, values, "software_id", "software")
+        author = optional_row(Person, values, "person_id", "person") or request.user
         with file_tree_services.tree_errors_reported(request.data):
             working_file = services.create_working_file(
                 task=task,
@@ -204,9 +200,7 @@ class WorkingFilePathView(APIView):
         body.is_valid(raise_exception=True)
         values = body.validated_data
         task = task_for(request, task_id)
-        software = None
-        if values.get("software_id"):
-            software = row_named_by(Software, values["software_id"], "software")
+        software = optional_row(Software, values, "software_id", "software")
         revision = values["revision"] or selectors.next_revision(task, values["name"])
         with file_tree_services.tree_errors_reported(request.data):
             folder, file_name = file_tree_services.working_file_path(
