@@ -95,9 +95,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web + qcluster) share the file: wait for the lock instead of failing.
     # Transactions take the write lock when they begin: a deferred one that reads, then writes
     # while another process writes gets "database is locked" at once, without waiting.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        timeout=20, transaction_mode="IMMEDIATE"
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 
 AUTH_USER_MODEL = "production.Person"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

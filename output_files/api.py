@@ -7,13 +7,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from file_trees import services as file_tree_services
-from file_trees.inputs import PathInput, row_named_by
-from kitsufiles.api.serialization import serialize_instance
+from file_trees.inputs import PathInput, optional_row, row_named_by
+from kitsufiles.api.crud import CrudResource
+from kitsufiles.api.serialization import serialize_instance, serialize_rows
+from kitsufiles.exceptions import ZouError
 from kitsufiles.lookups import get_or_404, parse_id
-from output_files import selectors
+from output_files import selectors, services
 from output_files.models import OutputFile
 from production import permissions
-from production.models import AssetInstance, Entity, OutputType, TaskType
+from production.models import (
+    AssetInstance,
+    Entity,
+    FileStatus,
+    OutputType,
+    Person,
+    Project,
+    TaskType,
+)
 from working_files.models import WorkingFile
 
 ENTITY_RELATIONS = ("project", "entity_type", "parent__parent")
@@ -125,4 +135,286 @@ class FileView(APIView):
         if output_file.entity is None:
             raise Http404
         permissions.check_project_access(request.user, output_file.entity.project)
-        return Response(selectors.output_file_rows(OutputFile.objects.filter(pk=file_id))[0])
+        return Response(serialize_instance(output_file))
+
+
+# ---------------------------------------------------------------------------------------------
+# Entity outputs (§3.11-3.16) and project outputs (§3.25)
+
+RESOURCES = [CrudResource(OutputFile, "output-files", permissions.EntityFilePolicy())]
+
+
+def entity_for(request: Request, entity_id: str) -> Entity:
+    entity = get_or_404(Entity.objects.select_related(*ENTITY_RELATIONS), entity_id)
+    permissions.check_project_access(request.user, entity.project)
+    return entity
+
+
+class PublishInput(serializers.Serializer):
+    name = serializers.CharField(default="main", max_length=250)
+    mode = serializers.CharField(default="output")  # accepted, always "output" (Zou)
+    output_type_id = serializers.CharField()
+    task_type_id = serializers.CharField()
+    person_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    working_file_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    file_status_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    comment = serializers.CharField(default="", allow_blank=True)
+    revision = serializers.IntegerField(default=0)
+    extension = serializers.CharField(default="", allow_blank=True, max_length=10)
+    representation = serializers.CharField(default="", allow_blank=True, max_length=20)
+    nb_elements = serializers.IntegerField(default=1, min_value=1)
+    sep = serializers.CharField(default="/", trim_whitespace=False, max_length=4)
+
+
+def publish_arguments(request: Request, values: dict, *, error_key: str) -> dict:
+    """The rows a publish body names, in Zou's order and with its errors: an unknown output
+    type or person is a 400 (`error_key` is "error" for entities, "message" for instances),
+    an unknown task type a 404, and an unknown working file is silently no source."""
+    try:
+        output_type = get_or_404(OutputType, values["output_type_id"])
+    except Http404:
+        raise ZouError(400, {error_key: "Cannot find given output type."}) from None
+    task_type = get_or_404(TaskType.objects.select_related("department"), values["task_type_id"])
+    person = request.user
+    if values.get("person_id"):
+        person = Person.objects.filter(pk=_uuid_or_none(values["person_id"])).first()
+        if person is None:
+            raise ZouError(400, {error_key: "Cannot find given person."})
+    working_file = WorkingFile.objects.filter(pk=_uuid_or_none(values.get("working_file_id")))
+    return {
+        "output_type": output_type,
+        "task_type": task_type,
+        "person": person,
+        "working_file": working_file.first(),
+        "file_status": optional_row(FileStatus, values, "file_status_id", "file status"),
+        **{
+            key: values[key]
+            for key in (
+                "name",
+                "comment",
+                "revision",
+                "extension",
+                "representation",
+                "nb_elements",
+                "sep",
+            )
+        },
+    }
+
+
+def published(output_file, folder: str, file_name: str) -> Response:
+    body = serialize_instance(output_file)
+    body.update(folder_path=folder, file_name=file_name)
+    return Response(body, status=201)
+
+
+class NewEntityOutputFileView(APIView):
+    """POST data/entities/<id>/output-files/new: publish the next (or a given) revision."""
+
+    Input = PublishInput
+
+    def post(self, request: Request, entity_id: str) -> Response:
+        body = self.Input(data=request.data)
+        body.is_valid(raise_exception=True)
+        entity = entity_for(request, entity_id)
+        arguments = publish_arguments(request, body.validated_data, error_key="error")
+        with file_tree_services.tree_errors_reported(request.data):
+            output_file, folder, file_name = services.publish_entity_output(
+                entity=entity, **arguments
+            )
+        return published(output_file, folder, file_name)
+
+
+def _uuid_or_none(value):
+    try:
+        return parse_id(value) if value else None
+    except Http404:
+        return None
+
+
+class EntityNextRevisionView(APIView):
+    """POST data/entities/<id>/output-files/next-revision → {"next_revision": n}."""
+
+    class Input(serializers.Serializer):
+        name = serializers.CharField(default="main")
+        output_type_id = serializers.CharField()
+        task_type_id = serializers.CharField()
+
+    def post(self, request: Request, entity_id: str) -> Response:
+        body = self.Input(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        entity = get_or_404(Entity.objects.select_related("project"), entity_id)
+        output_type = get_or_404(OutputType, values["output_type_id"])
+        task_type = get_or_404(TaskType, values["task_type_id"])
+        permissions.check_project_access(request.user, entity.project)
+        revision = selectors.next_entity_revision(entity, output_type, task_type, values["name"])
+        return Response({"next_revision": revision})
+
+
+class EntityLastOutputRevisionsView(APIView):
+    """GET data/entities/<id>/output-files/last-revisions: a list, one row per line."""
+
+    def get(self, request: Request, entity_id: str) -> Response:
+        entity = entity_for(request, entity_id)
+        queryset = selectors.filtered(selectors.entity_outputs(entity), request.query_params)
+        rows = selectors.last_revisions(queryset).order_by("name", "-revision")
+        return Response(serialize_rows(rows))
+
+
+class EntityOutputTypesView(APIView):
+    """GET data/entities/<id>/output-types: the types its outputs use, once each, by name."""
+
+    def get(self, request: Request, entity_id: str) -> Response:
+        entity = entity_for(request, entity_id)
+        used = OutputFile.objects.filter(entity=entity).values("output_type_id")
+        return Response(serialize_rows(OutputType.objects.filter(pk__in=used).order_by("name")))
+
+
+class EntityOutputTypeFilesView(APIView):
+    """GET data/entities/<id>/output-types/<type id>/output-files[?representation=]."""
+
+    def get(self, request: Request, entity_id: str, output_type_id: str) -> Response:
+        entity = get_or_404(Entity.objects.select_related("project"), entity_id)
+        output_type = get_or_404(OutputType, output_type_id)
+        permissions.check_project_access(request.user, entity.project)
+        queryset = selectors.entity_outputs(entity).filter(output_type=output_type)
+        if "representation" in request.query_params:  # here an empty value filters on ""
+            queryset = queryset.filter(representation=request.query_params["representation"])
+        return Response(serialize_rows(queryset.order_by("-revision", "representation")))
+
+
+class EntityOutputFilesView(APIView):
+    """GET data/entities/<id>/output-files with Zou's filters, newest revision first."""
+
+    def get(self, request: Request, entity_id: str) -> Response:
+        entity = entity_for(request, entity_id)
+        queryset = selectors.entity_outputs(entity).filter(
+            temporal_entity__isnull=True, revision__gte=0
+        )
+        queryset = selectors.filtered(queryset, request.query_params)
+        return Response(serialize_rows(queryset.order_by("-revision", "representation")))
+
+
+class ProjectOutputFilesView(APIView):
+    """GET data/projects/<id>/output-files (manager rights), newest first."""
+
+    def get(self, request: Request, project_id: str) -> Response:
+        project = get_or_404(Project, project_id)
+        permissions.check_manager_project_access(request.user, project)
+        queryset = OutputFile.objects.filter(
+            entity__project=project,
+            asset_instance__isnull=True,
+            temporal_entity__isnull=True,
+            revision__gte=0,
+        )
+        queryset = selectors.filtered(queryset, request.query_params)
+        return Response(serialize_rows(queryset.order_by("-created_at")))
+
+
+# ---------------------------------------------------------------------------------------------
+# Asset-instance outputs (§3.18-3.22, §3.24): the asset's project decides access; the outputs
+# carry the asset as entity, the instance, and the temporal entity they were made in.
+
+
+def instance_for(request: Request, instance_id: str) -> AssetInstance:
+    instance = get_or_404(
+        AssetInstance.objects.select_related("asset__project", "asset__entity_type"), instance_id
+    )
+    permissions.check_project_access(request.user, instance.asset.project)
+    return instance
+
+
+def temporal_entity_for(temporal_entity_id: str) -> Entity:
+    return get_or_404(Entity.objects.select_related(*ENTITY_RELATIONS), temporal_entity_id)
+
+
+class NewInstanceOutputFileView(APIView):
+    """POST data/asset-instances/<id>/entities/<temporal id>/output-files/new."""
+
+    Input = PublishInput
+
+    def post(self, request: Request, instance_id: str, temporal_entity_id: str) -> Response:
+        body = self.Input(data=request.data)
+        body.is_valid(raise_exception=True)
+        temporal_entity = temporal_entity_for(temporal_entity_id)
+        instance = instance_for(request, instance_id)
+        arguments = publish_arguments(request, body.validated_data, error_key="message")
+        with file_tree_services.tree_errors_reported(request.data):
+            output_file, folder, file_name = services.publish_instance_output(
+                instance=instance, temporal_entity=temporal_entity, **arguments
+            )
+        return published(output_file, folder, file_name)
+
+
+class InstanceNextRevisionView(APIView):
+    """POST .../asset-instances/<id>/entities/<temporal id>/output-files/next-revision."""
+
+    Input = EntityNextRevisionView.Input
+
+    def post(self, request: Request, instance_id: str, temporal_entity_id: str) -> Response:
+        body = self.Input(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        instance = instance_for(request, instance_id)
+        temporal_entity = temporal_entity_for(temporal_entity_id)  # Zou: 500 if malformed
+        output_type = get_or_404(OutputType, values["output_type_id"])
+        task_type = get_or_404(TaskType, values["task_type_id"])
+        revision = selectors.next_instance_revision(
+            instance, temporal_entity, output_type, task_type, values["name"]
+        )
+        return Response({"next_revision": revision})
+
+
+class InstanceLastOutputRevisionsView(APIView):
+    """GET .../asset-instances/<id>/entities/<temporal id>/output-files/last-revisions."""
+
+    def get(self, request: Request, instance_id: str, temporal_entity_id: str) -> Response:
+        instance = instance_for(request, instance_id)
+        temporal_entity = temporal_entity_for(temporal_entity_id)
+        queryset = selectors.filtered(
+            selectors.instance_outputs(instance, temporal_entity.pk), request.query_params
+        )
+        rows = selectors.last_revisions(queryset).order_by("name", "-revision")
+        return Response(serialize_rows(rows))
+
+
+class InstanceOutputTypesView(APIView):
+    """GET .../asset-instances/<id>/entities/<temporal id>/output-types."""
+
+    def get(self, request: Request, instance_id: str, temporal_entity_id: str) -> Response:
+        instance = instance_for(request, instance_id)
+        temporal_entity = temporal_entity_for(temporal_entity_id)
+        used = selectors.instance_outputs(instance, temporal_entity.pk).values("output_type_id")
+        return Response(serialize_rows(OutputType.objects.filter(pk__in=used).order_by("name")))
+
+
+class InstanceOutputTypeFilesView(APIView):
+    """GET .../entities/<temporal id>/output-types/<type id>/output-files[?representation=]."""
+
+    def get(
+        self, request: Request, instance_id: str, temporal_entity_id: str, output_type_id: str
+    ) -> Response:
+        instance = instance_for(request, instance_id)
+        temporal_entity = temporal_entity_for(temporal_entity_id)
+        output_type = get_or_404(OutputType, output_type_id)
+        queryset = selectors.instance_outputs(instance, temporal_entity.pk).filter(
+            output_type=output_type
+        )
+        if "representation" in request.query_params:  # an empty value filters on ""
+            queryset = queryset.filter(representation=request.query_params["representation"])
+        return Response(serialize_rows(queryset.order_by("-revision", "representation")))
+
+
+class InstanceOutputFilesView(APIView):
+    """GET data/asset-instances/<id>/output-files[?temporal_entity_id=&...]: always 500 in
+    the Zou snapshot read (a missing mixin); here what it was meant to do."""
+
+    def get(self, request: Request, instance_id: str) -> Response:
+        instance = instance_for(request, instance_id)
+        temporal_entity_id = request.query_params.get("temporal_entity_id")
+        if temporal_entity_id:
+            temporal_entity_id = parse_id(temporal_entity_id)
+        queryset = selectors.instance_outputs(instance, temporal_entity_id).filter(revision__gte=0)
+        queryset = selectors.filtered(queryset, request.query_params)
+        return Response(serialize_rows(queryset.order_by("-revision", "representation")))

@@ -15,6 +15,8 @@ from working_files.models import WorkingFile
 
 
 class OutputFile(ZouModel):
+    ZOU_NESTED = ("source_file",)  # clients read the source working file from the output
+
     shotgun_id = models.IntegerField(null=True, blank=True)
     name = models.CharField(max_length=250)
     canceled = models.BooleanField(default=False)

@@ -338,3 +338,33 @@ class TaskFilePolicy(AdminWritePolicy):
             check_admin(person)
         else:
             check_task_action_access(person, obj.task)
+
+
+class EntityFilePolicy(AdminWritePolicy):
+    """Rows hanging on an entity (output files): team members of open projects list them
+    (vendors none); reading one needs project and entity access; updating one needs manager
+    rights, or a task on its temporal entity (else its entity)."""
+
+    def scope(self, person, queryset):
+        block_access_to_vendor(person)
+        if is_admin(person):
+            return queryset
+        return queryset.filter(
+            _membership(person, "entity__project_id"),
+            entity__project__project_status__name__iregex=r"^(open|active)$",
+        )
+
+    def check_read(self, person, obj):
+        if obj.entity is None:
+            raise Http404
+        check_entity_access(person, obj.entity, check_project_access(person, obj.entity.project))
+
+    def check_update(self, person, obj, values):
+        if obj.entity is None:
+            check_admin(person)
+            return
+        if has_manager_project_access(person, obj.entity.project):
+            return
+        entity_id = obj.temporal_entity_id or obj.entity_id
+        if not Task.objects.filter(entity_id=entity_id, assignees=person).exists():
+            deny()

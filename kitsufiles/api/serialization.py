@@ -28,6 +28,8 @@ class ZouShape:
     many_to_many: tuple[models.ManyToManyField, ...]
     # Reverse foreign keys Zou also lists with relations=True (a working file's `outputs`).
     reverse_relations: tuple[str, ...]
+    # Foreign keys Zou also embeds as the related row (an output file's `source_file`).
+    nested: tuple[str, ...]
     type_name: str
     # Keys computed from the row rather than read from a column (Person's `full_name`).
     complete_row: object | None
@@ -49,6 +51,7 @@ def shape_of(model: type[models.Model]) -> ZouShape:
         datetime_columns=tuple(datetimes),
         many_to_many=tuple(model._meta.many_to_many),
         reverse_relations=tuple(getattr(model, "ZOU_REVERSE_RELATIONS", ())),
+        nested=tuple(getattr(model, "ZOU_NESTED", ())),
         type_name=model.__name__,
         complete_row=getattr(model, "zou_complete_row", None),
     )
@@ -84,6 +87,8 @@ def serialize_rows(
             row.update(extra)
     if relations and (shape.many_to_many or shape.reverse_relations) and rows:
         attach_relations(shape, rows)
+    if shape.nested and rows:
+        attach_nested(shape, rows)
     return rows
 
 
@@ -113,6 +118,19 @@ def attach_relations(shape: ZouShape, rows: list[dict]) -> None:
             related[own_id].append(str(other_id))
         for row in rows:
             row[name] = related.get(row["id"], [])
+
+
+def attach_nested(shape: ZouShape, rows: list[dict]) -> None:
+    """Embed each nested foreign key's row (or None): one query per key, not per row."""
+    for name in shape.nested:
+        field = shape.model._meta.get_field(name)
+        ids = {row[field.attname] for row in rows if row[field.attname] is not None}
+        related = {}
+        if ids:
+            queryset = field.related_model._default_manager.filter(pk__in=ids)
+            related = {row["id"]: row for row in serialize_rows(queryset)}
+        for row in rows:
+            row[name] = related.get(row[field.attname])
 
 
 def serialize_instance(
