@@ -103,6 +103,8 @@ def publish_instance_output(
     """A new revision of an asset instance's output as seen in `temporal_entity` (a shot, a
     scene, or the host asset). The instance row is locked; the path comes first, so a tree
     that cannot serve it is refused with nothing created (Zou answers 500 after creating)."""
+    # The asset's row too: its entity line counts instance outputs (they carry it as entity).
+    Entity.objects.select_for_update().filter(pk=instance.asset_id).first()
     AssetInstance.objects.select_for_update().filter(pk=instance.pk).first()
     if revision < 1:
         revision = selectors.next_instance_revision(
