@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from file_trees import services as file_tree_services
+from file_trees.engine import FileTreeError
 from file_trees.inputs import PathInput, optional_row, row_named_by
 from kitsufiles.api.crud import CrudResource
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
@@ -218,10 +219,12 @@ class NewEntityOutputFileView(APIView):
         body.is_valid(raise_exception=True)
         entity = entity_for(request, entity_id)
         arguments = publish_arguments(request, body.validated_data, error_key="error")
-        with file_tree_services.tree_errors_reported(request.data):
+        try:
             output_file, folder, file_name = services.publish_entity_output(
                 entity=entity, **arguments
             )
+        except FileTreeError as error:  # the entity publish's own error body (§3.11 step 8)
+            raise ZouError(400, {"error": str(error)}) from None
         return published(output_file, folder, file_name)
 
 
