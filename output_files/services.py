@@ -21,6 +21,22 @@ def default_file_status() -> FileStatus:
     return status
 
 
+def _record(already_exists: dict, *, working_file, file_status, **columns) -> OutputFile:
+    """Insert one output row; a revision already taken is Zou's 400 `already_exists`."""
+    values = {
+        **columns,
+        "file_status": file_status or default_file_status(),
+        "source_file": working_file,
+        # What was published: the working file's content, when it has one.
+        "checksum": working_file.checksum if working_file else None,
+        "size": working_file.size if working_file else None,
+    }
+    try:
+        return records.create_record(OutputFile, values)
+    except (IntegrityError, DataConflict):
+        raise ZouError(400, already_exists) from None
+
+
 @transaction.atomic
 def publish_entity_output(
     *,
@@ -57,28 +73,22 @@ def publish_entity_output(
         sep=sep,
         nb_elements=nb_elements,
     )
-    values = {
-        "name": name,
-        "comment": comment,
-        "revision": revision,
-        "extension": extension,
-        "representation": representation,
-        "nb_elements": nb_elements,
-        "path": f"{folder}{sep}{file_name}{extension}",
-        "file_status": file_status or default_file_status(),
-        "entity": entity,
-        "output_type": output_type,
-        "task_type": task_type,
-        "person": person,
-        "source_file": working_file,
-        # The checksum of what was published: the working file's content, if it has one.
-        "checksum": working_file.checksum if working_file else None,
-        "size": working_file.size if working_file else None,
-    }
-    try:
-        output_file = records.create_record(OutputFile, values)
-    except (IntegrityError, DataConflict):
-        raise ZouError(400, ALREADY_EXISTS) from None
+    output_file = _record(
+        ALREADY_EXISTS,
+        path=f"{folder}{sep}{file_name}{extension}",
+        working_file=working_file,
+        file_status=file_status,
+        name=name,
+        comment=comment,
+        revision=revision,
+        extension=extension,
+        representation=representation,
+        nb_elements=nb_elements,
+        entity=entity,
+        output_type=output_type,
+        task_type=task_type,
+        person=person,
+    )
     return output_file, folder, file_name
 
 
@@ -120,27 +130,22 @@ def publish_instance_output(
         representation=representation,
         sep=sep,
     )
-    values = {
-        "name": name,
-        "comment": comment,
-        "revision": revision,
-        "extension": extension,
-        "representation": representation,
-        "nb_elements": nb_elements,
-        "path": f"{folder}{sep}{file_name}{extension}",
-        "file_status": file_status or default_file_status(),
-        "entity": instance.asset,
-        "asset_instance": instance,
-        "temporal_entity": temporal_entity,
-        "output_type": output_type,
-        "task_type": task_type,
-        "person": person,
-        "source_file": working_file,
-        "checksum": working_file.checksum if working_file else None,
-        "size": working_file.size if working_file else None,
-    }
-    try:
-        output_file = records.create_record(OutputFile, values)
-    except (IntegrityError, DataConflict):
-        raise ZouError(400, {"message": ALREADY_EXISTS["error"]}) from None
+    output_file = _record(
+        {"message": ALREADY_EXISTS["error"]},  # the instance route's body key
+        path=f"{folder}{sep}{file_name}{extension}",
+        working_file=working_file,
+        file_status=file_status,
+        name=name,
+        comment=comment,
+        revision=revision,
+        extension=extension,
+        representation=representation,
+        nb_elements=nb_elements,
+        entity=instance.asset,
+        asset_instance=instance,
+        temporal_entity=temporal_entity,
+        output_type=output_type,
+        task_type=task_type,
+        person=person,
+    )
     return output_file, folder, file_name
