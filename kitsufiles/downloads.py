@@ -5,14 +5,16 @@ The body is read from storage in chunks as the client takes it. Never compressed
 """
 
 import re
+import time
 from datetime import datetime
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe
 
 DOWNLOAD_CHUNK_SIZE = 256 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CACHE_MAX_AGE = 604800  # Zou's CLIENT_CACHE_MAX_AGE
+RANGE_NOT_SATISFIABLE = "The server cannot provide the requested range."
 
 
 def _chunks(fileobj, start: int, length: int):
@@ -72,13 +74,17 @@ def file_response(
     last_modified: datetime | None,
     content_type: str = "application/octet-stream",
     disposition: str = 'inline; filename=""',
+    cache: str = "public",
+    max_age: int = CACHE_MAX_AGE,
 ) -> HttpResponse:
     """200, 206, 304 or 416 for a stored file. `open_file()` is only called when a body is
-    sent. `etag` is the bare tag value (quoted here)."""
+    sent. `etag` is the bare tag value (quoted here). `cache` is "public" or "private" (media
+    of a production are private: a shared proxy must not hand them to someone else)."""
     quoted_etag = f'"{etag}"' if etag else None
     headers = {
         "Accept-Ranges": "bytes",
-        "Cache-Control": f"public, max-age={CACHE_MAX_AGE}",
+        "Cache-Control": f"{cache}, max-age={max_age}",
+        "Expires": http_date(time.time() + max_age),
         "Content-Disposition": disposition,
     }
     if quoted_etag:
@@ -94,7 +100,9 @@ def file_response(
         wanted = _byte_range(range_header, size)
         if wanted is False:
             headers["Content-Range"] = f"bytes */{size}"
-            return HttpResponse(status=416, headers=headers)
+            return JsonResponse(
+                {"error": True, "message": RANGE_NOT_SATISFIABLE}, status=416, headers=headers
+            )
         if wanted is not None:
             start, end = wanted
             status = 206

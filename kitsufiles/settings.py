@@ -193,14 +193,41 @@ SIMPLE_JWT = {
 }
 JWT_COOKIE_NAME = "access_token_cookie"  # what Kitsu's <img>/<video> tags send
 
+# Previews (previews contract §3.12). Processing runs in Django Q jobs; ffmpeg is killed after
+# PREVIEW_PROCESSING_TIMEOUT seconds and the preview marked broken. A job that fails for
+# another reason is retried until PREVIEW_MAX_ATTEMPTS jobs have started.
+PREVIEW_PROCESSING_TIMEOUT = env.get_int(
+    "PREVIEW_PROCESSING_TIMEOUT", 1800, "JOB_QUEUE_TIMEOUT", minimum=1
+)
+PREVIEW_MAX_ATTEMPTS = env.get_int("PREVIEW_MAX_ATTEMPTS", 3, minimum=1)
+# Where processing writes its intermediate files: inside PREVIEW_FOLDER by default, so that
+# finished media move into storage with a rename.
+PREVIEW_WORK_DIR = Path(
+    env.get_str("PREVIEW_WORK_DIR", str(PREVIEW_FOLDER / ".work"), "TMP_DIR")
+).resolve()
+MOVIE_HIGHDEF_PRESET = env.get_str("MOVIE_HIGHDEF_PRESET", "veryfast")
+MOVIE_LOWDEF_PRESET = env.get_str("MOVIE_LOWDEF_PRESET", "veryfast")
+# Longest keyframe interval (frames) of our encodes, and of a source that is remuxed as is.
+MOVIE_KEYFRAME_INTERVAL = env.get_int("MOVIE_KEYFRAME_INTERVAL", 12, minimum=1)
+MAX_IMAGE_PIXELS = env.get_int("MAX_IMAGE_PIXELS", 400_000_000, minimum=1)
+# Delete a preview's media with its row (always when the client passes force=true).
+REMOVE_FILES = env.get_bool("REMOVE_FILES", False)
+CLIENT_CACHE_MAX_AGE = env.get_int("CLIENT_CACHE_MAX_AGE", 604800, minimum=0)
+
 # Django Q: the ORM broker by default (nothing else to run), Redis when REDIS_URL is set.
+# A job may run as long as ffmpeg is allowed to, plus the time to store its results; the
+# broker hands an unacknowledged job out again only after that (a dead worker's job).
 REDIS_URL = env.get_str("REDIS_URL", None)
+_job_timeout = env.get_int("Q_TIMEOUT", PREVIEW_PROCESSING_TIMEOUT + 300, minimum=1)
 Q_CLUSTER = {
     "name": "kitsufiles",
     "workers": env.get_int("Q_WORKERS", 2, minimum=1),
-    "timeout": env.get_int("Q_TIMEOUT", 600, minimum=1),
-    "retry": env.get_int("Q_RETRY", 660, minimum=2),
+    "timeout": _job_timeout,
+    "retry": env.get_int("Q_RETRY", _job_timeout + 60, minimum=_job_timeout + 1),
     "max_attempts": env.get_int("Q_MAX_ATTEMPTS", 3, minimum=1),
+    # Failed jobs are not handed out again by the broker: previews.jobs retries them itself,
+    # counting attempts on the preview row.
+    "ack_failures": True,
     "catch_up": False,
     "label": "Jobs",
 }

@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("file_trees.urls")),  # before production's data/entities/<id>
     path("", include("working_files.urls")),
     path("", include("output_files.urls")),
+    path("", include("previews.urls")),
     path("", include("production.urls")),
     re_path(r"^.*$", json_not_found),  # unknown API URL: Zou's JSON 404, with or without DEBUG
 ]

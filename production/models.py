@@ -350,6 +350,8 @@ class Project(ZouModel):
     is_clients_isolated = models.BooleanField(default=False)
     is_preview_download_allowed = models.BooleanField(default=False)
     is_set_preview_automated = models.BooleanField(default=False)
+    # Refuses extra previews (position > 1) in a revision (previews contract §4.1).
+    is_single_preview_per_revision = models.BooleanField(null=True, blank=True, default=False)
     is_publish_default_for_artists = models.BooleanField(default=False)
     homepage = models.CharField(max_length=80, default="assets")
     hd_bitrate_compression = models.IntegerField(default=28)
@@ -530,6 +532,9 @@ class Task(ZouModel):
 
 class Comment(ZouModel):
     """A comment on a task (Zou's generic `object_id`/`object_type`, always a task here)."""
+
+    # `previews` is the many-to-many declared by previews.PreviewFile (comment_preview_link).
+    ZOU_REVERSE_RELATIONS = ("previews", "attachment_files")
 
     shotgun_id = models.IntegerField(null=True, blank=True)
     object = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")

@@ -368,3 +368,55 @@ class EntityFilePolicy(AdminWritePolicy):
         entity_id = obj.temporal_entity_id or obj.entity_id
         if not Task.objects.filter(entity_id=entity_id, assignees=person).exists():
             deny()
+
+
+def check_task_update_access(person: Person, task: Task) -> None:
+    """Changing a task's rows (a preview's validation): managers of its project, its
+    assignees, and the supervisors of its task type's department (Zou 1.0.97)."""
+    role = check_project_access(person, task.project)
+    if role in (Role.ADMIN, Role.MANAGER):
+        return
+    if task.assignees.filter(pk=person.pk).exists():
+        return
+    if role == Role.SUPERVISOR:
+        department_ids = set(person.departments.values_list("pk", flat=True))
+        if not department_ids or task.task_type.department_id in department_ids:
+            return
+    deny()
+
+
+class TaskPreviewPolicy(AdminWritePolicy):
+    """Previews (previews contract §6.14): team members of open projects list them; vendors
+    only those of their tasks; reading one needs project access (vendors: assignment);
+    updating one needs task update access; deleting one needs manager rights."""
+
+    def scope(self, person, queryset):
+        if is_admin(person):
+            return queryset
+        queryset = queryset.filter(
+            _membership(person, "task__project_id"),
+            task__project__project_status__name__iregex=r"^(open|active)$",
+        )
+        if person.role == Role.VENDOR:
+            queryset = queryset.filter(task__assignees=person)
+        return queryset
+
+    def check_read(self, person, obj):
+        if obj.task is None:
+            check_admin(person)
+            return
+        role = check_project_access(person, obj.task.project)
+        if role == Role.VENDOR and not obj.task.assignees.filter(pk=person.pk).exists():
+            deny()
+
+    def check_update(self, person, obj, values):
+        if obj.task is None:
+            check_admin(person)
+        else:
+            check_task_update_access(person, obj.task)
+
+    def check_delete(self, person, obj):
+        if obj.task is None:
+            check_admin(person)
+        else:
+            check_manager_project_access(person, obj.task.project)

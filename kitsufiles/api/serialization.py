@@ -109,11 +109,17 @@ def attach_relations(shape: ZouShape, rows: list[dict]) -> None:
             row[field.name] = related.get(row["id"], [])
     for name in shape.reverse_relations:
         relation = shape.model._meta.get_field(name)
-        column = relation.field.attname
         related = defaultdict(list)
-        links = relation.related_model._default_manager.filter(
-            **{f"{column}__in": ids}
-        ).values_list(column, "pk")
+        if relation.many_to_many:  # declared on the other model: read its link table
+            field = relation.field
+            links = field.remote_field.through.objects.filter(
+                **{f"{field.m2m_reverse_name()}__in": ids}
+            ).values_list(field.m2m_reverse_name(), field.m2m_column_name())
+        else:
+            column = relation.field.attname
+            links = relation.related_model._default_manager.filter(
+                **{f"{column}__in": ids}
+            ).values_list(column, "pk")
         for own_id, other_id in links:
             related[own_id].append(str(other_id))
         for row in rows:

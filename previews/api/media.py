@@ -1,0 +1,239 @@
+"""Upload of a preview's media and delivery of every stored file (previews contract §6.1,
+§6.3-6.5): streamed from storage with ranges, validators and a private 7-day cache.
+
+Browsers' <img> and <video> tags authenticate with the access_token_cookie cookie, which the
+authentication class accepts on GET and HEAD."""
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.utils.http import content_disposition_header
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from slugify import slugify
+
+from kitsufiles.api.serialization import serialize_instance
+from kitsufiles.downloads import file_response
+from kitsufiles.exceptions import ZouError
+from kitsufiles.uploads import receive_files
+from previews import selectors, services, storage
+from previews.api.access import preview_for
+from previews.models import PreviewFile, PreviewStatus
+from production.models import Organisation
+
+MOVIE_TYPE = "video/mp4"
+PNG_TYPE = "image/png"
+PROCESSING_RETRY_AFTER = 5
+
+
+# ---------------------------------------------------------------------------------------------
+# Upload
+
+
+class UploadView(APIView):
+    """POST pictures/preview-files/<id>: the media of an empty preview (multipart `file`).
+
+    `?normalize=false` keeps a movie as uploaded (no re-encode); `?no_job=true` processes in
+    the request instead of the job cluster."""
+
+    def post(self, request: Request, preview_id: str) -> Response:
+        preview = preview_for(request, preview_id, check="none")
+        if preview.is_uploaded:
+            raise ZouError(400, {"error": True, "message": services.REUPLOAD})
+        preview = preview_for(request, preview_id, check="action")
+        files = receive_files(
+            request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
+        )
+        try:
+            upload = files.get("file")
+            if upload is None:
+                raise ZouError(400, {"error": True, "message": "File not provided."})
+            params = request.query_params
+            inline = params.get("no_job", "").lower() == "true"
+            preview = services.receive_media(
+                preview=preview,
+                upload=upload,
+                normalize=params.get("normalize", "true").lower() == "true",
+                inline=inline,
+            )
+        finally:
+            for _, parts in files.lists():  # whatever was not moved into storage
+                for part in parts:
+                    part.discard()
+        if inline and preview.status == PreviewStatus.PROCESSING:
+            services.process_inline(preview=preview)
+            preview.refresh_from_db()
+        return Response(serialize_instance(preview), status=201)
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery
+
+
+def _prefers_json(request) -> bool:
+    """True when the Accept header ranks JSON above pictures and movies (gazu's does; a
+    browser's <img> or <video> does not)."""
+    weights: dict[str, float] = {}
+    for part in request.META.get("HTTP_ACCEPT", "").split(","):
+        media_type, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        weights[media_type.strip().lower()] = quality
+
+    def weight(*types: str) -> float:
+        return max((weights[t] for t in types if t in weights), default=0.0)
+
+    json = weight("application/json")
+    media = weight("image/png", "image/*", "video/mp4", "video/*", "*/*")
+    return json > 0 and json > media
+
+
+def _not_there(request, preview: PreviewFile):
+    """No stored file: 202 while processing for clients that poll (gazu waits on it), else
+    404. Neither may be cached: the file is coming."""
+    if preview.status == PreviewStatus.PROCESSING:
+        if _prefers_json(request):
+            response = JsonResponse(
+                {"status": "processing", "preview_file_id": str(preview.pk)}, status=202
+            )
+            response["Retry-After"] = str(PROCESSING_RETRY_AFTER)
+        else:
+            response = JsonResponse(
+                {"error": True, "message": "Preview file was not found."}, status=404
+            )
+        response["Cache-Control"] = "no-store"
+        return response
+    raise Http404
+
+
+def download_name(preview: PreviewFile) -> str:
+    """`<project>_<entity>_<task type>_v<revision>[-<position>].<extension>` in slug form, or
+    the uploaded name when the organisation asks for original names (§4.9)."""
+    organisation = Organisation.objects.only("use_original_file_name").first()
+    if organisation and organisation.use_original_file_name and preview.original_name:
+        name = preview.original_name
+    else:
+        task = preview.task
+        name = slugify(
+            f"{task.project.name}_{full_entity_name(task.entity)}_{task.task_type.name}"
+            f"_v{preview.revision}",
+            separator="_",
+        )
+        if preview.position and preview.position > 1:
+            name = f"{name}-{preview.position}"
+    return f"{name}.{preview.extension}"
+
+
+def full_entity_name(entity) -> str:
+    """ "Props / Tree", "SQ01 / SH010", "E01 / SQ01 / SH010": how Kitsu names an entity."""
+    if entity.parent_id is None:
+        if entity.entity_type.name in ("Shot", "Sequence", "Episode", "Edit", "Scene"):
+            return entity.name
+        return f"{entity.entity_type.name} / {entity.name}"
+    names = [entity.name]
+    parent = entity.parent
+    while parent is not None and len(names) < 3:
+        names.insert(0, parent.name)
+        parent = parent.parent
+    return " / ".join(names)
+
+
+def serve(
+    request,
+    preview: PreviewFile,
+    found,
+    *,
+    content_type: str,
+    attachment: bool = False,
+):
+    if found is None:
+        return _not_there(request, preview)
+    item, size = found
+    modified = storage.modified_at(item)
+    disposition = (
+        content_disposition_header(True, download_name(preview))
+        if attachment
+        else 'inline; filename=""'
+    )
+    return file_response(
+        request,
+        lambda: storage.open_media(item),
+        size=size,
+        # Changes whenever the file is rewritten, even if the row is not touched.
+        etag=f"{item.prefix}-{size}-{int(modified * 1000)}",
+        last_modified=preview.updated_at,
+        content_type=content_type,
+        disposition=disposition,
+        cache="private",
+        max_age=settings.CLIENT_CACHE_MAX_AGE,
+    )
+
+
+class MovieView(APIView):
+    """GET movies/{originals,low,source}/preview-files/<id>.mp4 (and originals' /download)."""
+
+    route = "originals"
+    attachment = False
+
+    def get(self, request: Request, preview_id: str):
+        preview = preview_for(request, preview_id)
+        found = selectors.stored_movie(preview, self.route)
+        return serve(request, preview, found, content_type=MOVIE_TYPE, attachment=self.attachment)
+
+
+class PictureView(APIView):
+    """GET pictures/{thumbnails,thumbnails-square,originals,previews}/preview-files/<id>.png
+    and movies/tiles/preview-files/<id>.png."""
+
+    prefix = "thumbnails"
+    check = "thumbnail"
+
+    def get(self, request: Request, preview_id: str):
+        preview = preview_for(request, preview_id, check=self.check)
+        found = selectors.stored(storage.picture(self.prefix, preview.pk))
+        return serve(request, preview, found, content_type=PNG_TYPE)
+
+
+def _other_file_type(extension: str) -> str:
+    return "application/pdf" if extension == "pdf" else "application/octet-stream"
+
+
+class OriginalFileView(APIView):
+    """GET pictures/originals/preview-files/<id>.<extension>: a picture's PNG original (for
+    `.png`) or an other file's stored bytes (pdf, glb, zip...)."""
+
+    def get(self, request: Request, preview_id: str, extension: str):
+        extension = extension.lower()
+        if extension in services.MOVIE_EXTENSIONS or services.media_kind(extension) is None:
+            raise ZouError(400, {"error": True, "message": f"Extension not allowed: {extension}"})
+        preview = preview_for(request, preview_id)
+        if extension == "png":
+            found = selectors.stored(storage.picture("original", preview.pk))
+            return serve(request, preview, found, content_type=PNG_TYPE)
+        found = selectors.stored(storage.other_file(preview.pk))
+        return serve(request, preview, found, content_type=_other_file_type(extension))
+
+
+class OriginalDownloadView(APIView):
+    """GET pictures/originals/preview-files/<id>/download: the preview's main file as an
+    attachment, chosen by its extension."""
+
+    def get(self, request: Request, preview_id: str):
+        preview = preview_for(request, preview_id)
+        extension = preview.extension or ""
+        if extension == "png":
+            found = selectors.stored(storage.picture("original", preview.pk))
+            content_type = PNG_TYPE
+        elif extension == "mp4":
+            found = selectors.stored_movie(preview, "originals")
+            content_type = MOVIE_TYPE
+        else:
+            found = selectors.stored(storage.other_file(preview.pk))
+            content_type = _other_file_type(extension)
+        return serve(request, preview, found, content_type=content_type, attachment=True)

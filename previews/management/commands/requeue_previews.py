@@ -1,0 +1,87 @@
+"""Process broken or stuck previews again from their stored uploads.
+
+    python manage.py requeue_previews                 # broken ones, and stuck ones
+    python manage.py requeue_previews --stuck-after 10 # processing for more than 10 minutes
+    python manage.py requeue_previews --id <uuid> --id <uuid>
+    python manage.py requeue_previews --dry-run
+
+The jobs run in the qcluster (`python manage.py qcluster`); each preview gets a fresh count
+of attempts.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from kitsufiles.lookups import parse_id
+from previews import jobs, selectors, services
+from previews.models import PreviewFile, PreviewStatus
+
+
+class Command(BaseCommand):
+    help = "Re-queue the processing of broken previews and of previews stuck in processing."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--id", action="append", default=[], help="only this preview (repeatable)"
+        )
+        parser.add_argument(
+            "--stuck-after",
+            type=int,
+            metavar="MINUTES",
+            help="a processing preview is stuck after this many minutes without news "
+            "(default: the processing timeout plus the sweep's grace)",
+        )
+        parser.add_argument("--no-broken", action="store_true", help="leave broken previews")
+        parser.add_argument("--dry-run", action="store_true", help="list, do not queue")
+
+    def handle(self, *args, **options):
+        previews = self._selected(options)
+        if not previews:
+            self.stdout.write("Nothing to re-queue.")
+            return
+        queued = skipped = 0
+        for number, preview in enumerate(previews, start=1):
+            label = f"[{number}/{len(previews)}] {preview.pk} ({preview.status}"
+            label += f": {preview.broken_reason})" if preview.broken_reason else ")"
+            if options["dry_run"]:
+                self.stdout.write(f"{label} would be re-queued")
+                continue
+            if services.requeue(preview=preview):
+                queued += 1
+                self.stdout.write(f"{label} re-queued")
+            else:
+                skipped += 1
+                self.stdout.write(f"{label} skipped: no stored upload to process")
+        if not options["dry_run"]:
+            self.stdout.write(
+                self.style.SUCCESS(f"{queued} re-queued, {skipped} skipped.")
+                + " The qcluster processes them (python manage.py qcluster)."
+            )
+
+    def _selected(self, options) -> list[PreviewFile]:
+        if options["id"]:
+            try:
+                ids = [parse_id(value) for value in options["id"]]
+            except Exception:  # noqa: BLE001 (Http404 for a malformed id)
+                raise CommandError("--id takes preview ids (UUIDs).") from None
+            found = list(PreviewFile.objects.filter(pk__in=ids))
+            missing = set(ids) - {preview.pk for preview in found}
+            if missing:
+                raise CommandError(f"No preview with id {', '.join(map(str, missing))}.")
+            return found
+        minutes = options["stuck_after"]
+        seconds = (
+            minutes * 60
+            if minutes is not None
+            else settings.PREVIEW_PROCESSING_TIMEOUT + jobs.STUCK_GRACE_SECONDS
+        )
+        stuck = selectors.unfinished(stuck_before=timezone.now() - timedelta(seconds=seconds))
+        previews = list(stuck.order_by("created_at"))
+        if not options["no_broken"]:
+            previews += list(
+                PreviewFile.objects.filter(status=PreviewStatus.BROKEN).order_by("created_at")
+            )
+        return previews

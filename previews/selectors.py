@@ -1,0 +1,98 @@
+"""Reads of previews: a task's revisions, the media a route may serve, listings."""
+
+from django.db.models import Max, QuerySet
+
+from previews import storage
+from previews.models import PreviewFile, PreviewStatus
+from production.models import Task
+
+TASK_RELATIONS = (
+    "task__project",
+    "task__task_type__department",
+    "task__entity__entity_type",
+    "task__entity__parent__parent",
+)
+
+# The movie files each route tries, in order (previews contract §6.3).
+MOVIE_FALLBACKS = {
+    "originals": ("previews", "lowdef", "source"),
+    "low": ("lowdef", "previews", "source"),
+    "source": ("source",),
+}
+
+
+def preview_with_task(queryset: QuerySet | None = None) -> QuerySet:
+    return (queryset or PreviewFile.objects.all()).select_related(*TASK_RELATIONS)
+
+
+def previews_of_task(task: Task) -> QuerySet:
+    """Newest revision first; inside a revision, by position."""
+    return PreviewFile.objects.filter(task=task).order_by("-revision", "position", "created_at")
+
+
+def highest_revision(task: Task) -> int:
+    return PreviewFile.objects.filter(task=task).aggregate(top=Max("revision"))["top"] or 0
+
+
+def count_in_revision(task: Task, revision: int) -> int:
+    return PreviewFile.objects.filter(task=task, revision=revision).count()
+
+
+def revision_line(preview: PreviewFile) -> list[PreviewFile]:
+    """The previews of the same task and revision, in their order."""
+    return list(
+        PreviewFile.objects.filter(task_id=preview.task_id, revision=preview.revision).order_by(
+            "position", "created_at"
+        )
+    )
+
+
+def last_main_preview(task: Task) -> PreviewFile | None:
+    """The task's main preview of its highest revision (the position-1 one)."""
+    return (
+        PreviewFile.objects.filter(task=task)
+        .order_by("-revision", "created_at")
+        .only("id", "revision")
+        .first()
+    )
+
+
+def latest_media_preview(task: Task) -> PreviewFile | None:
+    """The most recent picture or movie of the task (what last_preview_file_id points at)."""
+    return (
+        PreviewFile.objects.filter(task=task, extension__in=("png", "mp4"))
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def stored_movie(preview: PreviewFile, route: str) -> tuple[storage.Media, int] | None:
+    """The first movie file present for `route` and its size."""
+    for prefix in MOVIE_FALLBACKS[route]:
+        media = storage.movie(prefix, preview.pk)
+        size = storage.size_of(media)
+        if size:
+            return media, size
+    return None
+
+
+def stored(media: storage.Media) -> tuple[storage.Media, int] | None:
+    size = storage.size_of(media)
+    return (media, size) if size else None
+
+
+def unfinished(*, stuck_before=None) -> QuerySet:
+    """Previews whose media came but processing has not finished (optionally: not touched
+    since `stuck_before`)."""
+    queryset = PreviewFile.objects.filter(
+        status=PreviewStatus.PROCESSING, original_name__isnull=False
+    ).exclude(original_name="")
+    if stuck_before is not None:
+        queryset = queryset.filter(updated_at__lt=stuck_before)
+    return queryset
+
+
+def running(person=None) -> QuerySet:
+    return PreviewFile.objects.filter(
+        status__in=(PreviewStatus.PROCESSING, PreviewStatus.BROKEN, PreviewStatus.MISSING)
+    ).order_by("-created_at")

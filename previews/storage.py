@@ -1,0 +1,159 @@
+"""Where preview media live: Zou's buckets and keys (previews contract §2.1-2.2) in the
+`previews` storage alias.
+
+A file is named by its bucket (`pictures`, `movies`, `files`) and its key `<prefix>-<id>`.
+On disk the key is split on its first dash and sharded exactly as Zou does, so an existing Zou
+preview folder can be mounted as PREVIEW_FOLDER and read as it is:
+
+    pictures / thumbnails         → pictures/thumbnails/63e/453/63e453f1-...
+    pictures / thumbnails-square  → pictures/thumbnails/squ/are/square-63e453f1-...  (sic)
+    movies / lowdef               → movies/lowdef/63e/453/63e453f1-...
+"""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import storages
+
+
+@dataclass(frozen=True)
+class Media:
+    """One stored file of a preview: `Media("movies", "lowdef", id)`."""
+
+    bucket: str
+    prefix: str
+    preview_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.prefix}-{self.preview_id}"
+
+    @property
+    def name(self) -> str:
+        """The storage name: Zou's local layout."""
+        folder, rest = self.key.split("-", 1)
+        return f"{self.bucket}/{folder}/{rest[:3]}/{rest[3:6]}/{rest}"
+
+
+# The stored files of a preview, by what they hold.
+def picture(prefix: str, preview_id) -> Media:
+    return Media("pictures", prefix, str(preview_id))
+
+
+def movie(prefix: str, preview_id) -> Media:
+    return Media("movies", prefix, str(preview_id))
+
+
+def other_file(preview_id) -> Media:
+    return Media("files", "previews", str(preview_id))
+
+
+PICTURE_VARIANTS = ("original", "thumbnails", "thumbnails-square", "previews")
+MOVIE_RENDITIONS = ("previews", "lowdef", "source")
+# Our own key for an uploaded picture waiting for its job (Zou processes pictures inline).
+PICTURE_UPLOAD = "source"
+
+
+def media_of(preview_id, extension: str | None) -> list[Media]:
+    """Every file a preview of this extension may have (for deletion)."""
+    if extension == "png":
+        return [picture(p, preview_id) for p in (*PICTURE_VARIANTS, PICTURE_UPLOAD)]
+    if extension == "mp4":
+        return [movie(p, preview_id) for p in MOVIE_RENDITIONS] + [
+            picture(p, preview_id) for p in (*PICTURE_VARIANTS, "tiles")
+        ]
+    return [other_file(preview_id)]
+
+
+def _storage():
+    return storages["previews"]
+
+
+def _local_path(media: Media) -> Path | None:
+    try:
+        return Path(_storage().path(media.name))
+    except NotImplementedError:  # object storage
+        return None
+
+
+def store(media: Media, source: Path) -> int:
+    """Put the finished file `source` in place of `media` (overwriting); returns its size.
+
+    On local storage this is a rename when both are on one file system: readers see the old
+    file or the new one, never a half-written one. `source` is gone afterwards."""
+    size = source.stat().st_size
+    destination = _local_path(media)
+    if destination is not None:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, destination)
+        except OSError:  # another file system: copy beside, then rename
+            staging = destination.with_name(f".{destination.name}.partial")
+            shutil.copyfile(source, staging)
+            os.replace(staging, destination)
+            source.unlink()
+        return size
+    storage = _storage()
+    with source.open("rb") as handle:
+        storage.save(media.name, File(handle))  # object stores overwrite the key in one put
+    source.unlink()
+    return size
+
+
+def size_of(media: Media) -> int | None:
+    """The stored size, or None when the file is absent or empty (Zou: "not found")."""
+    storage = _storage()
+    try:
+        if not storage.exists(media.name):
+            return None
+        size = storage.size(media.name)
+    except OSError:
+        return None
+    return size or None
+
+
+def modified_at(media: Media) -> float:
+    return _storage().get_modified_time(media.name).timestamp()
+
+
+def open_media(media: Media):
+    return _storage().open(media.name, "rb")
+
+
+def delete(media: Media) -> None:
+    """Remove a stored file; absent files and storage errors are ignored (Zou does the same:
+    a row's deletion must not fail on its media)."""
+    with suppress(OSError):
+        _storage().delete(media.name)
+
+
+@contextmanager
+def local_copy(media: Media) -> Iterator[Path]:
+    """A local path to read `media` from (ffmpeg and Pillow need one): the file itself on
+    local storage, else a temporary copy streamed from the object store."""
+    path = _local_path(media)
+    if path is not None:
+        yield path
+        return
+    work_dir().mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=work_dir(), prefix=".download-") as copy:
+        with open_media(media) as remote:
+            shutil.copyfileobj(remote, copy, 1024 * 1024)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def work_dir() -> Path:
+    return Path(settings.PREVIEW_WORK_DIR)
+
+
+def upload_dir() -> Path:
+    """Where uploads are received: beside the media, so that storing them is a rename."""
+    return Path(settings.PREVIEW_FOLDER) / ".uploads"

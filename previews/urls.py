@@ -1,0 +1,48 @@
+from django.urls import path
+
+from kitsufiles.api.crud import crud_urls
+from previews.api import media, records, slots
+
+PREVIEW = "preview-files/<str:preview_id>"
+COMMENT = "actions/tasks/<str:task_id>/comments/<str:comment_id>"
+
+urlpatterns = [
+    # Slots on comments, task-level routes (§6.2, §6.9-6.13)
+    path(f"{COMMENT}/add-preview", slots.AddPreviewView.as_view()),
+    path(f"{COMMENT}/preview-files/<str:preview_id>", slots.ExtraPreviewView.as_view()),
+    path("actions/tasks/batch-comment", slots.BatchCommentView.as_view()),
+    path("actions/tasks/set-main-preview", slots.TasksSetMainPreviewView.as_view()),
+    path("actions/tasks/<str:task_id>/batch-comment", slots.BatchCommentView.as_view()),
+    path("actions/tasks/<str:task_id>/set-main-preview", slots.TaskSetMainPreviewView.as_view()),
+    path("data/tasks/<str:task_id>/previews", slots.TaskPreviewsView.as_view()),
+    path(f"actions/{PREVIEW}/set-main-preview", slots.PreviewSetMainPreviewView.as_view()),
+    path(f"actions/{PREVIEW}/update-position", slots.UpdatePositionView.as_view()),
+    path("data/projects/<str:project_id>/preview-files", slots.ProjectPreviewFilesView.as_view()),
+    path("data/playlists/preview-files/running", slots.RunningPreviewsView.as_view()),
+    # Upload and delivery (§6.1, §6.3-6.5)
+    path(f"pictures/{PREVIEW}", media.UploadView.as_view()),
+    path(f"movies/originals/{PREVIEW}.mp4", media.MovieView.as_view(route="originals")),
+    path(
+        f"movies/originals/{PREVIEW}/download",
+        media.MovieView.as_view(route="originals", attachment=True),
+    ),
+    path(f"movies/low/{PREVIEW}.mp4", media.MovieView.as_view(route="low")),
+    path(f"movies/source/{PREVIEW}.mp4", media.MovieView.as_view(route="source")),
+    path(f"movies/tiles/{PREVIEW}.png", media.PictureView.as_view(prefix="tiles", check="task")),
+    path(f"pictures/thumbnails/{PREVIEW}.png", media.PictureView.as_view(prefix="thumbnails")),
+    path(
+        f"pictures/thumbnails-square/{PREVIEW}.png",
+        media.PictureView.as_view(prefix="thumbnails-square"),
+    ),
+    path(f"pictures/originals/{PREVIEW}.png", media.PictureView.as_view(prefix="original")),
+    path(
+        f"pictures/previews/{PREVIEW}.png",
+        media.PictureView.as_view(prefix="previews", check="task"),
+    ),
+    path(f"pictures/originals/{PREVIEW}/download", media.OriginalDownloadView.as_view()),
+    path(
+        "pictures/originals/preview-files/<str:preview_id>.<str:extension>",
+        media.OriginalFileView.as_view(),
+    ),
+    *crud_urls(records.RESOURCES),
+]
