@@ -6,7 +6,9 @@ The body is read from storage in chunks as the client takes it. Never compressed
 
 import re
 import time
+import unicodedata
 from datetime import datetime
+from urllib.parse import quote
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe
@@ -15,6 +17,30 @@ DOWNLOAD_CHUNK_SIZE = 256 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CACHE_MAX_AGE = 604800  # Zou's CLIENT_CACHE_MAX_AGE
 RANGE_NOT_SATISFIABLE = "The server cannot provide the requested range."
+# RFC 9110 token characters: a parameter value made only of these is sent unquoted.
+TOKEN_CHARACTERS = frozenset(
+    "!#$%&'*+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~"
+)
+
+
+def attachment_disposition(name: str) -> str:
+    """`attachment; filename=<name>` exactly as Zou (Werkzeug's send_file) writes it: the value
+    bare when it is a token, else quoted; a non-ASCII name gets an ASCII `filename` fallback
+    plus `filename*=UTF-8''<percent-encoded name>` (RFC 6266)."""
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        encoded = quote(name, safe="!#$&+-.^_`|~")
+        return f"attachment; filename={_header_value(fallback)}; filename*=UTF-8''{encoded}"
+    return f"attachment; filename={_header_value(name)}"
+
+
+def _header_value(value: str) -> str:
+    if value and TOKEN_CHARACTERS.issuperset(value):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def _chunks(fileobj, start: int, length: int):
@@ -108,8 +134,11 @@ def file_response(
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     length = max(end - start + 1, 0)
+    # HEAD gets the headers of GET and no body: WSGI servers such as gunicorn send whatever
+    # the application returns, which would put a whole movie on the wire.
+    sends_body = length > 0 and request.method != "HEAD"
     response = StreamingHttpResponse(
-        _chunks(open_file(), start, length) if length else iter(()),
+        _chunks(open_file(), start, length) if sends_body else iter(()),
         status=status,
         content_type=content_type,
         headers=headers,

@@ -220,7 +220,9 @@ CLIENT_CACHE_MAX_AGE = env.get_int("CLIENT_CACHE_MAX_AGE", 604800, minimum=0)
 REDIS_URL = env.get_str("REDIS_URL", None)
 _job_timeout = env.get_int("Q_TIMEOUT", PREVIEW_PROCESSING_TIMEOUT + 300, minimum=1)
 Q_CLUSTER = {
-    "name": "kitsufiles",
+    # Clusters sharing a broker (one Redis) must have distinct names, or they take each
+    # other's jobs.
+    "name": env.get_str("Q_CLUSTER_NAME", "kitsufiles"),
     "workers": env.get_int("Q_WORKERS", 2, minimum=1),
     "timeout": _job_timeout,
     "retry": env.get_int("Q_RETRY", _job_timeout + 60, minimum=_job_timeout + 1),

@@ -41,11 +41,8 @@ def record_outcome(task) -> None:
     """Django Q's hook, called in the cluster once a job has finished, failed or timed out."""
     if task.success:
         return
-    preview_id, attempt = task.args[0], task.args[1]
-    reason = str(task.result or "the job stopped").strip().splitlines()
-    services.attempt_failed(
-        preview_id=preview_id, attempt=attempt, reason=reason[0] if reason else "unknown"
-    )
+    lines = str(task.result or "the job stopped").strip().splitlines()
+    services.attempt_failed(preview_id=task.args[0], reason=lines[0] if lines else "unknown")
 
 
 def sweep_stuck_previews() -> int:
@@ -57,9 +54,7 @@ def sweep_stuck_previews() -> int:
     count = 0
     for preview in selectors.unfinished(stuck_before=stuck_before):
         services.attempt_failed(
-            preview_id=preview.pk,
-            attempt=preview.attempts,
-            reason=f"no result after {horizon} s (the job was lost)",
+            preview_id=preview.pk, reason=f"no result after {horizon} s (the job was lost)"
         )
         count += 1
     return count

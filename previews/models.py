@@ -59,9 +59,11 @@ class PreviewFile(ZouModel):
     url = models.CharField(max_length=600, null=True, blank=True)
     uploaded_movie_url = models.CharField(max_length=600, null=True, blank=True)
     uploaded_movie_name = models.CharField(max_length=150, null=True, blank=True)
-    # Ours: why processing failed, and how many processing jobs have started for the upload.
+    # Ours: why processing failed, how many processing jobs have started for the upload, and
+    # when the last one started (a job older than the job timeout is dead).
     broken_reason = models.TextField(null=True, blank=True)
     attempts = models.IntegerField(default=0)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
 
     # Zou's comment_preview_link; a comment's `previews` and a preview's `comments`.
     comments = models.ManyToManyField(

@@ -1,6 +1,6 @@
 """Reads of previews: a task's revisions, the media a route may serve, listings."""
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from previews import storage
 from previews.models import PreviewFile, PreviewStatus
@@ -88,7 +88,10 @@ def unfinished(*, stuck_before=None) -> QuerySet:
         status=PreviewStatus.PROCESSING, original_name__isnull=False
     ).exclude(original_name="")
     if stuck_before is not None:
-        queryset = queryset.filter(updated_at__lt=stuck_before)
+        queryset = queryset.filter(
+            Q(attempt_started_at__lt=stuck_before)
+            | Q(attempt_started_at__isnull=True, updated_at__lt=stuck_before)
+        )
     return queryset
 
 

@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kitsufiles import records
 from kitsufiles.exceptions import ZouError
 from previews import media, selectors, storage
 from previews.models import PreviewFile, PreviewStatus
@@ -208,23 +210,35 @@ def enqueue_processing(preview: PreviewFile) -> None:
 
 
 def start_attempt(*, preview_id: str, attempt: int) -> PreviewFile | None:
-    """Claim processing attempt number `attempt`; None when it is stale (the preview is gone,
-    no longer processing, or another job took that attempt)."""
+    """Claim a processing attempt for the job queued as attempt number `attempt`; None when
+    the job is stale: the preview is gone or no longer processing, or another job holds the
+    attempt and is still within the job timeout. A job handed out again because its worker
+    died (the previous holder is past the timeout) takes the next attempt."""
     with transaction.atomic():
+        # Lock the preview row only: PostgreSQL cannot lock the nullable side of the outer
+        # join to its task.
         preview = (
-            PreviewFile.objects.select_for_update()
+            PreviewFile.objects.select_for_update(of=("self",))
             .select_related("task__project", "task__entity")
             .filter(pk=preview_id)
             .first()
         )
-        if (
-            preview is None
-            or preview.status != PreviewStatus.PROCESSING
-            or preview.attempts + 1 != attempt
-        ):
+        if preview is None or preview.status != PreviewStatus.PROCESSING:
             return None
-        preview.attempts = attempt
-        preview.save(update_fields=["attempts", "updated_at"])
+        now = timezone.now()
+        holder_dead = preview.attempt_started_at is None or (
+            preview.attempt_started_at < now - timedelta(seconds=settings.Q_CLUSTER["timeout"])
+        )
+        if not (preview.attempts + 1 == attempt or (preview.attempts >= attempt and holder_dead)):
+            return None
+        if preview.attempts >= settings.PREVIEW_MAX_ATTEMPTS:
+            preview.status = PreviewStatus.BROKEN
+            preview.broken_reason = f"Processing did not finish in {preview.attempts} attempts."
+            preview.save(update_fields=["status", "broken_reason", "updated_at"])
+            return None
+        preview.attempts += 1
+        preview.attempt_started_at = now
+        preview.save(update_fields=["attempts", "attempt_started_at", "updated_at"])
     return preview
 
 
@@ -341,7 +355,7 @@ def finish(*, preview_id, values: dict) -> str:
     """Record the processed media and make the preview `ready`, then update its task."""
     with transaction.atomic():
         preview = (
-            PreviewFile.objects.select_for_update()
+            PreviewFile.objects.select_for_update(of=("self",))
             .select_related("task__project")
             .filter(pk=preview_id)
             .first()
@@ -369,22 +383,21 @@ def mark_broken(*, preview_id, reason: str) -> None:
     )
 
 
-def attempt_failed(*, preview_id: str, attempt: int, reason: str) -> None:
-    """A job died or raised: try again, a bounded number of times, then give up."""
+def attempt_failed(*, preview_id: str, reason: str) -> None:
+    """A processing job raised, timed out or vanished: queue another attempt, or give up
+    once PREVIEW_MAX_ATTEMPTS attempts have started."""
     with transaction.atomic():
         preview = PreviewFile.objects.select_for_update().filter(pk=preview_id).first()
         if preview is None or preview.status != PreviewStatus.PROCESSING:
             return
-        if preview.attempts != attempt:  # a newer attempt is already under way
-            return
-        if attempt >= settings.PREVIEW_MAX_ATTEMPTS:
+        if preview.attempts >= settings.PREVIEW_MAX_ATTEMPTS:
             preview.status = PreviewStatus.BROKEN
-            preview.broken_reason = f"Processing failed {attempt} times; last error: {reason}"[
-                :2000
-            ]
+            preview.broken_reason = (
+                f"Processing failed {preview.attempts} times; last error: {reason}"[:2000]
+            )
             preview.save(update_fields=["status", "broken_reason", "updated_at"])
             return
-        preview.broken_reason = f"Attempt {attempt} failed, retrying: {reason}"[:2000]
+        preview.broken_reason = f"Attempt {preview.attempts} failed, retrying: {reason}"[:2000]
         preview.save(update_fields=["broken_reason", "updated_at"])
         enqueue_processing(preview)
 
@@ -419,7 +432,16 @@ def requeue(*, preview: PreviewFile) -> bool:
         preview.status = PreviewStatus.PROCESSING
         preview.broken_reason = None
         preview.attempts = 0
-        preview.save(update_fields=["status", "broken_reason", "attempts", "updated_at"])
+        preview.attempt_started_at = None
+        preview.save(
+            update_fields=[
+                "status",
+                "broken_reason",
+                "attempts",
+                "attempt_started_at",
+                "updated_at",
+            ]
+        )
         enqueue_processing(preview)
     return True
 
@@ -487,10 +509,7 @@ def update_preview(*, preview: PreviewFile, values: dict) -> PreviewFile:
             PreviewFile.objects.filter(task_id=preview.task_id, revision=preview.revision).exclude(
                 pk=preview.pk
             ).update(revision=new_revision, updated_at=timezone.now())
-        for key, value in values.items():
-            setattr(preview, key, value)
-        preview.save()
-    return preview
+        return records.update_record(preview, values)  # columns, and the comment links
 
 
 # ---------------------------------------------------------------------------------------------
@@ -560,8 +579,5 @@ def attach_file(*, comment: Comment, upload) -> AttachmentFile:
         mimetype=(upload.content_type or "application/octet-stream")[:255],
         comment=comment,
     )
-    storage.store(
-        storage.Media("files", "attachments", str(attachment.pk)),
-        Path(upload.temporary_file_path()),
-    )
+    storage.store(storage.attachment(attachment.pk), Path(upload.temporary_file_path()))
     return attachment

@@ -55,6 +55,11 @@ def other_file(preview_id) -> Media:
     return Media("files", "previews", str(preview_id))
 
 
+def attachment(attachment_id) -> Media:
+    """A comment attachment's content (files bucket, `attachments-<id>`)."""
+    return Media("files", "attachments", str(attachment_id))
+
+
 PICTURE_VARIANTS = ("original", "thumbnails", "thumbnails-square", "previews")
 MOVIE_RENDITIONS = ("previews", "lowdef", "source")
 # Our own key for an uploaded picture waiting for its job (Zou processes pictures inline).

@@ -410,10 +410,12 @@ class TaskPreviewPolicy(AdminWritePolicy):
             deny()
 
     def check_update(self, person, obj, values):
-        if obj.task is None:
-            check_admin(person)
-        else:
-            check_task_update_access(person, obj.task)
+        # The preview's task, and the task it would move to (a task-less row: admins only).
+        for task in (obj.task, *([values["task"]] if "task" in values else [])):
+            if task is None:
+                check_admin(person)
+            else:
+                check_task_update_access(person, task)
 
     def check_delete(self, person, obj):
         if obj.task is None:

@@ -6,14 +6,13 @@ authentication class accepts on GET and HEAD."""
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
-from django.utils.http import content_disposition_header
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from slugify import slugify
 
 from kitsufiles.api.serialization import serialize_instance
-from kitsufiles.downloads import file_response
+from kitsufiles.downloads import attachment_disposition, file_response
 from kitsufiles.exceptions import ZouError
 from kitsufiles.uploads import receive_files
 from previews import selectors, services, storage
@@ -120,11 +119,13 @@ def download_name(preview: PreviewFile) -> str:
         name = preview.original_name
     else:
         task = preview.task
-        name = slugify(
+        # A row made through the CRUD without a task is named after itself.
+        owner = (
             f"{task.project.name}_{full_entity_name(task.entity)}_{task.task_type.name}"
-            f"_v{preview.revision}",
-            separator="_",
+            if task is not None
+            else preview.name
         )
+        name = slugify(f"{owner}_v{preview.revision}", separator="_")
         if preview.position and preview.position > 1:
             name = f"{name}-{preview.position}"
     return f"{name}.{preview.extension}"
@@ -157,9 +158,7 @@ def serve(
     item, size = found
     modified = storage.modified_at(item)
     disposition = (
-        content_disposition_header(True, download_name(preview))
-        if attachment
-        else 'inline; filename=""'
+        attachment_disposition(download_name(preview)) if attachment else 'inline; filename=""'
     )
     return file_response(
         request,
@@ -175,6 +174,21 @@ def serve(
     )
 
 
+def stored_movie(preview: PreviewFile, route: str):
+    """The movie file a route serves. While processing, the raw upload is no stand-in for
+    the renditions being made (any container, maybe not playable, and it would be cached for
+    days under their URL): only the source route serves it then."""
+    found = selectors.stored_movie(preview, route)
+    if (
+        found is not None
+        and route != "source"
+        and found[0].prefix == "source"
+        and preview.status == PreviewStatus.PROCESSING
+    ):
+        return None
+    return found
+
+
 class MovieView(APIView):
     """GET movies/{originals,low,source}/preview-files/<id>.mp4 (and originals' /download)."""
 
@@ -183,7 +197,7 @@ class MovieView(APIView):
 
     def get(self, request: Request, preview_id: str):
         preview = preview_for(request, preview_id)
-        found = selectors.stored_movie(preview, self.route)
+        found = stored_movie(preview, self.route)
         return serve(request, preview, found, content_type=MOVIE_TYPE, attachment=self.attachment)
 
 
@@ -231,7 +245,7 @@ class OriginalDownloadView(APIView):
             found = selectors.stored(storage.picture("original", preview.pk))
             content_type = PNG_TYPE
         elif extension == "mp4":
-            found = selectors.stored_movie(preview, "originals")
+            found = stored_movie(preview, "originals")
             content_type = MOVIE_TYPE
         else:
             found = selectors.stored(storage.other_file(preview.pk))

@@ -35,6 +35,12 @@ def task_for(request: Request, task_id: str, *, action: bool = True) -> Task:
     return task
 
 
+def comment_of(task: Task, comment_id: str) -> Comment:
+    """A comment of `task`: Zou links a slot to a comment of any task (§10.21), which lets
+    whoever may act on one task write into the comments of any other."""
+    return get_or_404(Comment.objects.filter(object=task), comment_id)
+
+
 class RevisionInput(serializers.Serializer):
     revision = serializers.IntegerField(required=False, allow_null=True, min_value=0)
 
@@ -44,7 +50,7 @@ class AddPreviewView(APIView):
 
     def post(self, request: Request, task_id: str, comment_id: str) -> Response:
         task = task_for(request, task_id)
-        comment = get_or_404(Comment, comment_id)
+        comment = comment_of(task, comment_id)
         body = RevisionInput(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
         preview = services.add_preview_slot(
@@ -61,8 +67,8 @@ class ExtraPreviewView(APIView):
 
     def post(self, request: Request, task_id: str, comment_id: str, preview_id: str):
         task = task_for(request, task_id)
-        comment = get_or_404(Comment, comment_id)
-        reference = get_or_404(PreviewFile, preview_id)
+        comment = comment_of(task, comment_id)
+        reference = get_or_404(PreviewFile.objects.filter(task=task), preview_id)
         preview = services.add_preview_slot(
             task=task, comment=comment, author=request.user, same_revision_as=reference
         )
@@ -267,13 +273,20 @@ class BatchCommentView(APIView):
         files = receive_files(
             request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
         )
+        stored: list[storage.Media] = []  # media written for the rows of this request
         try:
             comments = self._comments(request.data)
-            with transaction.atomic():
-                answer = [
-                    self._comment(request, index, values, url_task, files)
-                    for index, values in enumerate(comments)
-                ]
+            try:
+                with transaction.atomic():
+                    answer = [
+                        self._comment(request, index, values, url_task, files, stored)
+                        for index, values in enumerate(comments)
+                    ]
+            except BaseException:
+                # The rows are rolled back: their media, already in storage, go too.
+                for item in stored:
+                    storage.delete(item)
+                raise
         finally:
             for _, parts in files.lists():
                 for part in parts:
@@ -295,7 +308,9 @@ class BatchCommentView(APIView):
         body.is_valid(raise_exception=True)
         return body.validated_data
 
-    def _comment(self, request, index: int, values: dict, url_task: Task | None, files) -> dict:
+    def _comment(
+        self, request, index: int, values: dict, url_task: Task | None, files, stored: list
+    ) -> dict:
         if url_task is not None:
             task = url_task
         elif values.get("task_id"):
@@ -318,10 +333,10 @@ class BatchCommentView(APIView):
             links=values["links"],
             created_at=created_at,
         )
-        attachments = [
-            services.attach_file(comment=comment, upload=part)
-            for part in _parts_of(files, ATTACHMENT_PART, index)
-        ]
+        attachments = []
+        for part in _parts_of(files, ATTACHMENT_PART, index):
+            attachments.append(services.attach_file(comment=comment, upload=part))
+            stored.append(storage.attachment(attachments[-1].pk))
         previews = []
         for part in _parts_of(files, PREVIEW_PART, index):
             slot = services.add_preview_slot(task=task, comment=comment, author=author)
@@ -329,6 +344,7 @@ class BatchCommentView(APIView):
                 previews.append(services.receive_media(preview=slot, upload=part))
             except ZouError:  # a file we cannot take is dropped, as Zou does in batches
                 continue
+            stored.extend(storage.media_of(slot.pk, previews[-1].extension))
         comment.refresh_from_db()
         body = serialize_instance(comment, relations=True)
         body["attachment_files"] = [

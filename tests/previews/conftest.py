@@ -1,0 +1,144 @@
+"""Session-scoped generated clips for the media pipeline tests (see clips.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import clips
+
+WEB_X264 = (
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-bf",
+    "3",
+    "-pix_fmt",
+    "yuv420p",
+    "-b:v",
+    "2M",
+)
+
+
+@pytest.fixture(scope="session")
+def clip_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("clips")
+
+
+@pytest.fixture(scope="session")
+def clip_2398_audio_bframes(clip_dir):
+    """320×180, 24000/1001 fps, 48 frames, AAC audio, H.264 with B-frames (moov at the end)."""
+    return clips.make_clip(
+        clip_dir / "2398_audio_bframes.mp4",
+        rate="24000/1001",
+        duration=2.002,
+        video_args=("-c:v", "libx264", "-preset", "veryfast", "-bf", "3", "-g", "48",
+                    "-pix_fmt", "yuv420p"),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def clip_25_silent(clip_dir):
+    """320×180, 25 fps, 50 frames, no audio."""
+    return clips.make_clip(clip_dir / "25_silent.mp4", rate="25", duration=2, audio=False)
+
+
+@pytest.fixture(scope="session")
+def clip_portrait(clip_dir):
+    """180×320 portrait, 24000/1001 fps, 48 frames, audio."""
+    return clips.make_clip(clip_dir / "portrait.mp4", size="180x320", duration=2.002)
+
+
+@pytest.fixture(scope="session")
+def clip_anamorphic(clip_dir):
+    """240×180 stored with 4:3 pixels (16:9 displayed), 24000/1001 fps, 48 frames."""
+    return clips.make_clip(
+        clip_dir / "anamorphic.mov",
+        size="240x180",
+        duration=2.002,
+        video_filters="setsar=4/3",
+    )
+
+
+@pytest.fixture(scope="session")
+def clip_mpeg4_avi(clip_dir):
+    """MPEG-4 part 2 + PCM in AVI, 320×240 at 30 fps, 60 frames. (With MP3 audio, ffmpeg's avi
+    muxer inserts an empty "repeat" chunk after the first frame: 61 frames.)"""
+    return clips.make_clip(
+        clip_dir / "mpeg4.avi",
+        size="320x240",
+        rate="30",
+        duration=2,
+        video_args=("-c:v", "mpeg4", "-q:v", "5"),
+        audio_args=("-c:a", "pcm_s16le"),
+    )
+
+
+@pytest.fixture(scope="session")
+def clip_webm(clip_dir):
+    """VP9 + Opus in WebM, 25 fps, 50 frames: Matroska gives no stream duration."""
+    return clips.make_clip(
+        clip_dir / "vp9.webm",
+        rate="25",
+        duration=2,
+        video_args=("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                    "-b:v", "300k"),
+        audio_args=("-c:a", "libopus"),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def clip_web_ready(clip_dir):
+    """Exactly what a 640×360 24000/1001 project wants: H.264 High yuv420p with B-frames,
+    GOP 12, AAC, faststart; 72 frames."""
+    return clips.make_clip(
+        clip_dir / "web_ready.mp4",
+        size="640x360",
+        duration=3.003,
+        video_args=(*WEB_X264, "-g", "12"),
+        extra_args=("-movflags", "+faststart"),
+    )
+
+
+@pytest.fixture(scope="session")
+def clip_long_gop(clip_dir):
+    """The web-ready clip with a GOP of 250 frames (one keyframe): not web-ready."""
+    return clips.make_clip(
+        clip_dir / "long_gop.mp4",
+        size="640x360",
+        duration=3.003,
+        video_args=(*WEB_X264, "-g", "250"),
+        extra_args=("-movflags", "+faststart"),
+    )
+
+
+@pytest.fixture(scope="session")
+def clip_random_bytes(clip_dir):
+    return clips.make_random_bytes(clip_dir / "random.mp4")
+
+
+@pytest.fixture(scope="session")
+def clip_truncated(clip_dir, clip_2398_audio_bframes):
+    """Half of an mp4 whose moov atom is at the end: the index is gone."""
+    return clips.make_truncated(clip_2398_audio_bframes, clip_dir / "truncated.mp4")
+
+
+@pytest.fixture(scope="session")
+def clip_truncated_faststart(clip_dir, clip_web_ready):
+    """Half of an mp4 whose moov atom is at the front: the index promises missing frames."""
+    return clips.make_truncated(clip_web_ready, clip_dir / "truncated_faststart.mp4")
+
+
+@pytest.fixture(scope="session")
+def clip_audio_only(clip_dir):
+    return clips.make_audio_only(clip_dir / "audio_only.mp4")
+
+
+@pytest.fixture(scope="session")
+def clip_rotated(clip_dir, clip_2398_audio_bframes):
+    """The 320×180 clip with a quarter-turn display matrix (phone footage shot upright)."""
+    path = clip_dir / "rotated.mp4"
+    clips.ffmpeg(
+        "-display_rotation:v", "90", "-i", str(clip_2398_audio_bframes), "-c", "copy", str(path)
+    )  # fmt: skip
+    return path
