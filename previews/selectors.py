@@ -96,6 +96,8 @@ def unfinished(*, stuck_before=None) -> QuerySet:
 
 
 def running(person=None) -> QuerySet:
+    """Previews not (or no longer) ready, of tasks of open projects (§4.7), newest first."""
     return PreviewFile.objects.filter(
-        status__in=(PreviewStatus.PROCESSING, PreviewStatus.BROKEN, PreviewStatus.MISSING)
+        status__in=(PreviewStatus.PROCESSING, PreviewStatus.BROKEN, PreviewStatus.MISSING),
+        task__project__project_status__name__iregex=r"^(open|active)$",
     ).order_by("-created_at")

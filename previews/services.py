@@ -83,7 +83,9 @@ def add_preview_slot(
     Revisions are numbered under a lock of the task row, so two comments posted at once do
     not get the same revision (Zou computes them without a lock, bug §10.22)."""
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("project").get(pk=task.pk)
+        task = (
+            Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task.pk)
+        )
         on_comment = PreviewFile.objects.filter(comments=comment).order_by("created_at")
         if same_revision_as is not None:
             revision = same_revision_as.revision

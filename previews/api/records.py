@@ -22,6 +22,6 @@ RESOURCES = [
         update=_update,
         delete=_delete,
         # Processing bookkeeping is the server's; clients read it.
-        input_exclude=("attempts", "broken_reason"),
+        input_exclude=("attempts", "attempt_started_at", "broken_reason"),
     )
 ]

@@ -18,6 +18,7 @@ from kitsufiles.lookups import get_or_404, parse_id
 from kitsufiles.uploads import receive_files
 from previews import selectors, services, storage
 from previews.api.access import preview_for
+from previews.api.media import full_entity_name
 from previews.models import PreviewFile
 from production import permissions
 from production import services as production_services
@@ -203,8 +204,9 @@ class ProjectPreviewFilesView(APIView):
 
 
 class RunningPreviewsView(APIView):
-    """GET data/playlists/preview-files/running (admins): previews still processing, broken
-    or missing, newest first; `cursor_preview_file_id` and `limit` page through them."""
+    """GET data/playlists/preview-files/running (admins): previews of open projects still
+    processing, broken or missing, newest first, with their project, task type and entity
+    name; `cursor_preview_file_id` and `limit` page through them."""
 
     def get(self, request: Request) -> Response:
         permissions.check_admin(request.user)
@@ -227,13 +229,15 @@ class RunningPreviewsView(APIView):
                 queryset = queryset[: max(int(limit), 0)]
             except ValueError:
                 raise WrongParameter("Wrong value for parameter limit.") from None
-        return Response(
-            serialize_rows(
-                PreviewFile.objects.filter(pk__in=[row.pk for row in queryset]).order_by(
-                    "-created_at"
-                )
-            )
-        )
+        found = PreviewFile.objects.filter(pk__in=[row.pk for row in queryset])
+        tasks = {preview.pk: preview.task for preview in selectors.preview_with_task(found)}
+        rows = serialize_rows(found.order_by("-created_at"))
+        for row in rows:  # where each preview belongs, as Kitsu lists them (§4.7)
+            task = tasks[row["id"]]
+            row["project_id"] = task.project_id
+            row["task_type_id"] = task.task_type_id
+            row["full_entity_name"] = full_entity_name(task.entity)
+        return Response(rows)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -92,9 +92,7 @@ def test_movie_preview_is_normalized_and_downloadable(
 def test_extra_preview_and_reordering(gazu_admin, task, task_status, picture):
     comment = gazu.task.add_comment(str(task.pk), str(task_status.pk), "two views")
     main = gazu.task.add_preview(str(task.pk), comment, preview_file_path=str(picture))
-    extra = gazu.task.add_extra_preview(
-        str(task.pk), comment, main, preview_file_path=str(picture)
-    )
+    extra = gazu.task.add_extra_preview(str(task.pk), comment, main, preview_file_path=str(picture))
     assert (extra["revision"], extra["position"]) == (main["revision"], 2)
     reordered = gazu.files.update_preview_position(extra, 1)
     assert [row["id"] for row in reordered] == [extra["id"], main["id"]]
@@ -137,7 +135,11 @@ def test_update_set_main_and_remove(gazu_admin, task, task_status, picture):
 def test_batch_comments_with_previews(gazu_admin, task, task_status, picture):
     comments = gazu.task.batch_comments(
         [
-            {"task_status_id": str(task_status.pk), "text": "first", "preview_files": [str(picture)]},
+            {
+                "task_status_id": str(task_status.pk),
+                "text": "first",
+                "preview_files": [str(picture)],
+            },
             {"task_status_id": str(task_status.pk), "text": "second"},
         ],
         task=str(task.pk),

@@ -27,16 +27,19 @@ def make_clip(
     rate: str = "24000/1001",
     duration: float = 2.0,
     audio: bool = True,
+    audio_duration: float | None = None,
     video_filters: str | None = None,
     video_args: tuple[str, ...] = X264_FAST,
     audio_args: tuple[str, ...] = ("-c:a", "aac"),
     extra_args: tuple[str, ...] = (),
 ) -> Path:
     """A `testsrc2` clip (plus a 440 Hz `sine` track when `audio`) encoded with the given
-    arguments. `duration` is in seconds; the frame count is duration × rate, rounded."""
+    arguments. `duration` is in seconds; the frame count is duration × rate, rounded. The audio
+    lasts `audio_duration` (default: `duration`)."""
     args = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={duration}"]
     if audio:
-        args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={duration}"]
+        seconds = duration if audio_duration is None else audio_duration
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}"]
     if video_filters:
         args += ["-vf", video_filters]
     args += list(video_args)

@@ -142,3 +142,15 @@ def clip_rotated(clip_dir, clip_2398_audio_bframes):
         "-display_rotation:v", "90", "-i", str(clip_2398_audio_bframes), "-c", "copy", str(path)
     )  # fmt: skip
     return path
+
+
+@pytest.fixture(scope="session")
+def clip_long_audio(clip_dir):
+    """25 fps, 50 frames (2 s) of video with 3 s of audio."""
+    return clips.make_clip(clip_dir / "long_audio.mp4", rate="25", duration=2, audio_duration=3)
+
+
+@pytest.fixture(scope="session")
+def clip_short_audio(clip_dir):
+    """25 fps, 50 frames (2 s) of video with 0.5 s of audio."""
+    return clips.make_clip(clip_dir / "short_audio.mp4", rate="25", duration=2, audio_duration=0.5)

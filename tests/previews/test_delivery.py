@@ -228,9 +228,8 @@ def test_unknown_or_malformed_preview_is_a_404(admin_client, db):
 
 def test_movie_route_on_a_picture_preview_is_a_404(admin_client, ready_picture):
     assert admin_client.get(movie_url("originals", ready_picture)).status_code == 404
-    assert admin_client.get(f"/api/movies/tiles/preview-files/{ready_picture}.png").status_code == (
-        404
-    )
+    tiles = admin_client.get(f"/api/movies/tiles/preview-files/{ready_picture}.png")
+    assert tiles.status_code == 404
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,9 +343,8 @@ def test_a_movie_has_poster_variants_and_tiles(admin_client, ready_movie):
     poster = admin_client.get(picture_url("originals", ready_movie))
     assert poster.status_code == 200
     assert picture_size(body_of(poster)) == (320, 180)
-    assert picture_size(body_of(admin_client.get(picture_url("previews", ready_movie))))[0] == (
-        1200
-    )
+    poster_preview = admin_client.get(picture_url("previews", ready_movie))
+    assert picture_size(body_of(poster_preview))[0] == 1200
 
     tiles = admin_client.get(f"/api/movies/tiles/preview-files/{ready_movie}.png")
     assert tiles.status_code == 200
@@ -390,9 +388,8 @@ def test_upper_case_png_serves_the_picture_original(admin_client, ready_picture)
     assert response["Content-Type"] == "image/png"
     assert picture_size(body_of(response)) == (180, 101)
     # `.jpg` on a picture looks in the files bucket: nothing there.
-    assert admin_client.get(
-        f"/api/pictures/originals/preview-files/{ready_picture}.jpg"
-    ).status_code == (404)
+    as_jpg = admin_client.get(f"/api/pictures/originals/preview-files/{ready_picture}.jpg")
+    assert as_jpg.status_code == 404
 
 
 def test_original_download_of_a_picture_is_its_png(admin_client, ready_picture, preview_storage):
@@ -656,13 +653,21 @@ def test_processing_answers_202_to_clients_that_poll(admin_client, processing_mo
         url = template.format(id=processing_movie)
         response = admin_client.get(url, HTTP_ACCEPT=GAZU_ACCEPT)
         assert response.status_code == 202, url
+        json_only = admin_client.get(url, HTTP_ACCEPT="application/json")
+        assert json_only.status_code == 202, url
         assert response.json() == {"status": "processing", "preview_file_id": processing_movie}
         assert response["Retry-After"] == "5"
         assert response["Cache-Control"] == "no-store"
 
 
 def test_processing_answers_404_to_browsers(admin_client, processing_movie):
-    for accept in (BROWSER_ACCEPT, "video/webm,video/ogg,video/*;q=0.9,*/*;q=0.5", None):
+    accepts = (
+        BROWSER_ACCEPT,
+        "video/webm,video/ogg,video/*;q=0.9,*/*;q=0.5",
+        "application/json;q=0.5, */*",  # JSON accepted, but ranked below anything
+        None,
+    )
+    for accept in accepts:
         extra = {"HTTP_ACCEPT": accept} if accept else {}
         for template in PROCESSING_ROUTES:
             url = template.format(id=processing_movie)

@@ -370,6 +370,18 @@ def test_render_without_audio_gets_a_silent_track(clip_25_silent, tmp_path, ffmp
             assert (audio.sample_rate, audio.channels) == (48000, 2)
 
 
+@pytest.mark.parametrize("clip", ["clip_long_audio", "clip_short_audio"])
+def test_render_fits_the_audio_to_the_video(clip, request, tmp_path):
+    source = request.getfixturevalue(clip)
+    settings = MovieSettings(height=360, width=640, frame_rate=Fraction(25))
+
+    renditions = render_movie(source, tmp_path, settings, timeout=120)
+
+    # assert_outputs checks each audio track lasts the video's 2 s (padded or cut).
+    assert_outputs(renditions, frames=50, rate=Fraction(25))
+    assert renditions.high_def_info.duration == pytest.approx(2.0)
+
+
 def test_render_portrait_is_pillarboxed(clip_portrait, tmp_path):
     renditions = render_movie(clip_portrait, tmp_path, SETTINGS, timeout=120)
 

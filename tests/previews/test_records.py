@@ -4,9 +4,11 @@
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from previews.models import PreviewFile
 from production import services as production_services
@@ -148,17 +150,25 @@ def test_only_admins_create(task, make_person, add_to_team, client_for, role):
     assert not PreviewFile.objects.exists()
 
 
+BOOKKEEPING = {
+    "attempts": 3,
+    "attempt_started_at": "2030-01-01T00:00:00",
+    "broken_reason": "made up",
+}
+
+
+def bookkeeping(row: PreviewFile) -> tuple:
+    return (row.attempts, row.attempt_started_at, row.broken_reason)
+
+
 def test_processing_bookkeeping_is_not_taken_on_creation(task, admin_client):
     response = admin_client.post(
-        COLLECTION,
-        {"name": "x", "task_id": str(task.pk), "attempts": 3, "broken_reason": "made up"},
-        format="json",
+        COLLECTION, {"name": "x", "task_id": str(task.pk), **BOOKKEEPING}, format="json"
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["attempts"], body["broken_reason"]) == (0, None)
-    row = PreviewFile.objects.get(pk=body["id"])
-    assert (row.attempts, row.broken_reason) == (0, None)
+    assert (body["attempts"], body["attempt_started_at"], body["broken_reason"]) == (0, None, None)
+    assert bookkeeping(PreviewFile.objects.get(pk=body["id"])) == (0, None, None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,26 +348,27 @@ def test_revision_change_of_an_extra_moves_only_it(task, comment, new_slot, admi
 
 
 def test_processing_bookkeeping_is_read_only(task, new_slot, admin_client):
-    """`attempts` and `broken_reason` are the server's: sent keys are ignored, as unknown
-    keys are (the generic layer does not take them as input)."""
+    """`attempts`, `attempt_started_at` and `broken_reason` are the server's (the stuck-job
+    sweep relies on them): sent keys are ignored, as unknown keys are."""
     preview = new_slot(task)
+    started = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
+    reason = "Uploaded file is not a readable picture."
     PreviewFile.objects.filter(pk=preview.pk).update(
-        status="broken", attempts=3, broken_reason="Uploaded file is not a readable picture."
+        status="broken", attempts=3, attempt_started_at=started, broken_reason=reason
     )
     response = admin_client.put(
         one(preview),
-        {"attempts": 0, "broken_reason": None, "description": "checked"},
+        {"attempts": 0, "attempt_started_at": None, "broken_reason": None, "description": "ok"},
         format="json",
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert (body["attempts"], body["broken_reason"], body["description"]) == (
-        3,
-        "Uploaded file is not a readable picture.",
-        "checked",
-    )
-    row = PreviewFile.objects.get(pk=preview.pk)
-    assert (row.attempts, row.broken_reason) == (3, "Uploaded file is not a readable picture.")
+    assert (body["attempts"], body["broken_reason"], body["description"]) == (3, reason, "ok")
+    assert body["attempt_started_at"] == started.strftime("%Y-%m-%dT%H:%M:%S")
+    assert bookkeeping(PreviewFile.objects.get(pk=preview.pk)) == (3, started, reason)
+    only_bookkeeping = admin_client.put(one(preview), BOOKKEEPING, format="json")
+    assert only_bookkeeping.status_code == 200
+    assert bookkeeping(PreviewFile.objects.get(pk=preview.pk)) == (3, started, reason)
 
 
 def test_update_links_comments(task, comment, comment_for, new_slot, admin_client):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from previews import storage
 from previews.models import PreviewFile
 from production import services as production_services
-from production.models import Entity, Role, Task, TaskType
+from production.models import Entity, ProjectStatus, Role, Task, TaskType
 from tests.previews.preview_fixtures import *  # noqa: F403
 from tests.previews.preview_fixtures import png_bytes
 
@@ -711,6 +711,31 @@ def test_running_previews_newest_first(running_previews, admin_client):
     ]
     assert [row["status"] for row in body] == ["processing", "broken"]
     assert body[1]["broken_reason"]
+
+
+def test_running_previews_say_where_they_belong(
+    project, task, shot_task, comment_for, slot, admin_client
+):
+    """Each entry carries its project, task type and entity name (§4.7)."""
+    asset_preview = slot(task, comment_for())["id"]
+    shot_preview = slot(shot_task, comment_for(on_task=shot_task))["id"]
+    rows = {row["id"]: row for row in admin_client.get(RUNNING).json()}
+    assert set(rows) == {asset_preview, shot_preview}
+    assert rows[asset_preview]["full_entity_name"] == "Character / Bunny"
+    assert rows[shot_preview]["full_entity_name"] == "SQ01 / SH010"
+    assert rows[asset_preview]["task_type_id"] == str(task.task_type_id)
+    assert rows[shot_preview]["task_type_id"] == str(shot_task.task_type_id)
+    assert {row["project_id"] for row in rows.values()} == {str(project.pk)}
+
+
+def test_running_previews_of_closed_projects_are_not_listed(
+    project, task, comment, slot, admin_client
+):
+    slot(task, comment)
+    assert len(admin_client.get(RUNNING).json()) == 1
+    project.project_status = ProjectStatus.objects.get(name="Closed")
+    project.save()
+    assert admin_client.get(RUNNING).json() == []
 
 
 def test_running_previews_cursor_and_limit(running_previews, admin_client):

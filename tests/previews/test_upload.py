@@ -364,14 +364,13 @@ def test_picture_upload_answers_the_row_then_is_ready(admin_client, slot, upload
 
 def test_a_jpeg_original_is_served_as_png_of_the_same_size(admin_client, slot, upload):
     preview_id = slot()
-    assert upload(admin_client, preview_id, "shot.v001.jpg", jpeg_bytes(320, 200)).status_code == (
-        201
-    )
+    response = upload(admin_client, preview_id, "shot.v001.jpg", jpeg_bytes(320, 200))
+    assert response.status_code == 201
 
-    response = admin_client.get(f"/api/pictures/originals/preview-files/{preview_id}.png")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
-    content = body_of(response)
+    original = admin_client.get(f"/api/pictures/originals/preview-files/{preview_id}.png")
+    assert original.status_code == 200
+    assert original["Content-Type"] == "image/png"
+    content = body_of(original)
     assert content.startswith(PNG_SIGNATURE)
     assert Image.open(io.BytesIO(content)).format == "PNG"
     assert picture_size(content) == (320, 200)

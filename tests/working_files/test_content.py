@@ -206,7 +206,10 @@ def test_range_beyond_the_end_gives_416(admin_client, working_file, uploaded):
 
     assert response.status_code == 416
     assert response["Content-Range"] == "bytes */1000"
-    assert response.content == b""
+    assert response.json() == {
+        "error": True,
+        "message": "The server cannot provide the requested range.",
+    }
 
 
 @pytest.mark.parametrize("header", ["bytes=abc-def", "pages=0-9", "bytes=0-9,20-29"])
