@@ -52,6 +52,11 @@ child's parent) VmHWM, which covers the worker's whole life (it is not restarted
 The baseline ffmpeg's peak is its ru_maxrss. CPU seconds are user+system: the baselines' from
 wait4, the pipeline's ffmpeg from /proc/<pid>/stat at the last sample (up to 50 ms short), and
 gunicorn's (the upload and the 0.1 s polling) over the whole run.
+
+On a shared machine other work skews every figure: before each measurement the script waits
+(--quiet-wait, up to 300 s) for the machine to be idle, and it reports the CPU seconds other
+processes used during each measurement ("others", from /proc/stat less the measured processes;
+a WARNING follows the table when that is more than 1 CPU second).
 """
 
 import argparse
@@ -222,20 +227,61 @@ def zou_hidef(source: Path, out: Path) -> list[str]:
     )
 
 
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat), all cores."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def wait_until_quiet(limit: float, service=None) -> None:
+    """On a shared machine: wait (at most `limit` seconds) until the machine has been nearly
+    idle (under a quarter of one core busy, the idle service's own `service()` CPU seconds
+    left out) for 2 s, so that a measurement starts on a quiet machine. Other work that starts
+    later is still counted (the `others` figures)."""
+    if limit <= 0:
+        return
+    deadline = time.monotonic() + limit
+    announced = False
+    while True:
+        before, service_before = busy_seconds(), service() if service else 0.0
+        time.sleep(2)
+        own = (service() - service_before) if service else 0.0
+        load = (busy_seconds() - before - own) / 2
+        if load < 0.25:
+            return
+        if time.monotonic() > deadline:
+            log(f"  the machine is still busy ({load:.1f} cores); measuring anyway")
+            return
+        if not announced:
+            log(f"  waiting for the machine to be quiet ({load:.1f} cores busy)...")
+            announced = True
+
+
 @dataclass
 class Timed:
     seconds: float
     cpu: float  # user + system
     maxrss: int  # bytes
+    others: float  # CPU seconds the rest of the machine used meanwhile
+
+
+def timed_text(timed: Timed) -> str:
+    return (
+        f"{timed.seconds:.1f} s, {timed.cpu:.1f} CPU s, peak {mib_text(timed.maxrss)}; "
+        f"other processes used {timed.others:.1f} CPU s"
+    )
 
 
 def time_ffmpeg(argv: list[str], out: Path) -> Timed:
     """Wall time, CPU time and peak RSS of one ffmpeg run; checks the output's frame count."""
     with tempfile.TemporaryFile() as errors:
+        busy_before, own_before = busy_seconds(), time.process_time()
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stderr=errors)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        busy = busy_seconds() - busy_before - (time.process_time() - own_before)
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             errors.seek(0)
@@ -244,7 +290,8 @@ def time_ffmpeg(argv: list[str], out: Path) -> Timed:
     out.unlink()
     if frames != FRAMES:
         raise SystemExit(f"{' '.join(argv)}\nwrote {frames} frames, expected {FRAMES}")
-    return Timed(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Timed(seconds, cpu, usage.ru_maxrss * 1024, max(0.0, busy - cpu))
 
 
 # --- The qcluster's memory ------------------------------------------------------------------
@@ -352,8 +399,14 @@ class Run:
     ffmpeg_cpu: float | None
     worker_hwm: int | None
     gunicorn_cpu: float
+    others: float  # CPU seconds used by processes other than the service's and this one
     remuxed: bool | None
     problems: list[str] = field(default_factory=list)
+
+
+def service_cpu(deployment: Deployment) -> float:
+    """CPU seconds used so far by the service's living processes (gunicorn and qcluster)."""
+    return sum(tree_cpu(process.pid) for process in deployment.processes)
 
 
 def configure_project(deployment: Deployment) -> None:
@@ -395,6 +448,8 @@ def one_run(deployment: Deployment, source: Path, expect_remux: bool) -> Run:
     logged_before = len(logged_ffmpeg_times(deployment))
     gunicorn = deployment.processes[0].pid
     gunicorn_before = tree_cpu(gunicorn)
+    cluster_before = tree_cpu(deployment.cluster.pid)
+    busy_before, own_before = busy_seconds(), time.process_time()
     with TreeSampler(deployment.cluster.pid) as sampler:
         started = time.monotonic()
         answered = deployment.add_movie(source)
@@ -414,7 +469,10 @@ def one_run(deployment: Deployment, source: Path, expect_remux: bool) -> Run:
             if now > deadline:
                 raise SystemExit(f"Still processing after {READY_TIMEOUT} s:\n{deployment.logs()}")
             time.sleep(POLL_EVERY)
+    busy = busy_seconds() - busy_before - (time.process_time() - own_before)
     gunicorn_cpu = tree_cpu(gunicorn) - gunicorn_before
+    cluster_cpu = tree_cpu(deployment.cluster.pid) - cluster_before  # ffmpeg has exited
+    ffmpeg_cpu = sum(seen.get("cpu", 0.0) for seen in sampler.ffmpeg.values())
     logged = logged_ffmpeg_times(deployment)[logged_before:]
 
     problems = []
@@ -445,9 +503,10 @@ def one_run(deployment: Deployment, source: Path, expect_remux: bool) -> Run:
         tree_before=sampler.baseline,
         tree_peak=sampler.peak,
         ffmpeg_hwm=max((seen["hwm"] for seen in sampler.ffmpeg.values()), default=None),
-        ffmpeg_cpu=sum(seen.get("cpu", 0.0) for seen in sampler.ffmpeg.values()) or None,
+        ffmpeg_cpu=ffmpeg_cpu or None,
         worker_hwm=sampler.worker_hwm,
         gunicorn_cpu=gunicorn_cpu,
+        others=max(0.0, busy - gunicorn_cpu - cluster_cpu - ffmpeg_cpu),
         remuxed=data.get("remuxed"),
         problems=problems,
     )
@@ -461,7 +520,8 @@ def run_text(run: Run) -> str:
         f"{run.total:.1f} s (upload {part(run.upload)}, queue {part(run.queue)}, probe "
         f"{part(run.probe)}, ffmpeg {part(run.ffmpeg)} [logged {part(run.ffmpeg_logged)}], "
         f"after {part(run.after)}); tree peak {mib_text(run.tree_peak)}, ffmpeg HWM "
-        f"{mib_text(run.ffmpeg_hwm)}, worker HWM {mib_text(run.worker_hwm)}"
+        f"{mib_text(run.ffmpeg_hwm)}, worker HWM {mib_text(run.worker_hwm)}; other "
+        f"processes used {run.others:.1f} CPU s"
         + (f"; PROBLEMS: {', '.join(run.problems)}" if run.problems else "")
     )
 
@@ -482,7 +542,8 @@ def machine_text() -> list[str]:
     database_url = os.environ.get("DATABASE_URL", "")
     return [
         f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}",
+        f"{platform.system()} {platform.release()}, load average "
+        f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])} (at the end)",
         f"ffmpeg: {version[0] if version else '?'} ({Path(media.ffmpeg_exe()).name})",
         f"Database: {'PostgreSQL' if database_url.startswith('postgres') else 'SQLite'}",
     ]
@@ -530,7 +591,7 @@ def report(args, target, descriptions, baselines, zou, results) -> bool:
     print()
     print(
         f"{'source':<11}{'upload':>8}{'queue':>8}{'probe':>8}{'ffmpeg':>8}{'(logged)':>10}"
-        f"{'after':>8}{'ffmpeg CPU':>12}{'plain CPU':>11}{'gunicorn CPU':>14}"
+        f"{'after':>8}{'ffmpeg CPU':>12}{'plain CPU':>11}{'gunicorn CPU':>14}{'others':>9}"
     )
     for name, runs in results.items():
         plain_cpu = statistics.median(timed.cpu for timed in baselines[name])
@@ -543,8 +604,26 @@ def report(args, target, descriptions, baselines, zou, results) -> bool:
             f"{seconds_text(median_of(runs, 'after')):>8}"
             f"{seconds_text(median_of(runs, 'ffmpeg_cpu')):>10} s"
             f"{plain_cpu:>9.1f} s{seconds_text(median_of(runs, 'gunicorn_cpu')):>12} s"
+            f"{seconds_text(median_of(runs, 'others')):>7} s"
         )
-    print("(seconds, medians; CPU = user + system seconds)")
+    print(
+        "(seconds, medians; CPU = user + system seconds; others: CPU seconds used meanwhile by "
+        "processes outside the service and this script)"
+    )
+    disturbed = [
+        f"{name}: {statistics.median(run.others for run in runs):.1f} CPU s per run, "
+        f"{statistics.median(timed.others for timed in baselines[name]):.1f} per plain "
+        f"transcode, {zou[name].others:.1f} during Zou's"
+        for name, runs in results.items()
+        if max(
+            statistics.median(run.others for run in runs),
+            statistics.median(timed.others for timed in baselines[name]),
+            zou[name].others,
+        )
+        > 1.0
+    ]
+    if disturbed:
+        print(f"WARNING: other processes used the CPU while measuring ({'; '.join(disturbed)}).")
     print()
     print(
         f"{'source':<11}{'tree before':>13}{'tree peak':>11}{'ffmpeg HWM':>12}"
@@ -577,6 +656,13 @@ def main() -> None:
         help="where the generated sources are cached (default: in the temporary folder)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300,
+        help="before each measurement, wait up to this many seconds for the machine to be "
+        "idle (default 300; 0: do not wait)",
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -601,12 +687,14 @@ def main() -> None:
             baselines[name] = []
             for number in range(1, args.runs + 1):
                 log(f"Plain transcode of {name} ({number}/{args.runs})...")
+                wait_until_quiet(args.quiet_wait)
                 baselines[name].append(time_ffmpeg(plain_transcode(source, info, target, out), out))
-                log(f"  {baselines[name][-1].seconds:.1f} s")
+                log(f"  {timed_text(baselines[name][-1])}")
             log(f"Zou's hi-def command on {name}...")
+            wait_until_quiet(args.quiet_wait)
             out = work / f"zou-{name}.mp4"
             zou[name] = time_ffmpeg(zou_hidef(source, out), out)
-            log(f"  {zou[name].seconds:.1f} s")
+            log(f"  {timed_text(zou[name])}")
 
         log(f"Starting the deployment (broker {args.broker})...")
         (work / "deployment").mkdir()
@@ -617,6 +705,7 @@ def main() -> None:
             results[name] = []
             for number in range(1, args.runs + 1):
                 log(f"Uploading {name} ({number}/{args.runs})...")
+                wait_until_quiet(args.quiet_wait, lambda: service_cpu(deployment))
                 results[name].append(one_run(deployment, source, SOURCES[name][2]))
                 log(f"  {run_text(results[name][-1])}")
     finally:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("actions/tasks/<str:task_id>/batch-comment", slots.BatchCommentView.as_view()),
     path("actions/tasks/<str:task_id>/set-main-preview", slots.TaskSetMainPreviewView.as_view()),
     path("data/tasks/<str:task_id>/previews", slots.TaskPreviewsView.as_view()),
+    path("data/tasks/<str:task_id>/comments", slots.TaskCommentsView.as_view()),
     path(f"actions/{PREVIEW}/set-main-preview", slots.PreviewSetMainPreviewView.as_view()),
     path(f"actions/{PREVIEW}/update-position", slots.UpdatePositionView.as_view()),
     path("data/projects/<str:project_id>/preview-files", slots.ProjectPreviewFilesView.as_view()),

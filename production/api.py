@@ -487,14 +487,6 @@ class TaskFullView(APIView):
         return Response(body)
 
 
-class TaskCommentsView(APIView):
-    def get(self, request: Request, task_id: str) -> Response:
-        task = get_or_404(Task.objects.select_related("project"), task_id)
-        permissions.check_task_access(request.user, task)
-        comments = task.comments.order_by("-created_at")
-        return Response(serialize_rows(comments, relations=True))
-
-
 class CommentTaskView(APIView):
     """POST actions/tasks/<id>/comment: comment and set the task's status (201)."""
 

@@ -27,7 +27,6 @@ urlpatterns = [
     path("data/shots/all", api.EntityKindListView.as_view(kind="Shot")),
     path("data/assets/<str:asset_id>/asset-asset-instances", api.AssetAssetInstancesView.as_view()),
     path("data/tasks/<str:task_id>/full", api.TaskFullView.as_view()),
-    path("data/tasks/<str:task_id>/comments", api.TaskCommentsView.as_view()),
     path("actions/tasks/<str:task_id>/comment", api.CommentTaskView.as_view()),
     path("data/projects/<str:project_id>/team", api.ProjectTeamView.as_view()),
     path(

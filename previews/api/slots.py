@@ -19,7 +19,7 @@ from kitsufiles.uploads import receive_files
 from previews import selectors, services, storage
 from previews.api.access import preview_for
 from previews.api.media import full_entity_name
-from previews.models import PreviewFile
+from previews.models import PreviewFile, ValidationStatus
 from production import permissions
 from production import services as production_services
 from production.models import Comment, Person, Project, Role, Task, TaskStatus
@@ -91,6 +91,34 @@ class ExtraPreviewView(APIView):
         force = request.query_params.get("force", "").lower() == "true"
         services.delete_preview(preview=preview, force=force)
         return Response(status=204)
+
+
+# The keys of a preview inside a comment of the task comments listing (§6.16).
+COMMENT_PREVIEW_KEYS = (
+    "id", "task_id", "revision", "extension", "width", "height", "duration", "status",
+    "validation_status", "original_name", "position", "annotations",
+)  # fmt: skip
+
+
+class TaskCommentsView(APIView):
+    """GET data/tasks/<id>/comments: newest first, each with its previews as small dicts
+    (clients do not see rejected previews)."""
+
+    def get(self, request: Request, task_id: str) -> Response:
+        task = task_for(request, task_id, action=False)
+        comments = serialize_rows(task.comments.order_by("-created_at"), relations=True)
+        previews = PreviewFile.objects.filter(comments__object=task).order_by(
+            "revision", "position"
+        )
+        if permissions.effective_role(request.user, task.project) == Role.CLIENT:
+            previews = previews.exclude(validation_status=ValidationStatus.REJECTED)
+        by_id = {
+            str(row["id"]): {key: row[key] for key in COMMENT_PREVIEW_KEYS}
+            for row in serialize_rows(previews.distinct())
+        }
+        for comment in comments:
+            comment["previews"] = [by_id[pk] for pk in comment["previews"] if pk in by_id]
+        return Response(comments)
 
 
 class TaskPreviewsView(APIView):
