@@ -1,58 +1,81 @@
 """The movie pipeline: probe an uploaded movie, then turn it into the review renditions.
 
-Pure Python on top of PyAV (probing: demux only, no ffprobe needed) and the ffmpeg binary shipped
-by imageio-ffmpeg (encoding). No Django import: this module is usable and testable on its own.
+Pure Python on top of PyAV (probing: demux only, plus the first frame for the display matrix; no
+ffprobe needed) and the ffmpeg binary shipped by imageio-ffmpeg (encoding). No Django import:
+this module is usable and testable on its own.
 
 One ffmpeg process per movie
 ----------------------------
 `render_movie` starts ffmpeg exactly once. The source is decoded once, normalized once (constant
 frame rate, square pixels, fitted and padded to the target raster, 4:2:0) and `split` into four
-outputs: the high-def mp4, the low-def mp4, the first-frame poster PNG and the scrubbing tile
-sheet PNG. Zou decodes the source three times and runs the encodes one after the other
-(2.17x the cost of its own high-def encode on the reference clip, DESIGN.md).
+outputs: the high-def mp4, the low-def mp4, the first-frame poster PNG and the cells of the
+scrubbing tile sheet (assembled into one PNG afterwards, see `_assemble_tile_sheet` for why not
+ffmpeg's `tile` filter). Zou decodes the source three times and encodes one output after the
+other (2.17x the cost of its own high-def encode, DESIGN.md).
 
 When the source already is what the high-def rendition would be (`is_web_ready`: H.264 4:2:0,
-exact target raster and frame rate, square pixels, constant frame rate, short GOP, mp4/mov,
-bit rate within the project's high-def budget), its video packets are stream-copied into the
-high-def file and only the low-def copy is encoded, still in the same single process.
+exact target raster and frame rate, square pixels, no rotation, constant frame rate, GOP within
+the keyframe interval, mp4/mov, bit rate within the project's high-def budget), its video packets
+are stream-copied into the high-def file and only the low-def copy is encoded, still in the same
+single process.
 
-Defaults, measured on this machine (2 cores, imageio-ffmpeg's ffmpeg 7.0.2; source: a 20 s
-1920x1080 24000/1001 fps H.264 High + AAC stereo clip generated with testsrc2 + sine; target
-1920x1080 at 24000/1001; see bench notes in the helper's report):
+Defaults, and the measurements behind them
+------------------------------------------
+Measured on this machine (2 cores shared with other work, so CPU seconds of the ffmpeg process
+are quoted rather than wall time; imageio-ffmpeg's ffmpeg 7.0.2). Source A: 20 s of 1920x1080
+24000/1001 fps testsrc2 + sine, H.264 High (crf 18, B-frames) + AAC; target 1920x1080 at
+24000/1001:
 
-    ffmpeg -i src -c:v libx264 -c:a aac out.mp4   (one plain transcode, preset medium)  19.6 s
-    Zou's hi-def command alone (preset slow, keyint=2, -b 28M)                             27.4 s
-    render_movie, hi-def medium + low-def veryfast, GOP 12                                 28.6 s
-    render_movie, hi-def veryfast + low-def veryfast, GOP 12  (chosen)                     14.6 s
-    render_movie, hi-def ultrafast + low-def ultrafast, GOP 12                              8.2 s
-    render_movie on a web-ready source (hi-def stream-copied, low-def veryfast)             5.3 s
+    one plain transcode (ffmpeg -i A -c:v libx264 -c:a aac, preset medium)    22.4 s CPU
+    Zou's hi-def command alone (preset slow, keyint=2, -b 28M)                 46.3 s CPU
+    render_movie, hi-def + low-def veryfast, GOP 12 (chosen)                   23.3 s CPU
+    render_movie, hi-def faster + low-def veryfast                             29.8 s CPU
+    render_movie, hi-def medium + low-def veryfast                             37.3 s CPU
+    render_movie, superfast / ultrafast for both                        18.5 / 10.1 s CPU
+    render_movie on a web-ready source (hi-def copied, low-def veryfast)       13.8 s CPU
+    (wall time of the chosen render with the machine otherwise busy: 17.6-27 s)
 
-* Presets: `veryfast` for both renditions. All four outputs (two encodes, two PNGs) cost less
-  than one plain `medium` transcode of the source (0.74x) and about half of Zou's hi-def encode
-  alone. At a 28 Mb/s (6 Mb/s for the low-def) VBV-capped bit rate, a 1080p review copy is far
-  from starved, so the slower presets buy little visible quality: `medium` vs `veryfast` gained
-  about 1 dB PSNR on the hi-def (both > 40 dB) for 2x the time. `ultrafast` disables CABAC and
-  B-frames and its quality per bit drops visibly on grain and gradients; it is not used.
-* Keyframe interval: 12 frames (half a second at 24 fps), used as the encoder's GOP
-  (`-g 12`; x264 may add scene-cut keyframes, never fewer), and the longest GOP a source may have
-  to be stream-copied. A browser stepping frame by frame (Kitsu's player sets `currentTime`)
-  seeks to the previous keyframe and decodes forward, so stepping backwards costs up to one GOP of
-  decoding per step: with 12 frames that is invisible; a typical camera/editorial GOP of 250
-  makes each backward step decode up to 10 s of video. Zou's `keyint=2` makes seeking trivial
-  but wastes bits on intra frames: at a fixed 28 Mb/s, GOP 12 gave about 2 dB more PSNR than
-  GOP 2 on the test clip and encoded in the same time; GOP 24 gained only a further ~0.3 dB.
-* Rates follow Zou 1.0.97: `-b:v {hd}M -maxrate {hd}M -bufsize {2*hd}M` (same with the low-def
-  rate), libx264 High, yuv420p, `+faststart`, AAC audio.
+Source B: 10 s of 1080p with per-frame grain at 116 Mb/s (the 28 Mb/s cap binds): plain
+transcode 36.3 s CPU; render veryfast 36.8 s (39.6 dB PSNR on the hi-def), faster 47.8 s
+(40.2 dB), medium 71.8 s (39.7 dB), superfast 25.8 s (39.3 dB). Source C: 5 s of 1080p with a
+static grain texture (detail that motion prediction can reuse), hi-def encode alone at 28 Mb/s,
+GOP 12: superfast 45.9 dB, veryfast 45.6 dB (4.8 s CPU), faster 47.6 dB (7.7 s), medium 47.9 dB
+(10.0 s).
+
+* Presets: `veryfast` for both renditions. Everything (two encodes, poster, tile) then costs
+  about one plain `medium` transcode of the source and half of Zou's hi-def encode alone.
+  `faster` on the hi-def would add 0.5-2 dB for +28 % CPU on the whole render, `medium` at most
+  +2.3 dB for +60 %; at 28 Mb/s the veryfast hi-def is already > 39 dB on heavy grain and
+  > 45 dB on detailed footage, so the slower presets are not worth their time for review
+  copies. `superfast`/`ultrafast` drop mb-tree/CABAC/B-frames and lose quality on
+  clean CG (2 dB on source A), so they are not used. Both presets stay settings.
+* Keyframe interval: 12 frames (half a second at 24 fps): the encoder GOP (`-g 12`; x264 may
+  add scene-cut keyframes, never fewer) and the longest GOP a source may have to be
+  stream-copied. A browser stepping frame by frame (Kitsu's player sets `currentTime`) restarts
+  decoding at the keyframe before the target, so each step costs up to one GOP of decoding.
+  Software decoding of the 28 Mb/s 1080p hi-def takes 14 ms per frame on one core here: a step
+  costs at most ~160 ms with GOP 12, ~330 ms with 24, 3.6 s with a camera-style GOP of 250;
+  Zou's `keyint=2` costs 14 ms but spends the bits on intra frames. At a fixed 28 Mb/s
+  (source C, hi-def alone) GOP 2 / 12 / 24 / 48 / 250 gave 37.1 / 45.7 / 51.1 / 52.9 /
+  54.1 dB; at 12 Mb/s 35.4 / 38.5 / 41.3 / 42.6 / 43.4 dB; on per-frame grain (source B) the
+  GOP made no difference (39.6-39.7 dB), on clean CG (A) GOP 2 made the file 9 % bigger. GOP 12
+  keeps stepping responsive and is far better than Zou's; GOP 24 would buy quality on detailed
+  footage at twice the stepping cost, which is why it stays a setting.
+* Rates follow Zou 1.0.97: `-b:v {hd}M -maxrate {hd}M -bufsize {2*hd}M` (the same with the
+  low-def rate), libx264 High, yuv420p, `+faststart`, AAC audio (192 kb/s hi-def, 128 kb/s
+  low-def).
+* Memory: the render peaks at ~480 MB for 1080p, flat whatever the length (measured 20 s).
 
 Other decisions
 ---------------
 * Frame rates are `Fraction`s end to end (24000/1001 stays 24000/1001; ffmpeg gets "24000/1001").
-* Rotated sources (phone footage with a display matrix) are rotated by ffmpeg while decoding;
-  `MovieInfo.rotation` records it and `display_aspect_ratio` is the displayed one.
+* Rotated sources (phone footage with a display matrix) are turned upright by ffmpeg while
+  decoding; `MovieInfo.rotation` records it and `display_aspect_ratio` is the displayed one.
 * The low-def copy is `ld_width` wide but never wider than the high-def (Zou bug 10.3 fixed).
 * The tile sheet uses the exact output frame count (Zou bug 10.4 fixed).
 * The audio of a re-encoded rendition is padded with silence or cut to the video's duration; a
   source without audio gets a silent stereo 48 kHz AAC track of exactly the video's duration.
+* On Linux ffmpeg is killed when the worker process that started it dies.
 """
 
 from __future__ import annotations
@@ -177,6 +200,15 @@ def _rotation(container, stream) -> int:
     return 0
 
 
+def _codec_name(stream) -> str | None:
+    """Canonical codec name ("h264", not the decoder's "libdav1d"-style name), None when the
+    stream's codec has no decoder in this build."""
+    try:
+        return stream.codec_context.codec.canonical_name
+    except (AttributeError, av.FFmpegError, ValueError):
+        return None
+
+
 def _clean_av_error(error: Exception) -> str:
     if isinstance(error, av.FFmpegError) and error.strerror:
         return str(error.strerror)
@@ -210,12 +242,15 @@ def _probe_container(container) -> MovieInfo:
         raise MediaError("No video stream in the file.")
     stream = video_streams[0]
     codec_context = stream.codec_context
+    video_codec = _codec_name(stream)
+    if codec_context is None or video_codec is None:
+        raise MediaError("Unreadable movie: unsupported video codec.")
     width, height = codec_context.width, codec_context.height
     if not width or not height:
         raise MediaError("Unreadable movie: the video stream has no picture size.")
     sar = _fraction(stream.sample_aspect_ratio) or _fraction(codec_context.sample_aspect_ratio)
     audio_streams = list(container.streams.audio)
-    audio_codec = audio_streams[0].codec_context.codec.canonical_name if audio_streams else None
+    audio_codec = (_codec_name(audio_streams[0]) or "unknown") if audio_streams else None
 
     # Demux the video stream: frames present, keyframe positions, bytes.
     packets = 0
@@ -277,7 +312,7 @@ def _probe_container(container) -> MovieInfo:
         frame_rate=frame_rate,
         frame_count=frame_count,
         duration=duration,
-        video_codec=codec_context.codec.canonical_name,
+        video_codec=video_codec,
         pixel_format=codec_context.pix_fmt,
         audio_codec=audio_codec,
         max_keyframe_interval=max_interval,
@@ -514,9 +549,19 @@ def build_command(
     return argv, remux
 
 
+# Lines ffmpeg 7 prints after the real cause, as its threads wind down one after the other.
 _GENERIC_LINES = re.compile(
-    r"^(Conversion failed!?|Error opening (input|output) files?\b.*|Error parsing global options.*"
-    r"|Exiting normally.*|Terminating thread.*)$",
+    r"^(Conversion failed!?"
+    r"|Error opening (input|output) files?\b.*"
+    r"|Error parsing global options.*"
+    r"|Error while opening encoder.*"
+    r"|Error sending frames to consumers.*"
+    r"|Could not open encoder before EOF.*"
+    r"|Task finished with error code.*"
+    r"|Terminating thread with return code.*"
+    r"|Nothing was written into output file.*"
+    r"|Last message repeated.*"
+    r"|Exiting normally.*)$",
     re.IGNORECASE,
 )
 _LOG_PREFIX = re.compile(r"^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)+")
@@ -599,7 +644,9 @@ def _assemble_tile_sheet(cells: Path, sheet: Path, layout: TileLayout) -> None:
     Why not ffmpeg's `tile` filter in the same graph: that output yields nothing until the end
     of the movie, and ffmpeg 7's scheduler, which feeds the output that lags most, then keeps
     decoding ahead of the (slower) high-def encoder; the decoded frames queue in memory without
-    bound (measured: +0.3 GB for 5 s of 1080p, 5 GB after 15 s). Cells that leave ffmpeg one by
+    bound (measured on 1080p: 1.7 GB peak for a 5 s clip, 5.4 GB partway through 20 s; the same
+    graph without the tile output peaks at 0.46 GB, this way at 0.48 GB whatever the length).
+    Cells that leave ffmpeg one by
     one keep every output moving and the memory flat."""
     from PIL import Image
 
@@ -615,6 +662,97 @@ def _assemble_tile_sheet(cells: Path, sheet: Path, layout: TileLayout) -> None:
             row, column = divmod(index, layout.columns)
             image.paste(cell, (column * layout.cell_width, row * layout.cell_height))
     image.save(sheet, format="PNG")
+
+
+@dataclass(frozen=True)
+class MovieStills:
+    poster: Path  # the first frame, square pixels, at the source's displayed size
+    tile: Path | None
+
+
+def render_stills(
+    source: Path, workdir: Path, *, timeout: float, info: MovieInfo | None = None
+) -> MovieStills:
+    """The poster and the tile sheet of a movie kept as uploaded (`normalize=false`): one
+    ffmpeg process decoding the source once, no movie encoded. Raises MediaError like
+    `render_movie`, leaving none of its outputs behind."""
+    source = Path(source).absolute()
+    workdir = Path(workdir).absolute()
+    if info is None:
+        info = probe_movie(source)
+    token = uuid.uuid4().hex[:12]
+    poster = workdir / f"{token}-poster.png"
+    cells = workdir / f"{token}-tile-cells.nut"
+    tile: Path | None = workdir / f"{token}-tile.png"
+    layout = tile_layout(info.frame_count, info.display_aspect_ratio)
+    step = f"framestep={layout.step}," if layout.step > 1 else ""
+    graph = (
+        "[0:V:0]scale=trunc(iw*sar/2)*2:ih,setsar=1,split=2[poster][tile_in];"
+        f"[tile_in]{step}scale={layout.cell_width}:{layout.cell_height},setsar=1[tile]"
+    )
+    argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
+    argv += ["-i", str(source), "-filter_complex", graph]
+    argv += ["-map", "[poster]", "-frames:v", "1", "-update", "1", "-c:v", "png"]
+    argv += ["-f", "image2", str(poster)]
+    argv += ["-map", "[tile]", "-fps_mode", "passthrough", "-c:v", "png", "-f", "nut", str(cells)]
+    try:
+        _run_ffmpeg(argv, timeout=timeout, hide=(source, workdir))
+        if not poster.exists() or poster.stat().st_size == 0:
+            raise MediaError("Unreadable movie: no frame could be decoded.")
+        try:
+            _assemble_tile_sheet(cells, tile, layout)
+        except Exception:
+            logger.exception("The tile sheet of %s could not be made", source.name)
+            _remove([tile])
+            tile = None
+    except BaseException:
+        _remove([poster, tile])
+        raise
+    finally:
+        _remove([cells])
+    return MovieStills(poster=poster, tile=tile)
+
+
+def extract_frame(movie: Path, *, frame_number: int, output: Path) -> bool:
+    """Write frame `frame_number` (1-based; below 1 means the first) of `movie` as an RGB PNG at
+    the movie's raster. Returns False, writing nothing, when the movie has fewer frames.
+
+    The frame is found by its timestamp at the movie's own exact frame rate: seek to the
+    keyframe before it (one GOP of decoding at most: 12 frames on our renditions), then decode
+    forward. Meant for the normalized renditions (square pixels, no rotation).
+    Raises MediaError when the movie cannot be read."""
+    frame_number = max(1, frame_number)
+    try:
+        container = av.open(str(movie), metadata_errors="ignore")
+    except (av.FFmpegError, OSError) as error:
+        raise MediaError(f"Unreadable movie: {_clean_av_error(error)}") from error
+    try:
+        streams = [
+            stream
+            for stream in container.streams.video
+            if not (stream.disposition & av.stream.Disposition.attached_pic)
+        ]
+        if not streams:
+            raise MediaError("No video stream in the file.")
+        stream = streams[0]
+        rate = _frame_rate(stream) or Fraction(25)
+        time_base = stream.time_base or Fraction(1, 1_000_000)
+        start = stream.start_time or 0
+        # Timestamps of frame N and the half-frame tolerance, in the stream's time base.
+        target = start + Fraction(frame_number - 1) / rate / time_base
+        tolerance = Fraction(1) / rate / time_base / 2
+        if frame_number > 1:
+            container.seek(max(start, math.floor(target)), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            if frame.pts is None or frame.pts < target - tolerance:
+                continue
+            frame.to_image().convert("RGB").save(output, format="PNG")
+            return True
+        return False
+    except (av.FFmpegError, OSError) as error:
+        raise MediaError(f"Unreadable movie: {_clean_av_error(error)}") from error
+    finally:
+        container.close()
 
 
 def render_movie(

@@ -316,25 +316,44 @@ def frame_rate_of(value) -> Fraction:
 
 
 def _process_movie(preview: PreviewFile, workdir: Path) -> dict:
-    target = movie_settings(preview.task)
+    """Normalized renditions, poster, thumbnails and tile; with `normalize=false` the upload
+    is served as it is (the movie routes fall back to `source`) and only the pictures are
+    made."""
+    normalize = (preview.data or {}).get("normalize", True)
     with storage.local_copy(storage.movie("source", preview.pk)) as source:
         info = media.probe_movie(source)
-        renditions = media.render_movie(
-            source, workdir, target, timeout=settings.PREVIEW_PROCESSING_TIMEOUT, info=info
-        )
-    variants = images.write_variants(
-        renditions.poster, workdir, max_pixels=settings.MAX_IMAGE_PIXELS
-    )
-    hd = renditions.high_def_info
-    file_size = storage.store(storage.movie("previews", preview.pk), renditions.high_def)
-    storage.store(storage.movie("lowdef", preview.pk), renditions.low_def)
+        if normalize:
+            made = media.render_movie(
+                source,
+                workdir,
+                movie_settings(preview.task),
+                timeout=settings.PREVIEW_PROCESSING_TIMEOUT,
+                info=info,
+            )
+        else:
+            made = media.render_stills(
+                source, workdir, timeout=settings.PREVIEW_PROCESSING_TIMEOUT, info=info
+            )
+            file_size = source.stat().st_size
+    variants = images.write_variants(made.poster, workdir, max_pixels=settings.MAX_IMAGE_PIXELS)
+    if normalize:
+        result = made.high_def_info
+        file_size = storage.store(storage.movie("previews", preview.pk), made.high_def)
+        storage.store(storage.movie("lowdef", preview.pk), made.low_def)
+    else:
+        result = info
     _store_variants(preview.pk, variants)
-    if renditions.tile is not None:
-        storage.store(storage.picture("tiles", preview.pk), renditions.tile)
+    if made.tile is not None:
+        storage.store(storage.picture("tiles", preview.pk), made.tile)
+    width, height = (
+        (result.width, result.height)
+        if normalize
+        else (variants.width, variants.height)  # square pixels, as displayed
+    )
     return {
-        "width": hd.width,
-        "height": hd.height,
-        "duration": hd.duration,
+        "width": width,
+        "height": height,
+        "duration": result.duration,
         "file_size": file_size,
         "data": {
             "original_width": info.width,
@@ -342,9 +361,9 @@ def _process_movie(preview: PreviewFile, workdir: Path) -> dict:
             "original_duration": info.duration,
             "original_frame_rate": _ratio(info.frame_rate),
             "original_frame_count": info.frame_count,
-            "frame_rate": _ratio(hd.frame_rate),
-            "frame_count": hd.frame_count,
-            "remuxed": renditions.remuxed,
+            "frame_rate": _ratio(result.frame_rate),
+            "frame_count": result.frame_count,
+            "remuxed": getattr(made, "remuxed", False),
         },
     }
 

@@ -226,3 +226,50 @@ def test_the_requeue_command_refuses_a_malformed_id():
 
     with pytest.raises(CommandError, match="UUID"):
         call_command("requeue_previews", "--id", "nope")
+
+
+def test_normalize_false_serves_the_upload_as_it_is(
+    small_project, task, preview_on, admin_client, clip_anamorphic
+):
+    """Zou's test_stream_original_and_low_movie: no re-encode; both movie routes answer the
+    uploaded bytes, and the pictures (poster, thumbnails, tile) are still made."""
+    content = clip_anamorphic.read_bytes()
+    preview_id, response = preview_on(task, "plate.mov", content, query="?normalize=false")
+    assert response.status_code == 201
+    preview = PreviewFile.objects.get(pk=preview_id)
+    assert preview.status == "ready", preview.broken_reason
+    assert storage.size_of(storage.movie("previews", preview.pk)) is None
+    assert storage.size_of(storage.movie("lowdef", preview.pk)) is None
+    for route in ("originals", "low"):
+        answer = admin_client.get(f"/api/movies/{route}/preview-files/{preview_id}.mp4")
+        assert answer.status_code == 200
+        assert b"".join(answer.streaming_content) == content
+    # Square pixels as displayed: the anamorphic 240x180 stored at 4:3 shows as 320x180.
+    assert (preview.width, preview.height) == (320, 180)
+    assert preview.file_size == len(content)
+    assert preview.data["frame_count"] == preview.data["original_frame_count"]
+    for prefix in ("original", "thumbnails", "thumbnails-square", "previews", "tiles"):
+        assert storage.size_of(storage.picture(prefix, preview.pk)), prefix
+
+
+def test_a_frame_of_a_movie_becomes_the_thumbnail(
+    small_project, task, preview_on, admin_client, clip_2398_audio_bframes
+):
+    preview = uploaded(preview_on, task, clip_2398_audio_bframes)
+    before = admin_client.get(f"/api/pictures/originals/preview-files/{preview.pk}.png")
+    response = admin_client.put(
+        f"/api/actions/preview-files/{preview.pk}/set-main-preview",
+        {"frame_number": 24},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["preview_file_id"] == str(preview.pk)
+    after = admin_client.get(f"/api/pictures/originals/preview-files/{preview.pk}.png")
+    assert b"".join(after.streaming_content) != b"".join(before.streaming_content)
+    assert after["ETag"] != before["ETag"]
+    beyond = admin_client.put(
+        f"/api/actions/preview-files/{preview.pk}/set-main-preview",
+        {"frame_number": 10_000},
+        format="json",
+    )
+    assert beyond.status_code == 400

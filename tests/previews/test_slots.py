@@ -871,3 +871,28 @@ def test_automated_projects_set_the_entity_main_preview(
     assert upload(admin_client, body["id"], "th01.png", png_bytes()).status_code == 201
     asset.refresh_from_db()
     assert str(asset.preview_file_id) == body["id"]
+
+
+def test_task_comments_embed_their_previews_and_hide_rejected_ones_from_clients(
+    admin_client, client_for, make_person, add_to_team, task, comment, preview_on
+):
+    from previews.models import PreviewFile
+    from production.models import Role
+    from tests.previews.preview_fixtures import png_bytes as picture
+
+    kept_id, _ = preview_on(task, "kept.png", picture())
+    rejected_id, _ = preview_on(task, "rejected.png", picture())
+    PreviewFile.objects.filter(pk=rejected_id).update(validation_status="rejected")
+    url = f"/api/data/tasks/{task.pk}/comments"
+
+    [listed] = admin_client.get(url).json()
+    assert [p["id"] for p in listed["previews"]] == [kept_id, rejected_id]
+    assert set(listed["previews"][0]) == {
+        "id", "task_id", "revision", "extension", "width", "height", "duration", "status",
+        "validation_status", "original_name", "position", "annotations",
+    }  # fmt: skip
+    assert listed["previews"][0]["original_name"] == "kept"
+
+    client = add_to_team(make_person(Role.CLIENT))
+    [seen_by_client] = client_for(client).get(url).json()
+    assert [p["id"] for p in seen_by_client["previews"]] == [kept_id]
