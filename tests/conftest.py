@@ -2,8 +2,11 @@
 API clients logged in as any of them (real JWTs, issued by the service itself)."""
 
 import os
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
+from django_q.conf import Conf
 from rest_framework.test import APIClient
 
 from kitsufiles.api.authentication import issue_tokens
@@ -164,3 +167,33 @@ def task(project, asset, task_type, task_status) -> Task:
             "task_status": task_status,
         }
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Preview media and jobs: every test gets its own `previews` storage folder, and Django Q's
+# sync mode runs `async_task` at once in the test's process (the real job function, hook and
+# result row). `transaction.on_commit` callbacks still need `django_capture_on_commit_callbacks`
+# (the test's transaction never commits) or a live server. The real `qcluster` process is
+# exercised by tests/previews/test_cluster.py.
+
+
+@pytest.fixture(autouse=True)
+def preview_storage(settings, tmp_path):
+    """`previews` storage, uploads and work folder inside this test's own folder."""
+    root = tmp_path / "previews"
+    settings.PREVIEW_FOLDER = root
+    settings.PREVIEW_WORK_DIR = root / ".work"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "previews": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    assert Path(storages["previews"].location) == root
+    return root
+
+
+@pytest.fixture(autouse=True)
+def jobs_in_process(monkeypatch):
+    monkeypatch.setattr(Conf, "SYNC", True)

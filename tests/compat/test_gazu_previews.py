@@ -12,7 +12,6 @@ from PIL import Image
 from previews.models import PreviewFile
 from production.models import Entity
 from tests.previews.clips import make_clip
-from tests.previews.preview_fixtures import jobs_in_process, preview_storage  # noqa: F401
 
 pytestmark = pytest.mark.live
 

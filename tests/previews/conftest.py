@@ -1,8 +1,15 @@
-"""Session-scoped generated clips for the media pipeline tests (see clips.py)."""
+"""Fixtures of the preview tests: generated clips (session-scoped, see clips.py), a comment
+to hang previews on, and helpers that add a preview slot and upload into it with the jobs run
+before they return. The isolated `previews` storage and in-process jobs come from
+tests/conftest.py."""
 
 from __future__ import annotations
 
 import pytest
+
+from production import services as production_services
+from production.models import Role
+from tests.previews.helpers import named_file
 
 from . import clips
 
@@ -154,3 +161,70 @@ def clip_long_audio(clip_dir):
 def clip_short_audio(clip_dir):
     """25 fps, 50 frames (2 s) of video with 0.5 s of audio."""
     return clips.make_clip(clip_dir / "short_audio.mp4", rate="25", duration=2, audio_duration=0.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Slots and uploads through the API
+
+
+@pytest.fixture
+def comment(task, admin, task_status):
+    return production_services.create_comment(task=task, task_status=task_status, author=admin)
+
+
+@pytest.fixture
+def comment_for(task, admin, task_status):
+    def make(on_task=None, author=None):
+        return production_services.create_comment(
+            task=on_task or task, task_status=task_status, author=author or admin
+        )
+
+    return make
+
+
+@pytest.fixture
+def add_preview(django_capture_on_commit_callbacks):
+    """POST add-preview as `client`; returns the response."""
+
+    def add(client, task, comment, **body):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                f"/api/actions/tasks/{task.pk}/comments/{comment.pk}/add-preview",
+                body,
+                format="json",
+            )
+
+    return add
+
+
+@pytest.fixture
+def upload(django_capture_on_commit_callbacks):
+    """POST a file into a preview as `client` (jobs run before this returns)."""
+
+    def send(client, preview_id, name: str, content: bytes, query: str = ""):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                f"/api/pictures/preview-files/{preview_id}{query}",
+                {"file": named_file(name, content)},
+                format="multipart",
+            )
+
+    return send
+
+
+@pytest.fixture
+def preview_on(add_preview, upload, admin_client, comment):
+    """A preview added on `comment` of `task` and uploaded with `name`/`content`."""
+
+    def make(task, name: str, content: bytes, client=None, query: str = ""):
+        client = client or admin_client
+        slot = add_preview(client, task, comment).json()
+        response = upload(client, slot["id"], name, content, query)
+        return slot["id"], response
+
+    return make
+
+
+@pytest.fixture
+def artist_in_team(make_person, add_to_team):
+    return add_to_team(make_person(Role.ARTIST))

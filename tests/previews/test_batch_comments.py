@@ -11,8 +11,7 @@ from previews import storage
 from previews.models import PreviewFile
 from production import services as production_services
 from production.models import AttachmentFile, Comment, Role, Task, TaskStatus, TaskType
-from tests.previews.preview_fixtures import *  # noqa: F403
-from tests.previews.preview_fixtures import png_bytes
+from tests.previews.helpers import png_bytes
 
 TASKLESS = "/api/actions/tasks/batch-comment"
 

@@ -30,8 +30,7 @@ from kitsufiles.api.authentication import issue_tokens
 from previews.models import PreviewFile, PreviewStatus
 from production import services as production_services
 from production.models import Entity, Organisation, Role, TaskType
-from tests.previews.preview_fixtures import *  # noqa: F403
-from tests.previews.preview_fixtures import picture_size, png_bytes
+from tests.previews.helpers import picture_size, png_bytes
 
 NOT_FOUND = {
     "error": True,

@@ -13,8 +13,7 @@ from django_q.models import Task as QTask
 
 from previews import jobs, services, storage
 from previews.models import PreviewFile
-from tests.previews.preview_fixtures import *  # noqa: F403
-from tests.previews.preview_fixtures import png_bytes
+from tests.previews.helpers import png_bytes
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from django.utils import timezone
 from previews.models import PreviewFile
 from production import services as production_services
 from production.models import Person, ProjectStatus, Role, Task, TaskType
-from tests.previews.preview_fixtures import *  # noqa: F403
-from tests.previews.preview_fixtures import png_bytes
+from tests.previews.helpers import png_bytes
 
 COLLECTION = "/api/data/preview-files"
 

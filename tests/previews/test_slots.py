@@ -13,8 +13,7 @@ from previews import storage
 from previews.models import PreviewFile
 from production import services as production_services
 from production.models import Entity, ProjectStatus, Role, Task, TaskType
-from tests.previews.preview_fixtures import *  # noqa: F403
-from tests.previews.preview_fixtures import png_bytes
+from tests.previews.helpers import png_bytes
 
 REVISION_EXISTS = (
     "Revision {} already exists for this task. Choose a different revision number, "
@@ -878,7 +877,7 @@ def test_task_comments_embed_their_previews_and_hide_rejected_ones_from_clients(
 ):
     from previews.models import PreviewFile
     from production.models import Role
-    from tests.previews.preview_fixtures import png_bytes as picture
+    from tests.previews.helpers import png_bytes as picture
 
     kept_id, _ = preview_on(task, "kept.png", picture())
     rejected_id, _ = preview_on(task, "rejected.png", picture())

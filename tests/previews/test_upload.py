@@ -16,8 +16,7 @@ from django_q.conf import Conf
 from PIL import Image
 
 from previews.models import PreviewFile, PreviewStatus
-from tests.previews.preview_fixtures import *  # noqa: F403
-from tests.previews.preview_fixtures import picture_size, png_bytes
+from tests.previews.helpers import picture_size, png_bytes
 
 NOT_FOUND = {
     "error": True,
