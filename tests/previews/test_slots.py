@@ -875,12 +875,8 @@ def test_automated_projects_set_the_entity_main_preview(
 def test_task_comments_embed_their_previews_and_hide_rejected_ones_from_clients(
     admin_client, client_for, make_person, add_to_team, task, comment, preview_on
 ):
-    from previews.models import PreviewFile
-    from production.models import Role
-    from tests.previews.helpers import png_bytes as picture
-
-    kept_id, _ = preview_on(task, "kept.png", picture())
-    rejected_id, _ = preview_on(task, "rejected.png", picture())
+    kept_id, _ = preview_on(task, "kept.png", png_bytes())
+    rejected_id, _ = preview_on(task, "rejected.png", png_bytes())
     PreviewFile.objects.filter(pk=rejected_id).update(validation_status="rejected")
     url = f"/api/data/tasks/{task.pk}/comments"
 
