@@ -56,6 +56,7 @@ class Deployment:
 
     def __init__(self, folder: Path, *, broker: str, **environment: str):
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.database = None
         self.environment = {
             **os.environ,

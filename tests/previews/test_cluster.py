@@ -28,8 +28,6 @@ def deploy(tmp_path):
         started.append(deployment)
         return deployment
 
-    for folder in ("deployment-0", "deployment-1"):
-        (tmp_path / folder).mkdir()
     yield start
     for deployment in started:
         deployment.stop()
