@@ -95,7 +95,7 @@ def unfinished(*, stuck_before=None) -> QuerySet:
     return queryset
 
 
-def running(person=None) -> QuerySet:
+def running() -> QuerySet:
     """Previews not (or no longer) ready, of tasks of open projects (§4.7), newest first."""
     return PreviewFile.objects.filter(
         status__in=(PreviewStatus.PROCESSING, PreviewStatus.BROKEN, PreviewStatus.MISSING),
