@@ -1,10 +1,11 @@
 """Reads of previews: a task's revisions, the media a route may serve, listings."""
 
 from django.db.models import Max, Q, QuerySet
+from slugify import slugify
 
 from previews import storage
-from previews.models import PreviewFile, PreviewStatus
-from production.models import Task
+from previews.models import PreviewFile, PreviewStatus, ValidationStatus
+from production.models import Organisation, Task
 
 TASK_RELATIONS = (
     "task__project",
@@ -22,12 +23,22 @@ MOVIE_FALLBACKS = {
 
 
 def preview_with_task(queryset: QuerySet | None = None) -> QuerySet:
-    return (queryset or PreviewFile.objects.all()).select_related(*TASK_RELATIONS)
+    # `is None`, not `or`: testing a queryset's truth would run it.
+    queryset = PreviewFile.objects.all() if queryset is None else queryset
+    return queryset.select_related(*TASK_RELATIONS)
 
 
 def previews_of_task(task: Task) -> QuerySet:
     """Newest revision first; inside a revision, by position."""
     return PreviewFile.objects.filter(task=task).order_by("-revision", "position", "created_at")
+
+
+def previews_on_comments(task: Task, *, hide_rejected: bool) -> QuerySet:
+    """The previews linked to the task's comments (clients are not shown rejected ones)."""
+    queryset = PreviewFile.objects.filter(comments__object=task).distinct()
+    if hide_rejected:
+        queryset = queryset.exclude(validation_status=ValidationStatus.REJECTED)
+    return queryset.order_by("revision", "position")
 
 
 def highest_revision(task: Task) -> int:
@@ -101,3 +112,41 @@ def running() -> QuerySet:
         status__in=(PreviewStatus.PROCESSING, PreviewStatus.BROKEN, PreviewStatus.MISSING),
         task__project__project_status__name__iregex=r"^(open|active)$",
     ).order_by("-created_at")
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+
+
+def download_name(preview: PreviewFile) -> str:
+    """`<project>_<entity>_<task type>_v<revision>[-<position>].<extension>` in slug form, or
+    the uploaded name when the organisation asks for original names (§4.9)."""
+    organisation = Organisation.objects.only("use_original_file_name").first()
+    if organisation and organisation.use_original_file_name and preview.original_name:
+        name = preview.original_name
+    else:
+        task = preview.task
+        # A row made through the CRUD without a task is named after itself.
+        owner = (
+            f"{task.project.name}_{full_entity_name(task.entity)}_{task.task_type.name}"
+            if task is not None
+            else preview.name
+        )
+        name = slugify(f"{owner}_v{preview.revision}", separator="_")
+        if preview.position and preview.position > 1:
+            name = f"{name}-{preview.position}"
+    return f"{name}.{preview.extension}"
+
+
+def full_entity_name(entity) -> str:
+    """ "Props / Tree", "SQ01 / SH010", "E01 / SQ01 / SH010": how Kitsu names an entity."""
+    if entity.parent_id is None:
+        if entity.entity_type.name in ("Shot", "Sequence", "Episode", "Edit", "Scene"):
+            return entity.name
+        return f"{entity.entity_type.name} / {entity.name}"
+    names = [entity.name]
+    parent = entity.parent
+    while parent is not None and len(names) < 3:
+        names.insert(0, parent.name)
+        parent = parent.parent
+    return " / ".join(names)

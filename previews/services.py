@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -23,7 +24,16 @@ from kitsufiles import records
 from kitsufiles.exceptions import ZouError
 from previews import media, selectors, storage
 from previews.models import PreviewFile, PreviewStatus
-from production.models import AttachmentFile, Comment, Entity, Person, Task, parse_frame_rate
+from production import services as production_services
+from production.models import (
+    AttachmentFile,
+    Comment,
+    Entity,
+    Person,
+    Task,
+    TaskStatus,
+    parse_frame_rate,
+)
 from thumbnails import images
 
 logger = logging.getLogger(__name__)
@@ -234,9 +244,8 @@ def start_attempt(*, preview_id: str, attempt: int) -> PreviewFile | None:
         if not (preview.attempts + 1 == attempt or (preview.attempts >= attempt and holder_dead)):
             return None
         if preview.attempts >= settings.PREVIEW_MAX_ATTEMPTS:
-            preview.status = PreviewStatus.BROKEN
-            preview.broken_reason = f"Processing did not finish in {preview.attempts} attempts."
-            preview.save(update_fields=["status", "broken_reason", "updated_at"])
+            reason = f"Processing did not finish in {preview.attempts} attempts."
+            mark_broken(preview_id=preview.pk, reason=reason)
             return None
         preview.attempts += 1
         preview.attempt_started_at = now
@@ -412,11 +421,10 @@ def attempt_failed(*, preview_id: str, reason: str) -> None:
         if preview is None or preview.status != PreviewStatus.PROCESSING:
             return
         if preview.attempts >= settings.PREVIEW_MAX_ATTEMPTS:
-            preview.status = PreviewStatus.BROKEN
-            preview.broken_reason = (
-                f"Processing failed {preview.attempts} times; last error: {reason}"[:2000]
+            mark_broken(
+                preview_id=preview.pk,
+                reason=f"Processing failed {preview.attempts} times; last error: {reason}",
             )
-            preview.save(update_fields=["status", "broken_reason", "updated_at"])
             return
         preview.broken_reason = f"Attempt {preview.attempts} failed, retrying: {reason}"[:2000]
         preview.save(update_fields=["broken_reason", "updated_at"])
@@ -602,3 +610,68 @@ def attach_file(*, comment: Comment, upload) -> AttachmentFile:
     )
     storage.store(storage.attachment(attachment.pk), Path(upload.temporary_file_path()))
     return attachment
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch comments (§6.2)
+
+
+@dataclass
+class BatchComment:
+    """One comment of a batch, checked by the caller, with its uploaded file parts."""
+
+    task: Task
+    task_status: TaskStatus
+    author: Person
+    text: str
+    checklist: list
+    links: list
+    created_at: object = None
+    attachments: list = field(default_factory=list)
+    previews: list = field(default_factory=list)
+    # Filled by post_comments:
+    comment: Comment | None = None
+    attachment_files: list = field(default_factory=list)
+    preview_files: list = field(default_factory=list)
+
+
+def post_comments(entries: list[BatchComment]) -> list[BatchComment]:
+    """Write the comments of a batch with their attachments and previews, all or none.
+
+    A preview file we cannot take is dropped, as Zou does in batches. If the batch fails,
+    the media already moved into storage are deleted with the rolled-back rows."""
+    stored: list[storage.Media] = []
+    try:
+        with transaction.atomic():
+            for entry in entries:
+                _post_comment(entry, stored)
+    except BaseException:
+        for item in stored:
+            storage.delete(item)
+        raise
+    return entries
+
+
+def _post_comment(entry: BatchComment, stored: list) -> None:
+    entry.comment = production_services.create_comment(
+        task=entry.task,
+        task_status=entry.task_status,
+        author=entry.author,
+        text=entry.text,
+        checklist=entry.checklist,
+        links=entry.links,
+        created_at=entry.created_at,
+    )
+    for upload in entry.attachments:
+        attachment = attach_file(comment=entry.comment, upload=upload)
+        entry.attachment_files.append(attachment)
+        stored.append(storage.attachment(attachment.pk))
+    for upload in entry.previews:
+        slot = add_preview_slot(task=entry.task, comment=entry.comment, author=entry.author)
+        try:
+            preview = receive_media(preview=slot, upload=upload)
+        except ZouError:
+            continue
+        entry.preview_files.append(preview)
+        stored.extend(storage.media_of(slot.pk, preview.extension))
+    entry.comment.refresh_from_db()

@@ -111,6 +111,20 @@ def check_task_action_access(person: Person, task: Task) -> str:
     deny()
 
 
+def check_thumbnail_access(person: Person, task: Task, preview_id) -> None:
+    """A shared asset's main preview thumbnails are for everyone but vendors; other
+    thumbnails need task access (previews contract §6.4)."""
+    role = effective_role(person, task.project) or person.role
+    if (
+        role != Role.VENDOR
+        and Entity.objects.filter(
+            pk=task.entity_id, preview_file_id=preview_id, is_shared=True
+        ).exists()
+    ):
+        return
+    check_task_access(person, task)
+
+
 def block_access_to_vendor(person: Person) -> None:
     if person.role == Role.VENDOR:
         deny()

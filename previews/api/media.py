@@ -9,16 +9,15 @@ from django.http import Http404, JsonResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from slugify import slugify
 
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.downloads import attachment_disposition, file_response
 from kitsufiles.exceptions import ZouError
+from kitsufiles.lookups import get_or_404
 from kitsufiles.uploads import receive_files
 from previews import selectors, services, storage
-from previews.api.access import preview_for
+from previews.api.access import check_preview_access, preview_for
 from previews.models import PreviewFile, PreviewStatus
-from production.models import Organisation
 
 MOVIE_TYPE = "video/mp4"
 PNG_TYPE = "image/png"
@@ -36,10 +35,11 @@ class UploadView(APIView):
     the request instead of the job cluster."""
 
     def post(self, request: Request, preview_id: str) -> Response:
-        preview = preview_for(request, preview_id, check="none")
+        # Zou's order: an uploaded preview is refused before the caller's rights are checked.
+        preview = get_or_404(selectors.preview_with_task(), preview_id)
         if preview.is_uploaded:
             raise ZouError(400, {"error": True, "message": services.REUPLOAD})
-        preview = preview_for(request, preview_id, check="action")
+        check_preview_access(request.user, preview, "action")
         files = receive_files(
             request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
         )
@@ -111,40 +111,6 @@ def _not_there(request, preview: PreviewFile):
     raise Http404
 
 
-def download_name(preview: PreviewFile) -> str:
-    """`<project>_<entity>_<task type>_v<revision>[-<position>].<extension>` in slug form, or
-    the uploaded name when the organisation asks for original names (§4.9)."""
-    organisation = Organisation.objects.only("use_original_file_name").first()
-    if organisation and organisation.use_original_file_name and preview.original_name:
-        name = preview.original_name
-    else:
-        task = preview.task
-        # A row made through the CRUD without a task is named after itself.
-        owner = (
-            f"{task.project.name}_{full_entity_name(task.entity)}_{task.task_type.name}"
-            if task is not None
-            else preview.name
-        )
-        name = slugify(f"{owner}_v{preview.revision}", separator="_")
-        if preview.position and preview.position > 1:
-            name = f"{name}-{preview.position}"
-    return f"{name}.{preview.extension}"
-
-
-def full_entity_name(entity) -> str:
-    """ "Props / Tree", "SQ01 / SH010", "E01 / SQ01 / SH010": how Kitsu names an entity."""
-    if entity.parent_id is None:
-        if entity.entity_type.name in ("Shot", "Sequence", "Episode", "Edit", "Scene"):
-            return entity.name
-        return f"{entity.entity_type.name} / {entity.name}"
-    names = [entity.name]
-    parent = entity.parent
-    while parent is not None and len(names) < 3:
-        names.insert(0, parent.name)
-        parent = parent.parent
-    return " / ".join(names)
-
-
 def serve(
     request,
     preview: PreviewFile,
@@ -158,7 +124,9 @@ def serve(
     item, size = found
     modified = storage.modified_at(item)
     disposition = (
-        attachment_disposition(download_name(preview)) if attachment else 'inline; filename=""'
+        attachment_disposition(selectors.download_name(preview))
+        if attachment
+        else 'inline; filename=""'
     )
     return file_response(
         request,

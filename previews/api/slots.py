@@ -18,10 +18,8 @@ from kitsufiles.lookups import get_or_404, parse_id
 from kitsufiles.uploads import receive_files
 from previews import selectors, services, storage
 from previews.api.access import preview_for
-from previews.api.media import full_entity_name
-from previews.models import PreviewFile, ValidationStatus
+from previews.models import PreviewFile
 from production import permissions
-from production import services as production_services
 from production.models import Comment, Person, Project, Role, Task, TaskStatus
 
 TASK_RELATIONS = ("project", "task_type__department", "entity__entity_type")
@@ -107,14 +105,13 @@ class TaskCommentsView(APIView):
     def get(self, request: Request, task_id: str) -> Response:
         task = task_for(request, task_id, action=False)
         comments = serialize_rows(task.comments.order_by("-created_at"), relations=True)
-        previews = PreviewFile.objects.filter(comments__object=task).order_by(
-            "revision", "position"
+        previews = selectors.previews_on_comments(
+            task,
+            hide_rejected=permissions.effective_role(request.user, task.project) == Role.CLIENT,
         )
-        if permissions.effective_role(request.user, task.project) == Role.CLIENT:
-            previews = previews.exclude(validation_status=ValidationStatus.REJECTED)
         by_id = {
             str(row["id"]): {key: row[key] for key in COMMENT_PREVIEW_KEYS}
-            for row in serialize_rows(previews.distinct())
+            for row in serialize_rows(previews)
         }
         for comment in comments:
             comment["previews"] = [by_id[pk] for pk in comment["previews"] if pk in by_id]
@@ -257,15 +254,17 @@ class RunningPreviewsView(APIView):
                 queryset = queryset[: max(int(limit), 0)]
             except ValueError:
                 raise WrongParameter("Wrong value for parameter limit.") from None
-        found = PreviewFile.objects.filter(pk__in=[row.pk for row in queryset])
-        tasks = {preview.pk: preview.task for preview in selectors.preview_with_task(found)}
-        rows = serialize_rows(found.order_by("-created_at"))
-        for row in rows:  # where each preview belongs, as Kitsu lists them (§4.7)
-            task = tasks[row["id"]]
+        previews = list(selectors.preview_with_task(queryset))
+        rows = serialize_rows(PreviewFile.objects.filter(pk__in=[p.pk for p in previews]))
+        rows_by_id = {row["id"]: row for row in rows}
+        answer = []
+        for preview in previews:  # newest first; where each belongs, as Kitsu lists them (§4.7)
+            row, task = rows_by_id[preview.pk], preview.task
             row["project_id"] = task.project_id
             row["task_type_id"] = task.task_type_id
-            row["full_entity_name"] = full_entity_name(task.entity)
-        return Response(rows)
+            row["full_entity_name"] = selectors.full_entity_name(task.entity)
+            answer.append(row)
+        return Response(answer)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,25 +304,17 @@ class BatchCommentView(APIView):
         files = receive_files(
             request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
         )
-        stored: list[storage.Media] = []  # media written for the rows of this request
         try:
-            comments = self._comments(request.data)
-            try:
-                with transaction.atomic():
-                    answer = [
-                        self._comment(request, index, values, url_task, files, stored)
-                        for index, values in enumerate(comments)
-                    ]
-            except BaseException:
-                # The rows are rolled back: their media, already in storage, go too.
-                for item in stored:
-                    storage.delete(item)
-                raise
+            entries = [
+                self._checked(request, index, values, url_task, files)
+                for index, values in enumerate(self._comments(request.data))
+            ]
+            services.post_comments(entries)
         finally:
-            for _, parts in files.lists():
+            for _, parts in files.lists():  # whatever was not moved into storage
                 for part in parts:
                     part.discard()
-        return Response(answer, status=201)
+        return Response([self._answer(entry) for entry in entries], status=201)
 
     def _comments(self, data) -> list[dict]:
         raw = data.get("comments") if hasattr(data, "get") else None
@@ -340,9 +331,11 @@ class BatchCommentView(APIView):
         body.is_valid(raise_exception=True)
         return body.validated_data
 
-    def _comment(
-        self, request, index: int, values: dict, url_task: Task | None, files, stored: list
-    ) -> dict:
+    def _checked(
+        self, request, index: int, values: dict, url_task: Task | None, files
+    ) -> services.BatchComment:
+        """Comment `index` with its task, status and author, once the caller's rights to
+        post it are checked (before anything is written)."""
         if url_task is not None:
             task = url_task
         elif values.get("task_id"):
@@ -356,7 +349,7 @@ class BatchCommentView(APIView):
             if values.get("person_id"):
                 author = get_or_404(Person, values["person_id"])
             created_at = values.get("created_at")
-        comment = production_services.create_comment(
+        return services.BatchComment(
             task=task,
             task_status=task_status,
             author=author,
@@ -364,26 +357,17 @@ class BatchCommentView(APIView):
             checklist=values["checklist"],
             links=values["links"],
             created_at=created_at,
+            attachments=_parts_of(files, ATTACHMENT_PART, index),
+            previews=_parts_of(files, PREVIEW_PART, index),
         )
-        attachments = []
-        for part in _parts_of(files, ATTACHMENT_PART, index):
-            attachments.append(services.attach_file(comment=comment, upload=part))
-            stored.append(storage.attachment(attachments[-1].pk))
-        previews = []
-        for part in _parts_of(files, PREVIEW_PART, index):
-            slot = services.add_preview_slot(task=task, comment=comment, author=author)
-            try:
-                previews.append(services.receive_media(preview=slot, upload=part))
-            except ZouError:  # a file we cannot take is dropped, as Zou does in batches
-                continue
-            stored.extend(storage.media_of(slot.pk, previews[-1].extension))
-        comment.refresh_from_db()
-        body = serialize_instance(comment, relations=True)
+
+    def _answer(self, entry: services.BatchComment) -> dict:
+        body = serialize_instance(entry.comment, relations=True)
         body["attachment_files"] = [
             {"id": str(a.pk), "name": a.name, "extension": a.extension, "size": a.size}
-            for a in attachments
+            for a in entry.attachment_files
         ]
-        body["task_status"] = serialize_instance(task_status)
-        body["person"] = serialize_instance(author)
-        body["preview_files"] = [serialize_instance(p) for p in previews]
+        body["task_status"] = serialize_instance(entry.task_status)
+        body["person"] = serialize_instance(entry.author)
+        body["preview_files"] = [serialize_instance(p) for p in entry.preview_files]
         return body
