@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from production import services as production_services
-from production.models import Role
+from production.models import Role, TaskType
 from tests.previews.helpers import named_file
 
 from . import clips
@@ -228,3 +228,38 @@ def preview_on(add_preview, upload, admin_client, comment):
 @pytest.fixture
 def artist_in_team(make_person, add_to_team):
     return add_to_team(make_person(Role.ARTIST))
+
+
+@pytest.fixture
+def small_project(project):
+    """Normalize to 320x180 (the short clips' size): processing stays quick."""
+    project.resolution = "320x180"
+    project.save(update_fields=["resolution"])
+    return project
+
+
+@pytest.fixture
+def shot_task(project, shot, task_status):
+    return production_services.create_task(
+        values={
+            "name": "main",
+            "project": project,
+            "entity": shot,
+            "task_type": TaskType.objects.get(name="Animation", for_entity="Shot"),
+            "task_status": task_status,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def clip(clip_dir) -> bytes:
+    """1 s of 320x180 testsrc2 at 25 fps with a 440 Hz AAC track, as bytes."""
+    return clips.make_clip(clip_dir / "short.mp4", rate="25", duration=1).read_bytes()
+
+
+@pytest.fixture(scope="session")
+def silent_clip(clip_dir) -> bytes:
+    """The same picture without any audio stream."""
+    return clips.make_clip(
+        clip_dir / "short_silent.mp4", rate="25", duration=1, audio=False
+    ).read_bytes()

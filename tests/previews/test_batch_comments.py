@@ -9,8 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from previews import storage
 from previews.models import PreviewFile
-from production import services as production_services
-from production.models import AttachmentFile, Comment, Role, Task, TaskStatus, TaskType
+from production.models import AttachmentFile, Comment, Role, Task, TaskStatus
 from tests.previews.helpers import png_bytes
 
 TASKLESS = "/api/actions/tasks/batch-comment"
@@ -18,19 +17,6 @@ TASKLESS = "/api/actions/tasks/batch-comment"
 
 def task_url(task) -> str:
     return f"/api/actions/tasks/{task.pk}/batch-comment"
-
-
-@pytest.fixture
-def shot_task(project, shot, task_status):
-    return production_services.create_task(
-        values={
-            "name": "main",
-            "project": project,
-            "entity": shot,
-            "task_type": TaskType.objects.get(name="Animation", for_entity="Shot"),
-            "task_status": task_status,
-        }
-    )
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ Movies are tiny generated clips processed by the real ffmpeg (jobs run in-proces
 project's resolution is set to 320x180 so that each normalization takes a moment."""
 
 import io
-import subprocess
 import time
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -30,59 +28,15 @@ from kitsufiles.api.authentication import issue_tokens
 from previews.models import PreviewFile, PreviewStatus
 from production import services as production_services
 from production.models import Entity, Organisation, Role, TaskType
-from tests.previews.helpers import picture_size, png_bytes
+from tests.previews.helpers import FORBIDDEN, NOT_FOUND, PDF, body_of, picture_size, png_bytes
 
-NOT_FOUND = {
-    "error": True,
-    "message": (
-        "404 Not Found: The requested URL was not found on the server. If you entered the URL "
-        "manually please check your spelling and try again."
-    ),
-}
-FORBIDDEN = {
-    "error": True,
-    "message": (
-        "You don't have the permission to access the requested resource. It is either "
-        "read-protected or not readable by the server."
-    ),
-}
 GAZU_ACCEPT = "application/json, */*;q=0.1"
 BROWSER_ACCEPT = "image/avif,image/webp,*/*;q=0.8"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 NAME = "big_buck_bunny_character_bunny_modeling_v1"  # Big Buck Bunny / Character / Bunny
 
 
 # ---------------------------------------------------------------------------------------------
 # Clips and helpers
-
-
-def _make_clip(path: Path, *, audio: bool) -> bytes:
-    argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y"]
-    argv += ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25"]
-    if audio:
-        argv += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]
-    argv += ["-t", "1", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    if audio:
-        argv += ["-c:a", "aac"]
-    subprocess.run([*argv, str(path)], check=True, capture_output=True)
-    return path.read_bytes()
-
-
-@pytest.fixture(scope="session")
-def clip(tmp_path_factory) -> bytes:
-    """1 s of 320x180 testsrc2 at 25 fps with a 440 Hz AAC track."""
-    return _make_clip(tmp_path_factory.mktemp("delivery") / "clip.mp4", audio=True)
-
-
-@pytest.fixture(scope="session")
-def silent_clip(tmp_path_factory) -> bytes:
-    return _make_clip(tmp_path_factory.mktemp("delivery") / "silent.mp4", audio=False)
-
-
-def body_of(response) -> bytes:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def stored_path(root: Path, bucket: str, prefix: str, preview_id) -> Path:
@@ -101,14 +55,6 @@ def picture_url(variant: str, preview_id) -> str:
 
 def row(preview_id) -> PreviewFile:
     return PreviewFile.objects.get(pk=preview_id)
-
-
-@pytest.fixture
-def small_project(project):
-    """Normalize to 320x180 (the clip's size): processing stays quick."""
-    project.resolution = "320x180"
-    project.save(update_fields=["resolution"])
-    return project
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.utils import timezone
 from previews import storage
 from previews.models import PreviewFile
 from production import services as production_services
-from production.models import Entity, ProjectStatus, Role, Task, TaskType
+from production.models import Entity, ProjectStatus, Role, Task
 from tests.previews.helpers import png_bytes
 
 REVISION_EXISTS = (
@@ -32,19 +32,6 @@ def add_url(task, comment) -> str:
 
 def extra_url(task, comment, preview_id) -> str:
     return f"/api/actions/tasks/{task.pk}/comments/{comment.pk}/preview-files/{preview_id}"
-
-
-@pytest.fixture
-def shot_task(project, shot, task_status):
-    return production_services.create_task(
-        values={
-            "name": "main",
-            "project": project,
-            "entity": shot,
-            "task_type": TaskType.objects.get(name="Animation", for_entity="Shot"),
-            "task_status": task_status,
-        }
-    )
 
 
 @pytest.fixture

@@ -6,32 +6,16 @@ Jobs run in-process (Django Q sync mode) when the on-commit callbacks are execut
 tiny generated clips and the project's resolution is set to 320x180 for them."""
 
 import io
-import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_q.conf import Conf
 from PIL import Image
 
 from previews.models import PreviewFile, PreviewStatus
-from tests.previews.helpers import picture_size, png_bytes
+from tests.previews.helpers import FORBIDDEN, NOT_FOUND, PDF, body_of, picture_size, png_bytes
 
-NOT_FOUND = {
-    "error": True,
-    "message": (
-        "404 Not Found: The requested URL was not found on the server. If you entered the URL "
-        "manually please check your spelling and try again."
-    ),
-}
-FORBIDDEN = {
-    "error": True,
-    "message": (
-        "You don't have the permission to access the requested resource. It is either "
-        "read-protected or not readable by the server."
-    ),
-}
 REUPLOAD = {
     "error": True,
     "message": "The browser (or proxy) sent a request that this server could not understand.",
@@ -41,36 +25,11 @@ EMPTY_MOVIE = (
     "dispatching normalization."
 )
 TOO_LARGE = {"error": True, "message": "The data value transmitted exceeds the capacity limit."}
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 # ---------------------------------------------------------------------------------------------
 # Clips and helpers
-
-
-def _make_clip(path: Path, *, audio: bool) -> bytes:
-    argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y"]
-    argv += ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25"]
-    if audio:
-        argv += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]
-    argv += ["-t", "1", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    if audio:
-        argv += ["-c:a", "aac"]
-    subprocess.run([*argv, str(path)], check=True, capture_output=True)
-    return path.read_bytes()
-
-
-@pytest.fixture(scope="session")
-def clip(tmp_path_factory) -> bytes:
-    """1 s of 320x180 testsrc2 at 25 fps with a 440 Hz AAC track."""
-    return _make_clip(tmp_path_factory.mktemp("upload") / "clip.mp4", audio=True)
-
-
-@pytest.fixture(scope="session")
-def silent_clip(tmp_path_factory) -> bytes:
-    """The same picture without any audio stream."""
-    return _make_clip(tmp_path_factory.mktemp("upload") / "silent.mp4", audio=False)
 
 
 def jpeg_bytes(width=320, height=200) -> bytes:
@@ -81,12 +40,6 @@ def jpeg_bytes(width=320, height=200) -> bytes:
 
 def upload_url(preview_id) -> str:
     return f"/api/pictures/preview-files/{preview_id}"
-
-
-def body_of(response) -> bytes:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def sharded(root: Path, bucket: str, folder: str, preview_id) -> Path:
@@ -134,13 +87,6 @@ def post_file(client, preview_id, name: str, content: bytes, *, field="file", qu
         {field: SimpleUploadedFile(name, content)},
         format="multipart",
     )
-
-
-@pytest.fixture
-def small_project(project):
-    project.resolution = "320x180"
-    project.save(update_fields=["resolution"])
-    return project
 
 
 # ---------------------------------------------------------------------------------------------
