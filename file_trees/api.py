@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from file_trees import engine, selectors, services
 from kitsufiles.api.crud import request_body
 from kitsufiles.api.serialization import serialize_instance
-from kitsufiles.exceptions import WrongParameter
+from kitsufiles.errors import WrongParameter
 from kitsufiles.lookups import get_or_404
 from production import permissions
 from production.models import Project

@@ -1,9 +1,8 @@
 """Body validation shared by the path routes of the file apps (they differ in a few keys)."""
 
-from django.http import Http404
 from rest_framework import serializers
 
-from kitsufiles.exceptions import WrongParameter
+from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import get_or_404
 
 
@@ -18,7 +17,7 @@ def row_named_by(model_or_queryset, value, label: str):
     that names the key (ids in the URL stay 404s)."""
     try:
         return get_or_404(model_or_queryset, value)
-    except Http404:
+    except NotFound:
         raise WrongParameter(f"Unknown {label}: {value}") from None
 
 

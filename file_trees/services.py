@@ -10,11 +10,10 @@ from contextlib import contextmanager
 from django.db import transaction
 
 from file_trees import engine, selectors
+from file_trees.errors import TreeCannotRender, UnknownShippedTree
 from file_trees.shipped import shipped_tree
-from kitsufiles.exceptions import WrongParameter, ZouError
 from production.models import AssetInstance, Entity, OutputType, Project, Software, Task, TaskType
 
-TREE_NOT_AVAILABLE = "Selected tree is not available"
 # What Zou renders when a template needs a software or output type and none was given.
 FALLBACK_SOFTWARE = {"name": "3dsmax", "short_name": "max", "file_extension": ".max"}
 FALLBACK_OUTPUT_TYPE = {"name": "Geometry", "short_name": ""}
@@ -28,7 +27,7 @@ def tree_errors_reported(received_data):
     try:
         yield
     except engine.FileTreeError as error:
-        raise ZouError(400, {"message": str(error), "received_data": received_data}) from None
+        raise TreeCannotRender(str(error), received_data=received_data) from None
 
 
 @transaction.atomic
@@ -36,7 +35,7 @@ def set_shipped_tree(*, project: Project, tree_name) -> Project:
     """Copy the shipped tree `tree_name` into the project (replacing its tree)."""
     tree = shipped_tree(tree_name)
     if tree is None:
-        raise WrongParameter(TREE_NOT_AVAILABLE)
+        raise UnknownShippedTree()
     project.file_tree = tree
     project.save(update_fields=["file_tree", "updated_at"])
     return project

@@ -3,14 +3,15 @@
 import uuid
 
 from django.db import models
-from django.http import Http404
+
+from kitsufiles.errors import NotFound
 
 
 def parse_id(value) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except (ValueError, TypeError, AttributeError):
-        raise Http404 from None
+        raise NotFound() from None
 
 
 def get_or_404(model_or_queryset, object_id, **select):
@@ -22,4 +23,4 @@ def get_or_404(model_or_queryset, object_id, **select):
     try:
         return queryset.get(pk=parse_id(object_id), **select)
     except queryset.model.DoesNotExist:
-        raise Http404 from None
+        raise NotFound() from None

@@ -8,7 +8,7 @@ here first, so the rule holds on every backend.
 
 from django.db import connection, models, transaction
 
-from kitsufiles.exceptions import DataConflict
+from kitsufiles.errors import DataConflict
 
 
 def split_values(model: type[models.Model], values: dict) -> tuple[dict, dict]:

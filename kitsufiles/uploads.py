@@ -13,15 +13,10 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from rest_framework import status
-from rest_framework.exceptions import APIException
+
+from kitsufiles.errors import UploadTooLarge
 
 UPLOAD_CHUNK_SIZE = 256 * 1024
-
-
-class FileTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The data value transmitted exceeds the capacity limit."
 
 
 class HashedUploadedFile(UploadedFile):
@@ -62,7 +57,7 @@ class HashingUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.size += len(raw_data)
         if self.max_size is not None and self.size > self.max_size:
-            raise FileTooLarge()
+            raise UploadTooLarge()
         self.hash.update(raw_data)
         self.file.write(raw_data)
         return None
@@ -100,7 +95,7 @@ def receive_files(request, *, directory: Path, max_size: int | None) -> dict:
     wrong mid-way (client gone, too large), every temporary file is removed."""
     declared = request.META.get("CONTENT_LENGTH")
     if max_size is not None and declared and declared.isdigit() and int(declared) > max_size:
-        raise FileTooLarge()
+        raise UploadTooLarge()
     handler = HashingUploadHandler(request, directory=directory, max_size=max_size)
     django_request = getattr(request, "_request", request)
     django_request.upload_handlers = [handler]

@@ -10,8 +10,9 @@ from file_trees import services as file_tree_services
 from file_trees.engine import FileTreeError
 from file_trees.inputs import PathInput, optional_row, row_named_by
 from kitsufiles.api.crud import CrudResource
+from kitsufiles.api.errors import ZouError
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
-from kitsufiles.exceptions import ZouError
+from kitsufiles.errors import NotFound
 from kitsufiles.lookups import get_or_404, parse_id
 from output_files import selectors, services
 from output_files.models import OutputFile
@@ -173,7 +174,7 @@ def publish_arguments(request: Request, values: dict, *, error_key: str) -> dict
     an unknown task type a 404, and an unknown working file is silently no source."""
     try:
         output_type = get_or_404(OutputType, values["output_type_id"])
-    except Http404:
+    except NotFound:
         raise ZouError(400, {error_key: "Cannot find given output type."}) from None
     task_type = get_or_404(TaskType.objects.select_related("department"), values["task_type_id"])
     person = request.user
@@ -231,7 +232,7 @@ class NewEntityOutputFileView(APIView):
 def _uuid_or_none(value):
     try:
         return parse_id(value) if value else None
-    except Http404:
+    except NotFound:
         return None
 
 

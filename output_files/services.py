@@ -4,14 +4,13 @@ from django.db import IntegrityError, transaction
 
 from file_trees import services as file_tree_services
 from kitsufiles import records
-from kitsufiles.exceptions import DataConflict, ZouError
+from kitsufiles.errors import DataConflict, Shape
 from output_files import selectors
+from output_files.errors import OutputFileExists
 from output_files.models import OutputFile
 from production.models import AssetInstance, Entity, FileStatus, OutputType, Person, TaskType
 from production.selectors import DEFAULT_FILE_STATUS_NAME
 from working_files.models import WorkingFile
-
-ALREADY_EXISTS = {"error": "The given output file already exists."}
 
 
 def default_file_status() -> FileStatus:
@@ -21,8 +20,9 @@ def default_file_status() -> FileStatus:
     return status
 
 
-def _record(already_exists: dict, *, working_file, file_status, **columns) -> OutputFile:
-    """Insert one output row; a revision already taken is Zou's 400 `already_exists`."""
+def _record(taken_shape: Shape, *, working_file, file_status, **columns) -> OutputFile:
+    """Insert one output row; a revision already taken is OutputFileExists (in the layout of
+    the route's body: `taken_shape`)."""
     values = {
         **columns,
         "file_status": file_status or default_file_status(),
@@ -34,7 +34,7 @@ def _record(already_exists: dict, *, working_file, file_status, **columns) -> Ou
     try:
         return records.create_record(OutputFile, values)
     except (IntegrityError, DataConflict):
-        raise ZouError(400, already_exists) from None
+        raise OutputFileExists(shape=taken_shape) from None
 
 
 @transaction.atomic
@@ -74,7 +74,7 @@ def publish_entity_output(
         nb_elements=nb_elements,
     )
     output_file = _record(
-        ALREADY_EXISTS,
+        Shape.ERROR,
         path=f"{folder}{sep}{file_name}{extension}",
         working_file=working_file,
         file_status=file_status,
@@ -131,7 +131,7 @@ def publish_instance_output(
         sep=sep,
     )
     output_file = _record(
-        {"message": ALREADY_EXISTS["error"]},  # the instance route's body key
+        Shape.MESSAGE,  # the instance route's body key
         path=f"{folder}{sep}{file_name}{extension}",
         working_file=working_file,
         file_status=file_status,

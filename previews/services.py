@@ -21,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from kitsufiles import records
-from kitsufiles.exceptions import ZouError
-from previews import media, selectors, storage
+from kitsufiles.errors import DomainError
+from previews import errors, media, selectors, storage
 from previews.models import PreviewFile, PreviewStatus
 from production import services as production_services
 from production.models import (
@@ -48,17 +48,6 @@ OTHER_EXTENSIONS = frozenset({
 })
 # fmt: on
 
-REVISION_EXISTS = (
-    "Revision {revision} already exists for this task. Choose a different revision number, "
-    "or omit it to let the revision auto-increment."
-)
-SINGLE_PREVIEW = "Only one preview file is allowed per revision for this project."
-EMPTY_MOVIE = (
-    "Uploaded movie could not be written to temporary storage or is empty; aborting before "
-    "dispatching normalization."
-)
-EMPTY_PICTURE = "Uploaded file is not a readable picture."
-REUPLOAD = "The browser (or proxy) sent a request that this server could not understand."
 
 # Decimal frame rates people type for the NTSC ratios: 23.976 means 24000/1001, not 2997/125.
 NTSC_RATES = {
@@ -70,10 +59,6 @@ NTSC_RATES = {
 }
 RESOLUTION = re.compile(r"^(\d{3,4})x(\d{3,4})$")
 HEIGHT_ONLY = re.compile(r"^x(\d{3,4})$")
-
-
-def bad_request(message: str) -> ZouError:
-    return ZouError(400, {"error": True, "message": message})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,10 +97,10 @@ def add_preview_slot(
                 not on_comment.exists()
                 and PreviewFile.objects.filter(task=task, revision=revision, position=1).exists()
             ):
-                raise bad_request(REVISION_EXISTS.format(revision=revision))
+                raise errors.RevisionTaken(revision)
             position = selectors.count_in_revision(task, revision) + 1
         if position > 1 and task.project.is_single_preview_per_revision:
-            raise bad_request(SINGLE_PREVIEW)
+            raise errors.SinglePreviewPerRevision()
         preview = PreviewFile.objects.create(
             name=str(uuid.uuid4())[:13],
             revision=revision,
@@ -163,15 +148,15 @@ def receive_media(
     kind = media_kind(extension)
     if kind is None:
         delete_preview(preview=preview, force=False)
-        raise bad_request(f"Wrong file format, extension: {extension}")
+        raise errors.WrongFileFormat(extension)
     if upload.size == 0 and kind != "other":
         delete_preview(preview=preview, force=True)
-        raise bad_request(EMPTY_MOVIE if kind == "movie" else EMPTY_PICTURE)
+        raise errors.EmptyUpload(kind)
     upload_path = Path(upload.temporary_file_path())
     with transaction.atomic():
         preview = PreviewFile.objects.select_for_update().get(pk=preview.pk)
         if preview.is_uploaded:  # a second upload raced this one
-            raise bad_request(REUPLOAD)
+            raise errors.AlreadyUploaded()
         preview.original_name = original_name
         preview.broken_reason = None
         preview.attempts = 0
@@ -534,7 +519,7 @@ def update_preview(*, preview: PreviewFile, values: dict) -> PreviewFile:
             if PreviewFile.objects.filter(
                 task_id=preview.task_id, revision=new_revision, position=1
             ).exists():
-                raise bad_request(REVISION_EXISTS.format(revision=new_revision))
+                raise errors.RevisionTaken(new_revision)
             PreviewFile.objects.filter(task_id=preview.task_id, revision=preview.revision).exclude(
                 pk=preview.pk
             ).update(revision=new_revision, updated_at=timezone.now())
@@ -580,7 +565,7 @@ def use_frame_as_thumbnail(*, preview: PreviewFile, frame_number: int) -> None:
     updated_at moves, so browsers holding the old thumbnail see a new Last-Modified."""
     found = selectors.stored_movie(preview, "originals")
     if found is None:
-        raise ZouError(404, {"error": "preview file binary is not available"})
+        raise errors.BinaryNotAvailable()
     storage.work_dir().mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(dir=storage.work_dir(), prefix=f"{preview.pk}-frame-"))
     try:
@@ -590,7 +575,7 @@ def use_frame_as_thumbnail(*, preview: PreviewFile, frame_number: int) -> None:
                 movie_path, frame_number=max(frame_number, 1), output=frame
             )
         if not written:
-            raise bad_request(f"Frame {frame_number} is beyond the end of the movie.")
+            raise errors.FrameBeyondEnd(frame_number)
         variants = images.write_variants(frame, workdir, max_pixels=settings.MAX_IMAGE_PIXELS)
         _store_variants(preview.pk, variants)
     finally:
@@ -670,7 +655,7 @@ def _post_comment(entry: BatchComment, stored: list) -> None:
         slot = add_preview_slot(task=entry.task, comment=entry.comment, author=entry.author)
         try:
             preview = receive_media(preview=slot, upload=upload)
-        except ZouError:
+        except DomainError:  # Zou skips a preview it cannot take and keeps the comment
             continue
         entry.preview_files.append(preview)
         stored.extend(storage.media_of(slot.pk, preview.extension))

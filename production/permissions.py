@@ -1,7 +1,7 @@
 """Who may see and change what: the roles, team membership and task assignment of Zou.
 
 Written once here (files contract §2) and applied two ways:
-- checks (`check_*`) raise PermissionDenied (403) or Http404, for single objects and actions;
+- checks (`check_*`) raise Forbidden (403) or NotFound (404), for single objects and actions;
 - scopes (`*_visible_to`) narrow querysets, so a listing never shows rows of a project the
   caller is not in, whatever filters the query string carries.
 
@@ -9,10 +9,9 @@ Roles: `admin` is global only. Inside a project, a team member's link may overri
 role (`ProjectPersonLink.role`); `effective_role` gives the role that applies there.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 
+from kitsufiles.errors import Forbidden, NotFound
 from production.models import (
     AssetInstance,
     AttachmentFile,
@@ -49,7 +48,7 @@ def effective_role(person: Person, project: Project | str) -> str | None:
 
 
 def deny() -> None:
-    raise PermissionDenied
+    raise Forbidden()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,7 +343,7 @@ class TaskFilePolicy(AdminWritePolicy):
 
     def check_read(self, person, obj):
         if obj.task is None:
-            raise Http404
+            raise NotFound()
         check_task_access(person, obj.task)
 
     def check_update(self, person, obj, values):
@@ -370,7 +369,7 @@ class EntityFilePolicy(AdminWritePolicy):
 
     def check_read(self, person, obj):
         if obj.entity is None:
-            raise Http404
+            raise NotFound()
         check_entity_access(person, obj.entity, check_project_access(person, obj.entity.project))
 
     def check_update(self, person, obj, values):

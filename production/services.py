@@ -9,7 +9,7 @@ from slugify import slugify
 
 from file_trees.shipped import shipped_tree
 from kitsufiles import records
-from kitsufiles.exceptions import WrongParameter
+from kitsufiles.errors import WrongParameter
 from production import selectors
 from production.models import (
     AssetInstance,

@@ -9,9 +9,9 @@ from rest_framework.views import APIView
 from file_trees import services as file_tree_services
 from file_trees.inputs import PathInput, optional_row
 from kitsufiles.api.crud import CrudResource
+from kitsufiles.api.errors import ZouError
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.downloads import file_response
-from kitsufiles.exceptions import ZouError
 from kitsufiles.lookups import get_or_404, parse_id
 from kitsufiles.uploads import receive_files
 from production import permissions

@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from file_trees import services as file_tree_services
 from kitsufiles import records
-from kitsufiles.exceptions import DataConflict, ZouError
+from kitsufiles.errors import DataConflict
 from kitsufiles.uploads import HashedUploadedFile, replace_file
 from production.models import Person, Software, Task
 from working_files import selectors
+from working_files.errors import WorkingFileExists
 from working_files.models import WorkingFile
 
-ALREADY_EXISTS = {"error": "The given working file already exists."}
 # The software a new working file is made with when none is given (Zou's default).
 DEFAULT_SOFTWARE = {"name": "Blender", "short_name": "blender", "file_extension": ".blend"}
 
@@ -61,7 +61,7 @@ def create_working_file(
     try:
         working_file = records.create_record(WorkingFile, values)
     except (IntegrityError, DataConflict):
-        raise ZouError(400, ALREADY_EXISTS) from None
+        raise WorkingFileExists() from None
     task.assignees.add(caller)
     return working_file
 

@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kitsufiles.api import authentication
+from kitsufiles.api.errors import ZouError, ZouNotAuthenticated
 from kitsufiles.api.serialization import serialize_instance
-from kitsufiles.exceptions import ZouError, ZouNotAuthenticated
 from production.models import Organisation, Person
 
 # The Zou API version whose contract this service speaks (what gazu's get_api_version reads).

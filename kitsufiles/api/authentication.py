@@ -17,7 +17,7 @@ from rest_framework import authentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 
-from kitsufiles.exceptions import ZouNotAuthenticated
+from kitsufiles.api.errors import ZouNotAuthenticated
 from production.models import Person, RevokedToken
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

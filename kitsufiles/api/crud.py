@@ -18,7 +18,7 @@ from kitsufiles import records
 from kitsufiles.api.filters import filters_from_query, wants_relations
 from kitsufiles.api.inputs import input_serializer_for, validated
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
-from kitsufiles.exceptions import WrongParameter
+from kitsufiles.errors import WrongParameter
 from kitsufiles.lookups import get_or_404
 
 EMPTY_BODY_MESSAGE = (

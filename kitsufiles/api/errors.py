@@ -1,7 +1,8 @@
-"""Zou's error bodies (files contract §0.4), produced in one place.
+"""Zou's error bodies, produced in one place (docs/compatibility.md#errors-and-identifiers).
 
-Services raise the exceptions below (or Django's/DRF's own); `zou_exception_handler` turns all of
-them into the status and body a Zou client expects. Nothing here depends on a view.
+Services, selectors and permission checks raise domain errors (`kitsufiles.errors`); views may
+also let Django's and DRF's own exceptions through. `zou_exception_handler` turns all of them
+into the status and body a Zou client expects. Nothing here depends on a view.
 """
 
 import logging
@@ -13,18 +14,39 @@ from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from kitsufiles.exceptions import (
+from kitsufiles.errors import (
+    BAD_REQUEST_MESSAGE,
     UNIQUE_VIOLATION_MESSAGE,
-    DataConflict,
-    WrongParameter,
-    ZouError,
-    ZouNotAuthenticated,
+    DomainError,
+    Kind,
+    Shape,
 )
 
 logger = logging.getLogger(__name__)
+
+
+class ZouError(exceptions.APIException):
+    """An API-layer answer whose exact body a route defines itself (the log-in failure).
+    Below the API layer, raise a domain error instead."""
+
+    def __init__(self, status_code: int, body: dict) -> None:
+        super().__init__(str(body))
+        self.status_code = status_code
+        self.body = body
+
+
+class ZouNotAuthenticated(exceptions.AuthenticationFailed):
+    """401 with flask-jwt-extended's bodies: `{"msg": ...}`, or Zou's expiry body."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+
+    def __init__(self, body: dict) -> None:
+        super().__init__(str(body))
+        self.body = body
+
 
 NOT_FOUND_MESSAGE = (
     "404 Not Found: The requested URL was not found on the server. If you entered the URL "
@@ -35,7 +57,6 @@ FORBIDDEN_MESSAGE = (
     "read-protected or not readable by the server."
 )
 METHOD_NOT_ALLOWED_MESSAGE = "The method is not allowed for the requested URL."
-BAD_REQUEST_MESSAGE = "The browser (or proxy) sent a request that this server could not understand."
 REFERENCE_VIOLATION_MESSAGE = "The change conflicts with records referencing this one."
 NOT_NULL_VIOLATION_MESSAGE = "A required field is missing."
 INTEGRITY_MESSAGE = "The data conflicts with database integrity rules."
@@ -80,6 +101,37 @@ def error_body(message: str) -> dict:
     return {"error": True, "message": message}
 
 
+STATUS_OF_KIND = {
+    Kind.INVALID: 400,
+    Kind.FORBIDDEN: 403,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.PRECONDITION_FAILED: 412,
+    Kind.TOO_LARGE: 413,
+    Kind.UNAVAILABLE: 503,
+}
+STANDARD_MESSAGE_OF_KIND = {
+    Kind.INVALID: BAD_REQUEST_MESSAGE,
+    Kind.FORBIDDEN: FORBIDDEN_MESSAGE,
+    Kind.NOT_FOUND: NOT_FOUND_MESSAGE,
+}
+
+
+def domain_error_response(error: DomainError) -> Response:
+    """A domain error as Zou answers it: the status of its kind, the body of its shape."""
+    message = error.message or STANDARD_MESSAGE_OF_KIND.get(error.kind, error.kind.value)
+    if error.shape is Shape.WRONG_PARAMETER:
+        body: dict = {"error": True, "message": message, "data": None}
+    elif error.shape is Shape.MESSAGE:
+        body = {"message": message}
+    elif error.shape is Shape.ERROR:
+        body = {"error": message}
+    else:
+        body = error_body(message)
+    body.update(error.extra)
+    return Response(body, status=STATUS_OF_KIND[error.kind])
+
+
 def zou_exception_handler(exc, context) -> Response | None:
     if isinstance(exc, (Http404, ObjectDoesNotExist, exceptions.NotFound)):
         return Response(error_body(NOT_FOUND_MESSAGE), status=404)
@@ -95,10 +147,8 @@ def zou_exception_handler(exc, context) -> Response | None:
         return Response(error_body(FORBIDDEN_MESSAGE), status=403)
     if isinstance(exc, exceptions.MethodNotAllowed):
         return Response(error_body(METHOD_NOT_ALLOWED_MESSAGE), status=405)
-    if isinstance(exc, WrongParameter):
-        return Response({"error": True, "message": exc.message, "data": None}, status=400)
-    if isinstance(exc, DataConflict):
-        return Response({"message": exc.message}, status=400)
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
     if isinstance(exc, ZouError):
         return Response(exc.body, status=exc.status_code)
     if isinstance(exc, exceptions.ValidationError):

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from kitsufiles.exceptions import WrongParameter
+from kitsufiles.errors import WrongParameter
 
 RESERVED_PARAMETERS = frozenset({"page", "limit", "relations", "fields"})
 

@@ -10,13 +10,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kitsufiles.api.errors import ZouError
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.downloads import attachment_disposition, file_response
-from kitsufiles.exceptions import ZouError
 from kitsufiles.lookups import get_or_404
 from kitsufiles.uploads import receive_files
 from previews import selectors, services, storage
 from previews.api.access import check_preview_access, preview_for
+from previews.errors import AlreadyUploaded
 from previews.models import PreviewFile, PreviewStatus
 
 MOVIE_TYPE = "video/mp4"
@@ -38,7 +39,7 @@ class UploadView(APIView):
         # Zou's order: an uploaded preview is refused before the caller's rights are checked.
         preview = get_or_404(selectors.preview_with_task(), preview_id)
         if preview.is_uploaded:
-            raise ZouError(400, {"error": True, "message": services.REUPLOAD})
+            raise AlreadyUploaded()
         check_preview_access(request.user, preview, "action")
         files = receive_files(
             request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE

@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kitsufiles.api.crud import list_response
+from kitsufiles.api.errors import ZouError
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
-from kitsufiles.exceptions import WrongParameter, ZouError
+from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import get_or_404, parse_id
 from kitsufiles.uploads import receive_files
 from previews import selectors, services, storage
@@ -77,7 +78,7 @@ class ExtraPreviewView(APIView):
         for value in (task_id, comment_id, preview_id):
             try:
                 parse_id(value)
-            except Exception:  # noqa: BLE001 (Http404 for a malformed id; Zou says 400 here)
+            except NotFound:  # a malformed id: Zou says 400 here
                 raise WrongParameter("Wrong UUID format.") from None
         task = get_or_404(Task.objects.select_related("project"), task_id)
         preview = get_or_404(PreviewFile, preview_id)
@@ -241,7 +242,7 @@ class RunningPreviewsView(APIView):
         if cursor:
             try:
                 cursor_row = PreviewFile.objects.filter(pk=parse_id(cursor)).first()
-            except Exception:  # noqa: BLE001 (Http404 from a malformed id)
+            except NotFound:  # a malformed id
                 raise WrongParameter(
                     "The cursor_preview_file_id parameter is not a valid id"
                 ) from None

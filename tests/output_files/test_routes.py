@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from kitsufiles.api.serialization import serialize_instance
-from kitsufiles.exceptions import ZouError
 from output_files import services
+from output_files.errors import OutputFileExists
 from output_files.models import OutputFile
 from production import services as production_services
 from production.models import (
@@ -474,11 +474,10 @@ def test_a_revision_already_taken_is_refused(cosmos, admin):
     }
     services.publish_entity_output(**values)
 
-    with pytest.raises(ZouError) as refused:
+    with pytest.raises(OutputFileExists) as refused:
         services.publish_entity_output(**values)
 
-    assert refused.value.status_code == 400
-    assert refused.value.body == ALREADY_EXISTS
+    assert refused.value.message == ALREADY_EXISTS["error"]
     assert OutputFile.objects.count() == 1
 
 

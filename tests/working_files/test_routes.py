@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from file_trees.shipped import shipped_tree
 from kitsufiles.api.serialization import serialize_instance
-from kitsufiles.exceptions import ZouError
 from output_files.models import OutputFile
 from production import services as production_services
 from production.models import (
@@ -40,6 +39,7 @@ from production.models import (
 )
 from tests.conftest import PASSWORD
 from working_files import selectors, services
+from working_files.errors import WorkingFileExists
 from working_files.models import WorkingFile
 
 pytestmark = pytest.mark.django_db
@@ -1383,11 +1383,11 @@ def test_a_new_revision_numbers_itself(stage, admin):
 def test_a_revision_already_taken_is_refused(stage, admin, make_person):
     services.create_working_file(task=stage.task, name="main", author=admin, caller=admin)
     caller = make_person(ARTIST)
-    with pytest.raises(ZouError) as refused:
+    with pytest.raises(WorkingFileExists) as refused:
         services.create_working_file(
             task=stage.task, name="main", author=admin, caller=caller, revision=1
         )
-    assert (refused.value.status_code, refused.value.body) == (400, ALREADY_EXISTS)
+    assert refused.value.message == ALREADY_EXISTS["error"]
     assert WorkingFile.objects.count() == 1
     assert caller.pk not in assignee_ids(stage.task)
 

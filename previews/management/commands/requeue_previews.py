@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from kitsufiles.errors import NotFound
 from kitsufiles.lookups import parse_id
 from previews import jobs, selectors, services
 from previews.models import PreviewFile, PreviewStatus
@@ -65,7 +66,7 @@ class Command(BaseCommand):
         if options["id"]:
             try:
                 ids = [parse_id(value) for value in options["id"]]
-            except Exception:  # noqa: BLE001 (Http404 for a malformed id)
+            except NotFound:  # a malformed id
                 raise CommandError("--id takes preview ids (UUIDs).") from None
             found = list(PreviewFile.objects.filter(pk__in=ids))
             missing = set(ids) - {preview.pk for preview in found}

@@ -1,0 +1,57 @@
+"""What preview services refuse (mapped to Zou's answers in kitsufiles/api/errors.py)."""
+
+from kitsufiles.errors import BAD_REQUEST_MESSAGE, DomainError, NotFound, Shape
+
+
+class RevisionTaken(DomainError):
+    """A preview asked for a revision that another comment already holds."""
+
+    def __init__(self, revision: int) -> None:
+        super().__init__(
+            f"Revision {revision} already exists for this task. Choose a different revision "
+            "number, or omit it to let the revision auto-increment."
+        )
+        self.revision = revision
+
+
+class SinglePreviewPerRevision(DomainError):
+    """The project allows one preview per revision and this revision has one."""
+
+    default_message = "Only one preview file is allowed per revision for this project."
+
+
+class WrongFileFormat(DomainError):
+    def __init__(self, extension: str) -> None:
+        super().__init__(f"Wrong file format, extension: {extension}")
+        self.extension = extension
+
+
+class EmptyUpload(DomainError):
+    """A movie or picture of zero bytes (Zou's two messages)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            "Uploaded movie could not be written to temporary storage or is empty; aborting "
+            "before dispatching normalization."
+            if kind == "movie"
+            else "Uploaded file is not a readable picture."
+        )
+
+
+class AlreadyUploaded(DomainError):
+    """A second upload into a slot that has its content. Zou answers its generic 400."""
+
+    default_message = BAD_REQUEST_MESSAGE
+
+
+class BinaryNotAvailable(NotFound):
+    """The preview's stored movie is missing (never uploaded, or removed)."""
+
+    default_shape = Shape.ERROR
+    default_message = "preview file binary is not available"
+
+
+class FrameBeyondEnd(DomainError):
+    def __init__(self, frame_number: int) -> None:
+        super().__init__(f"Frame {frame_number} is beyond the end of the movie.")
+        self.frame_number = frame_number
