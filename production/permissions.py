@@ -9,9 +9,12 @@ Roles: `admin` is global only. Inside a project, a team member's link may overri
 role (`ProjectPersonLink.role`); `effective_role` gives the role that applies there.
 """
 
+from enum import Enum
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kitsufiles.errors import Forbidden, NotFound
+from kitsufiles.lookups import get_or_404
 from production.models import (
     AssetInstance,
     AttachmentFile,
@@ -30,21 +33,27 @@ def is_admin(person: Person) -> bool:
 
 
 def effective_role(person: Person, project: Project | str) -> str | None:
-    """The caller's role inside `project`, or None if they are not in its team (admins: admin)."""
+    """The caller's role inside `project`, or None if they are not in its team (admins: admin).
+
+    Computed once per person object and project: `request.user` is a fresh object on every
+    request, so the answer lasts exactly one request however many checks ask for it."""
     if is_admin(person):
         return Role.ADMIN
-    project_id = project.pk if isinstance(project, Project) else project
-    overrides = list(
-        ProjectPersonLink.objects.filter(project_id=project_id, person_id=person.pk).values_list(
-            "role", flat=True
+    project_id = str(project.pk if isinstance(project, Project) else project)
+    known: dict[str, str | None] = person.__dict__.setdefault("_roles_by_project", {})
+    if project_id not in known:
+        overrides = list(
+            ProjectPersonLink.objects.filter(
+                project_id=project_id, person_id=person.pk
+            ).values_list("role", flat=True)
         )
-    )
-    if not overrides:
-        return None
-    override = overrides[0]
-    if override in (None, Role.ADMIN):  # no override, or one Zou ignores (admin is global)
-        return person.role
-    return override
+        if not overrides:
+            known[project_id] = None
+        elif overrides[0] in (None, Role.ADMIN):  # no override, or one Zou ignores
+            known[project_id] = person.role
+        else:
+            known[project_id] = overrides[0]
+    return known[project_id]
 
 
 def deny() -> None:
@@ -93,11 +102,13 @@ def check_task_access(person: Person, task: Task) -> str:
     return role
 
 
-def check_task_action_access(person: Person, task: Task) -> str:
-    """Acting on a task: managers and clients of the project, assignees, the supervisors of
-    the task type's department, and whoever created the task's entity."""
+def task_rule(person: Person, task: Task, *, clients: bool, entity_creator: bool) -> str:
+    """Working on a task: project managers, the task's assignees and the supervisors of its
+    task type's department (all departments for a supervisor in none). `clients` also lets
+    the project's clients in, `entity_creator` whoever created the task's entity. Returns the
+    caller's role in the project."""
     role = check_project_access(person, task.project)
-    if role in (Role.ADMIN, Role.MANAGER, Role.CLIENT):
+    if role in (Role.ADMIN, Role.MANAGER) or (clients and role == Role.CLIENT):
         return role
     if task.assignees.filter(pk=person.pk).exists():
         return role
@@ -105,9 +116,15 @@ def check_task_action_access(person: Person, task: Task) -> str:
         department_ids = set(person.departments.values_list("pk", flat=True))
         if not department_ids or task.task_type.department_id in department_ids:
             return role
-    if task.entity.created_by_id == person.pk:
+    if entity_creator and task.entity.created_by_id == person.pk:
         return role
-    deny()
+    raise Forbidden()
+
+
+def check_task_action_access(person: Person, task: Task) -> str:
+    """Acting on a task (files, previews, comments): the task rule, clients and the entity's
+    creator included, as Zou does."""
+    return task_rule(person, task, clients=True, entity_creator=True)
 
 
 def check_thumbnail_access(person: Person, task: Task, preview_id) -> None:
@@ -122,6 +139,12 @@ def check_thumbnail_access(person: Person, task: Task, preview_id) -> None:
     ):
         return
     check_task_access(person, task)
+
+
+def check_task_update_access(person: Person, task: Task) -> None:
+    """Changing a task's rows (a preview's validation): the task rule without clients or the
+    entity's creator (Zou 1.0.97)."""
+    task_rule(person, task, clients=False, entity_creator=False)
 
 
 def block_access_to_vendor(person: Person) -> None:
@@ -383,21 +406,6 @@ class EntityFilePolicy(AdminWritePolicy):
             deny()
 
 
-def check_task_update_access(person: Person, task: Task) -> None:
-    """Changing a task's rows (a preview's validation): managers of its project, its
-    assignees, and the supervisors of its task type's department (Zou 1.0.97)."""
-    role = check_project_access(person, task.project)
-    if role in (Role.ADMIN, Role.MANAGER):
-        return
-    if task.assignees.filter(pk=person.pk).exists():
-        return
-    if role == Role.SUPERVISOR:
-        department_ids = set(person.departments.values_list("pk", flat=True))
-        if not department_ids or task.task_type.department_id in department_ids:
-            return
-    deny()
-
-
 class TaskPreviewPolicy(AdminWritePolicy):
     """Previews (previews contract §6.14): team members of open projects list them; vendors
     only those of their tasks; reading one needs project access (vendors: assignment);
@@ -435,3 +443,86 @@ class TaskPreviewPolicy(AdminWritePolicy):
             check_admin(person)
         else:
             check_manager_project_access(person, obj.task.project)
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry point of routes: fetch the object a route acts on and check the caller's access to
+# it in one call, so that no view tests a role itself.
+
+
+class Access(Enum):
+    """What a route needs on the task (or project) it acts on."""
+
+    PROJECT = "project"  # any member of the project's team
+    MANAGER = "manager"  # the project's managers
+    TASK = "task"  # project access; a vendor only on entities they have a task on
+    ACTION = "action"  # acting on the task: the task rule with clients and entity creators
+    UPDATE = "update"  # changing the task's rows: the task rule without them
+    ADMIN = "admin"  # admins only
+
+
+def check_task(person: Person, task: Task, access: Access) -> None:
+    """Refuse (Forbidden) unless `person` has `access` on `task`."""
+    if access is Access.ADMIN:
+        check_admin(person)
+    elif access is Access.PROJECT:
+        check_project_access(person, task.project)
+    elif access is Access.MANAGER:
+        check_manager_project_access(person, task.project)
+    elif access is Access.TASK:
+        check_task_access(person, task)
+    elif access is Access.ACTION:
+        check_task_action_access(person, task)
+    else:
+        check_task_update_access(person, task)
+
+
+def check_task_or_admin(person: Person, task: Task | None, access: Access) -> None:
+    """Rows that hang on a task (files, previews): `access` on their task; a row without a task
+    (made through the generic CRUD) is for admins only."""
+    if task is None:
+        check_admin(person)
+    else:
+        check_task(person, task, access)
+
+
+# What every task route reads besides the task: its project, type and entity (with parents,
+# for paths), fetched in the same query.
+TASK_RELATIONS = (
+    "project",
+    "task_type__department",
+    "entity__entity_type",
+    "entity__project",
+    "entity__parent__parent",
+)
+
+
+def get_task(person: Person, task_id: object, *, access: Access) -> Task:
+    """The task `task_id` (NotFound if there is none, or the id is malformed), once `person`
+    has `access` on it."""
+    task = get_or_404(Task.objects.select_related(*TASK_RELATIONS), task_id)
+    check_task(person, task, access)
+    return task
+
+
+def get_project(person: Person, project_id: object, *, access: Access) -> Project:
+    """The project `project_id`, once `person` has `access` (PROJECT, MANAGER or ADMIN) on it."""
+    project = get_or_404(Project, project_id)
+    if access is Access.ADMIN:
+        check_admin(person)
+    elif access is Access.MANAGER:
+        check_manager_project_access(person, project)
+    else:
+        check_project_access(person, project)
+    return project
+
+
+def get_entity(person: Person, entity_id: object, *, access: Access) -> Entity:
+    """The entity `entity_id`, once `person` has `access` on it: TASK (project access; vendors
+    need a task on it) or MANAGER."""
+    entity = get_or_404(Entity.objects.select_related("project", "entity_type"), entity_id)
+    if access is Access.MANAGER:
+        check_manager_project_access(person, entity.project)
+    else:
+        check_entity_access(person, entity, check_project_access(person, entity.project))
+    return entity
