@@ -67,3 +67,15 @@ def update_record(instance: models.Model, values: dict) -> models.Model:
 @transaction.atomic
 def delete_record(instance: models.Model) -> None:
     instance.delete()
+
+
+def lock_row(model: type[models.Model], pk: object) -> None:
+    """Take the row lock of `model` row `pk` until the transaction ends.
+
+    Revision lines (a task's working files, an entity's outputs, a task's previews) have no
+    row of their own: their owner's row is locked instead, so that writers of the same line
+    queue up and each reads the highest revision after the previous one committed. The
+    unique constraints behind the lines catch whatever slips past (a missing owner row). On
+    SQLite, transactions take the database write lock when they begin
+    (`transaction_mode="IMMEDIATE"` in settings), and this is a plain read."""
+    model._default_manager.select_for_update().filter(pk=pk).first()

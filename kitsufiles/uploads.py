@@ -9,6 +9,8 @@ chunks at about 290 MB/s; hence 256 KiB.
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
@@ -111,3 +113,16 @@ def replace_file(source: str, destination: str) -> None:
     the new one, never a half-written one."""
     Path(destination).parent.mkdir(parents=True, exist_ok=True)
     os.replace(source, destination)
+
+
+@contextmanager
+def received_files(request, *, directory: Path, max_size: int | None) -> Iterator[dict]:
+    """`receive_files` for the length of a `with` block: whatever part was not moved into
+    storage by the end of the block (other parts, a store that failed) is removed."""
+    files = receive_files(request, directory=directory, max_size=max_size)
+    try:
+        yield files
+    finally:
+        for _, parts in files.lists():
+            for part in parts:
+                part.discard()

@@ -110,8 +110,14 @@ def _many_to_many_condition(field: models.ManyToManyField, values: list[str], ke
     return Q(pk__in=links)
 
 
-def wants_relations(params, default: bool = False) -> bool:
-    value = params.get("relations")
+def query_flag(params, key: str, default: bool = False) -> bool:
+    """A boolean query parameter as Zou reads it: "true" (any case) is true, anything else
+    false, absent gives `default`."""
+    value = params.get(key)
     if value is None:
         return default
     return value.strip().lower() == "true"
+
+
+def wants_relations(params, default: bool = False) -> bool:
+    return query_flag(params, "relations", default)
