@@ -21,7 +21,7 @@ while the generating command is unchanged):
 
 Baselines, measured before the service starts, per source:
   * plain transcode (timed --runs times, median): one ffmpeg process writing only what the
-    pipeline's high-def output gets (previews/media.py build_command: the same
+    pipeline's high-def output gets (previews/media/ffmpeg.py build_command: the same
     fps/scale/format/setsar/pad chain, libx264 High yuv420p with MovieSettings' preset
     (MOVIE_HIGHDEF_PRESET when set), -b:v/-maxrate/-bufsize, -g MOVIE_KEYFRAME_INTERVAL,
     AAC 192k padded/cut to the video's duration, +faststart mp4).
@@ -170,7 +170,7 @@ def generate_source(name: str, folder: Path) -> Path:
 def describe(path: Path, info: media.MovieInfo, target: media.MovieSettings) -> str:
     return (
         f"{path.stat().st_size / 1_000_000:.1f} MB, {info.video_codec} {info.pixel_format} "
-        f"{info.width}x{info.height} {media._ratio(info.frame_rate)} fps, "
+        f"{info.width}x{info.height} {media.ffmpeg.ffmpeg_rational(info.frame_rate)} fps, "
         f"{info.frame_count} frames, {(info.video_bit_rate or 0) / 1e6:.1f} Mb/s, "
         f"GOP {info.max_keyframe_interval}, audio {info.audio_codec}, "
         f"web-ready: {'yes' if media.is_web_ready(info, target) else 'no'}"
@@ -197,19 +197,19 @@ def pipeline_settings() -> media.MovieSettings:
 def plain_transcode(source: Path, info: media.MovieInfo, target: media.MovieSettings, out: Path):
     """build_command's high-def output alone, as one single-output ffmpeg command."""
     hd_w, hd_h = media.target_size(info, target)
-    fit_w, fit_h = media._fit_size(info.display_aspect_ratio, hd_w, hd_h)
-    duration = media._seconds(
+    fit_w, fit_h = media.geometry.fit_size(info.display_aspect_ratio, hd_w, hd_h)
+    duration = media.ffmpeg.ffmpeg_seconds(
         Fraction(media.output_frame_count(info, target.frame_rate)) / target.frame_rate
     )
     graph = [
-        f"[0:V:0]fps={media._ratio(target.frame_rate)},"
+        f"[0:V:0]fps={media.ffmpeg.ffmpeg_rational(target.frame_rate)},"
         f"scale={fit_w}:{fit_h},format=yuv420p,setsar=1,"
         f"pad={hd_w}:{hd_h}:{(hd_w - fit_w) // 2}:{(hd_h - fit_h) // 2}:color=black[hd]",
         f"[0:a:0]apad=whole_dur={duration},atrim=end={duration}[hd_a]",
     ]
     argv = [media.ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"]
     argv += ["-y", "-i", str(source), "-filter_complex", ";".join(graph), "-map", "[hd]"]
-    argv += media._x264_options(target.hd_bitrate, target.hd_preset, target.keyframe_interval)
+    argv += media.ffmpeg.x264_options(target.hd_bitrate, target.hd_preset, target.keyframe_interval)
     argv += ["-map", "[hd_a]", "-c:a", "aac", "-b:a", media.HD_AUDIO_BITRATE]
     argv += ["-map_chapters", "-1", "-movflags", "+faststart", "-f", "mp4", str(out)]
     return argv

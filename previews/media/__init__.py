@@ -1,0 +1,59 @@
+"""The movie pipeline: probe an uploaded movie, then turn it into the review renditions.
+
+Pure Python on PyAV and the ffmpeg binary that imageio-ffmpeg ships; no Django import, so the
+package is usable and testable on its own. Four layers, each using only those before it:
+
+- `probe`: what a movie is (raster, exact frame rate and count, codecs, keyframes), with PyAV.
+- `geometry`: the project's movie settings, the rasters of the renditions, the tile sheet's
+  layout, and whether a source is web-ready. Pure arithmetic.
+- `ffmpeg`: the one command line that makes every output of a movie, and running it.
+- `render`: the renders a preview needs, each starting ffmpeg once and keeping all of its
+  outputs or none.
+
+The choices behind the defaults (one decode for all outputs, the preset of each rendition, the
+keyframe interval, copying a web-ready source instead of re-encoding it) and the figures that
+made them: docs/decisions/movie-pipeline.md. Where what a client sees differs from Zou on purpose:
+docs/compatibility.md#previews.
+
+This module is the public API: callers import from `previews.media`.
+"""
+
+from previews.media.ffmpeg import HD_AUDIO_BITRATE, ffmpeg_exe, last_error_line
+from previews.media.geometry import (
+    MovieSettings,
+    TileLayout,
+    is_web_ready,
+    low_def_size,
+    output_frame_count,
+    target_size,
+    tile_layout,
+)
+from previews.media.probe import MediaError, MovieInfo, probe_movie
+from previews.media.render import (
+    MovieRenditions,
+    MovieStills,
+    extract_frame,
+    render_movie,
+    render_stills,
+)
+
+__all__ = [
+    "HD_AUDIO_BITRATE",
+    "MediaError",
+    "MovieInfo",
+    "MovieRenditions",
+    "MovieSettings",
+    "MovieStills",
+    "TileLayout",
+    "extract_frame",
+    "ffmpeg_exe",
+    "is_web_ready",
+    "last_error_line",
+    "low_def_size",
+    "output_frame_count",
+    "probe_movie",
+    "render_movie",
+    "render_stills",
+    "target_size",
+    "tile_layout",
+]
