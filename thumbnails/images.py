@@ -1,20 +1,14 @@
 """Picture operations with Pillow: reading an uploaded picture safely, colour and orientation
-normalization, and the fixed-size variants of previews (spec: zou-previews-contract §3.2, §3.3).
+normalization, and the fixed-size variants of previews (`original`, `thumbnails`,
+`thumbnails-square`, `previews`) and of avatars.
 
 Pure functions on files and images: no Django models, no settings (limits are passed in), so the
 module can be imported and tested without a database.
 
-Differences from Zou, on purpose (spec §10):
-
-- 10.1: a picture smaller than the box is never stretched nor upscaled; it is centered, as is,
-  on the transparent canvas. Every variant still has exactly the box size.
-- 10.9: an unreadable picture raises :class:`PictureError` (the API answers 400) and leaves no
-  file behind.
-- 16-bit grayscale, palette/grayscale/RGB transparency (tRNS), LA and CMYK pictures are
-  converted properly instead of being returned as they are.
-- Only PNG, JPEG (and its multi-picture MPO flavour) and WebP content is decoded: uploads are
-  classified by extension as `png`/`jpg`/`jpeg`/`jpe`, and WebP is the usual content of
-  mislabelled web downloads. Other formats are refused rather than handed to more decoders.
+Where the results differ from Zou on purpose (no enlarging of small pictures, only PNG, JPEG and
+WebP content decoded, every picture turned into 8-bit sRGB, a pixel limit checked before
+decoding): docs/compatibility.md#thumbnails-and-pictures. As in Zou 1.0.97, an unreadable
+picture raises :class:`PictureError` (the API answers 400) and leaves no file behind.
 """
 
 from __future__ import annotations
@@ -25,7 +19,7 @@ import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from PIL import Image, ImageCms, ImageFile, ImageMath, ImageOps
 
@@ -39,7 +33,10 @@ DEFAULT_MAX_PIXELS = 400_000_000  # Zou's MAX_IMAGE_PIXELS (20000 x 20000)
 # 1200 x 12000000 pixels): its height is capped, and the picture shrinks to fit that box.
 PREVIEW_MAX_HEIGHT = 20_000
 
-# Content decoded by open_picture, in the order tried (Pillow format names).
+# Content decoded by open_picture, in the order tried (Pillow format names). Uploads count as
+# pictures by their extension (png, jpg, jpeg, jpe); MPO is the multi-picture JPEG that cameras
+# write, and WebP the usual content of a picture saved from a web page under a .png or .jpg
+# name. Anything else is refused rather than handed to more of Pillow's decoders.
 PICTURE_FORMATS = ("PNG", "JPEG", "MPO", "WEBP")
 
 # zlib level of each PNG written. Measured on a 4K photo-like picture (2 cores, zlib-ng): the
@@ -60,7 +57,7 @@ class PictureError(Exception):
 
     message = "Uploaded file is not a readable picture."
 
-    def __init__(self, detail: str = ""):
+    def __init__(self, detail: str = "") -> None:
         super().__init__(self.message)
         self.detail = detail
 
@@ -180,7 +177,8 @@ def _sixteen_bit_to_8(image: Image.Image) -> Image.Image:
     clips every value above 255 to white; this one scales 0..65535 down to 0..255."""
     wide = image if image.mode == "I" else image.convert("I")
     # Mode I (32-bit) says nothing of the range: scale only when values go beyond 8 bits.
-    eight_bit = image.mode == "I" and wide.getextrema()[1] <= 255
+    # One band, so the extrema are the (lowest, highest) values.
+    eight_bit = image.mode == "I" and cast("tuple[float, float]", wide.getextrema())[1] <= 255
     scaled = wide if eight_bit else wide.point(lambda v: v * (1 / 257) + 0.5)
     gray = scaled.convert("L")  # clamps to 0..255
     transparent = image.info.get("transparency")
@@ -274,7 +272,7 @@ def write_variants(
     source: Path, directory: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> PictureVariants:
     """Decode `source` once and write into `directory` (created if needed) the original as PNG
-    and the three variants of spec §3.3, under names unique to this call
+    and its three variants (150x100, 100x100 and 1200 wide), under names unique to this call
     (``<variant>-<uuid>.png``). On any error, the files already written are removed and the
     error is raised again (PictureError for an unreadable picture)."""
     picture = open_picture(source, max_pixels=max_pixels)

@@ -61,7 +61,7 @@ LD_AUDIO_BITRATE = "128k"
 @cache
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary shipped by imageio-ffmpeg."""
-    import imageio_ffmpeg
+    import imageio_ffmpeg  # type: ignore[import-untyped]  # it ships no type information
 
     return imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -235,7 +235,7 @@ _LOG_PREFIX = re.compile(r"^(\[[^\]]*@ 0x[0-9a-f]+\]\s*)+")
 def last_error_line(stderr: str, *, hide: tuple[Path, ...] = ()) -> str:
     """The last line of ffmpeg's log that says something specific, without the
     `[component @ 0x...]` prefixes and with local paths reduced to file names."""
-    lines = []
+    lines: list[str] = []
     for raw in stderr.splitlines():
         line = _LOG_PREFIX.sub("", raw.strip()).strip()
         for path in hide:

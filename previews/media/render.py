@@ -88,7 +88,7 @@ def render_movie(
     ):
         high_def_info = probe_movie(outputs["high_def"])
         low_def_info = probe_movie(outputs["low_def"])
-        # Laid out from the frames actually written, which is what the cells are.
+        # The cells are the frames ffmpeg actually wrote: lay the sheet out from their count.
         layout = tile_layout(high_def_info.frame_count, high_def_info.display_aspect_ratio)
         tile = _tile_sheet_or_none(outputs, layout, source)
     return MovieRenditions(
