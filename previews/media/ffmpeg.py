@@ -52,7 +52,7 @@ if sys.platform.startswith("linux"):
     except (OSError, AttributeError):  # pragma: no cover
         _PRCTL = None
 
-# Silent soundtrack added to sources without audio.
+# Audio: the silent track given to sources without sound, and the AAC rate of each rendition.
 SILENT_SAMPLE_RATE = 48000
 HD_AUDIO_BITRATE = "192k"
 LD_AUDIO_BITRATE = "128k"
