@@ -1,4 +1,5 @@
-"""What preview services refuse (mapped to Zou's answers in kitsufiles/api/errors.py)."""
+"""What preview services and routes refuse; the one handler in kitsufiles/api/errors.py turns
+each into Zou's status and body."""
 
 from kitsufiles.errors import BAD_REQUEST_MESSAGE, DomainError, NotFound, Shape
 
@@ -55,3 +56,35 @@ class FrameBeyondEnd(DomainError):
     def __init__(self, frame_number: int) -> None:
         super().__init__(f"Frame {frame_number} is beyond the end of the movie.")
         self.frame_number = frame_number
+
+
+class FrameOnNonMovie(DomainError):
+    """A frame number given for a preview that is not a movie."""
+
+    default_message = "Can't use a given frame on non movie preview"
+
+
+class FileNotProvided(DomainError):
+    """An upload request without its `file` part."""
+
+    default_message = "File not provided."
+
+
+class ExtensionNotAllowed(DomainError):
+    """The originals route serves pictures and other files, not movies or unknown kinds."""
+
+    def __init__(self, extension: str) -> None:
+        super().__init__(f"Extension not allowed: {extension}")
+        self.extension = extension
+
+
+class PreviewNotOnTask(NotFound):
+    """A route names a task and a preview of another task (or none)."""
+
+    default_message = "Preview file not found."
+
+
+class TaskHasNoPreview(DomainError):
+    """Setting a task's main preview when the task has no preview."""
+
+    default_message = "This task has no preview file to set as the main preview."

@@ -1,20 +1,23 @@
 """Reads of previews: a task's revisions, the media a route may serve, listings."""
 
+from collections.abc import Iterable
+
 from django.db.models import Max, Q, QuerySet
 from slugify import slugify
 
+from kitsufiles.errors import NotFound, WrongParameter
+from kitsufiles.lookups import parse_id
 from previews import storage
 from previews.models import PreviewFile, PreviewStatus, ValidationStatus
-from production.models import Organisation, Task
+from production import permissions
+from production import selectors as production_selectors
+from production.models import Comment, Entity, Organisation, Project, Task
 
-TASK_RELATIONS = (
-    "task__project",
-    "task__task_type__department",
-    "task__entity__entity_type",
-    "task__entity__parent__parent",
-)
+# What routes read of a preview's task, fetched in the same query as the preview.
+TASK_RELATIONS = tuple(f"task__{name}" for name in permissions.TASK_RELATIONS)
 
-# The movie files each route tries, in order (previews contract §6.3).
+# The movie files each route tries, in order: the high-def rendition, the low-def one, then
+# the upload itself (a movie kept as uploaded has no rendition).
 MOVIE_FALLBACKS = {
     "originals": ("previews", "lowdef", "source"),
     "low": ("lowdef", "previews", "source"),
@@ -22,31 +25,55 @@ MOVIE_FALLBACKS = {
 }
 
 
-def preview_with_task(queryset: QuerySet | None = None) -> QuerySet:
+def preview_with_task(queryset: QuerySet[PreviewFile] | None = None) -> QuerySet[PreviewFile]:
     # `is None`, not `or`: testing a queryset's truth would run it.
     queryset = PreviewFile.objects.all() if queryset is None else queryset
     return queryset.select_related(*TASK_RELATIONS)
 
 
-def previews_of_task(task: Task) -> QuerySet:
+def with_ids(ids: Iterable[object]) -> QuerySet[PreviewFile]:
+    return PreviewFile.objects.filter(pk__in=ids)
+
+
+def previews_of_task(task: Task) -> QuerySet[PreviewFile]:
     """Newest revision first; inside a revision, by position."""
     return PreviewFile.objects.filter(task=task).order_by("-revision", "position", "created_at")
 
 
-def previews_on_comments(task: Task, *, hide_rejected: bool) -> QuerySet:
-    """The previews linked to the task's comments (clients are not shown rejected ones)."""
+def previews_of_project(project: Project) -> QuerySet[PreviewFile]:
+    """Most recently changed first."""
+    return PreviewFile.objects.filter(task__project=project).order_by("-updated_at", "pk")
+
+
+def comments_of_task(task: Task) -> QuerySet[Comment]:
+    """Newest first."""
+    return Comment.objects.filter(object=task).order_by("-created_at")
+
+
+def previews_on_comments(task: Task, *, hide_rejected: bool) -> QuerySet[PreviewFile]:
+    """The previews linked to the task's comments (optionally without the rejected ones)."""
     queryset = PreviewFile.objects.filter(comments__object=task).distinct()
     if hide_rejected:
         queryset = queryset.exclude(validation_status=ValidationStatus.REJECTED)
     return queryset.order_by("revision", "position")
 
 
+def first_preview_on_comment(comment: Comment) -> PreviewFile | None:
+    return PreviewFile.objects.filter(comments=comment).order_by("created_at").first()
+
+
 def highest_revision(task: Task) -> int:
-    return PreviewFile.objects.filter(task=task).aggregate(top=Max("revision"))["top"] or 0
+    top: int | None = PreviewFile.objects.filter(task=task).aggregate(top=Max("revision"))["top"]
+    return top or 0
 
 
 def count_in_revision(task: Task, revision: int) -> int:
     return PreviewFile.objects.filter(task=task, revision=revision).count()
+
+
+def revision_taken(task_id: object, revision: int) -> bool:
+    """Whether the task has a main (position 1) preview in `revision`."""
+    return PreviewFile.objects.filter(task_id=task_id, revision=revision, position=1).exists()
 
 
 def revision_line(preview: PreviewFile) -> list[PreviewFile]:
@@ -68,10 +95,14 @@ def last_main_preview(task: Task) -> PreviewFile | None:
     )
 
 
-def latest_media_preview(task: Task) -> PreviewFile | None:
+def is_last_preview_of_task(task_id: object, preview_id: object) -> bool:
+    return Task.objects.filter(pk=task_id, last_preview_file_id=preview_id).exists()
+
+
+def latest_media_preview(task_id: object) -> PreviewFile | None:
     """The most recent picture or movie of the task (what last_preview_file_id points at)."""
     return (
-        PreviewFile.objects.filter(task=task, extension__in=("png", "mp4"))
+        PreviewFile.objects.filter(task_id=task_id, extension__in=("png", "mp4"))
         .order_by("-created_at")
         .first()
     )
@@ -80,11 +111,25 @@ def latest_media_preview(task: Task) -> PreviewFile | None:
 def stored_movie(preview: PreviewFile, route: str) -> tuple[storage.Media, int] | None:
     """The first movie file present for `route` and its size."""
     for prefix in MOVIE_FALLBACKS[route]:
-        media = storage.movie(prefix, preview.pk)
-        size = storage.size_of(media)
-        if size:
-            return media, size
+        found = stored(storage.movie(prefix, preview.pk))
+        if found is not None:
+            return found
     return None
+
+
+def served_movie(preview: PreviewFile, route: str) -> tuple[storage.Media, int] | None:
+    """The movie file a route serves. While processing, the raw upload is no stand-in for
+    the renditions being made (any container, maybe not playable, and it would be cached for
+    days under their URL): only the source route serves it then."""
+    found = stored_movie(preview, route)
+    if (
+        found is not None
+        and route != "source"
+        and found[0].prefix == "source"
+        and preview.status == PreviewStatus.PROCESSING
+    ):
+        return None
+    return found
 
 
 def stored(media: storage.Media) -> tuple[storage.Media, int] | None:
@@ -92,7 +137,7 @@ def stored(media: storage.Media) -> tuple[storage.Media, int] | None:
     return (media, size) if size else None
 
 
-def unfinished(*, stuck_before=None) -> QuerySet:
+def unfinished(*, stuck_before: object = None) -> QuerySet[PreviewFile]:
     """Previews whose media came but processing has not finished (optionally: not touched
     since `stuck_before`)."""
     queryset = PreviewFile.objects.filter(
@@ -106,12 +151,38 @@ def unfinished(*, stuck_before=None) -> QuerySet:
     return queryset
 
 
-def running() -> QuerySet:
-    """Previews not (or no longer) ready, of tasks of open projects (§4.7), newest first."""
+def broken() -> QuerySet[PreviewFile]:
+    """Oldest first."""
+    return PreviewFile.objects.filter(status=PreviewStatus.BROKEN).order_by("created_at")
+
+
+def running() -> QuerySet[PreviewFile]:
+    """Previews not (or no longer) ready, of tasks of open projects, newest first."""
     return PreviewFile.objects.filter(
         status__in=(PreviewStatus.PROCESSING, PreviewStatus.BROKEN, PreviewStatus.MISSING),
-        task__project__project_status__name__iregex=r"^(open|active)$",
+        task__project__in=production_selectors.open_projects().values("pk"),
     ).order_by("-created_at")
+
+
+def running_page(*, cursor: str | None, limit: str | None) -> list[PreviewFile]:
+    """`running()` from the query parameters of its route, with the tasks the listing names:
+    only previews created before the `cursor` preview, at most `limit` of them. Raises
+    WrongParameter for a malformed or unknown cursor and a limit that is not a number."""
+    queryset = running()
+    if cursor:
+        try:
+            cursor_row = PreviewFile.objects.filter(pk=parse_id(cursor)).first()
+        except NotFound:  # a malformed id
+            raise WrongParameter("The cursor_preview_file_id parameter is not a valid id") from None
+        if cursor_row is None:
+            raise WrongParameter(f"No preview file found with id: {cursor}")
+        queryset = queryset.filter(created_at__lt=cursor_row.created_at)
+    if limit:
+        try:
+            queryset = queryset[: max(int(limit), 0)]
+        except ValueError:
+            raise WrongParameter("Wrong value for parameter limit.") from None
+    return list(preview_with_task(queryset))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,7 +191,7 @@ def running() -> QuerySet:
 
 def download_name(preview: PreviewFile) -> str:
     """`<project>_<entity>_<task type>_v<revision>[-<position>].<extension>` in slug form, or
-    the uploaded name when the organisation asks for original names (§4.9)."""
+    the uploaded name when the organisation asks for original names."""
     organisation = Organisation.objects.only("use_original_file_name").first()
     if organisation and organisation.use_original_file_name and preview.original_name:
         name = preview.original_name
@@ -138,7 +209,7 @@ def download_name(preview: PreviewFile) -> str:
     return f"{name}.{preview.extension}"
 
 
-def full_entity_name(entity) -> str:
+def full_entity_name(entity: Entity) -> str:
     """ "Props / Tree", "SQ01 / SH010", "E01 / SQ01 / SH010": how Kitsu names an entity."""
     if entity.parent_id is None:
         if entity.entity_type.name in ("Shot", "Sequence", "Episode", "Edit", "Scene"):

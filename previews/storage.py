@@ -1,5 +1,4 @@
-"""Where preview media live: Zou's buckets and keys (previews contract §2.1-2.2) in the
-`previews` storage alias.
+"""Where preview media live: Zou's buckets and keys in the `previews` storage alias.
 
 A file is named by its bucket (`pictures`, `movies`, `files`) and its key `<prefix>-<id>`.
 On disk the key is split on its first dash and sharded exactly as Zou does, so an existing Zou
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 
 
 @dataclass(frozen=True)
@@ -43,19 +42,19 @@ class Media:
 
 
 # The stored files of a preview, by what they hold.
-def picture(prefix: str, preview_id) -> Media:
+def picture(prefix: str, preview_id: object) -> Media:
     return Media("pictures", prefix, str(preview_id))
 
 
-def movie(prefix: str, preview_id) -> Media:
+def movie(prefix: str, preview_id: object) -> Media:
     return Media("movies", prefix, str(preview_id))
 
 
-def other_file(preview_id) -> Media:
+def other_file(preview_id: object) -> Media:
     return Media("files", "previews", str(preview_id))
 
 
-def attachment(attachment_id) -> Media:
+def attachment(attachment_id: object) -> Media:
     """A comment attachment's content (files bucket, `attachments-<id>`)."""
     return Media("files", "attachments", str(attachment_id))
 
@@ -66,7 +65,7 @@ MOVIE_RENDITIONS = ("previews", "lowdef", "source")
 PICTURE_UPLOAD = "source"
 
 
-def media_of(preview_id, extension: str | None) -> list[Media]:
+def media_of(preview_id: object, extension: str | None) -> list[Media]:
     """Every file a preview of this extension may have (for deletion)."""
     if extension == "png":
         return [picture(p, preview_id) for p in (*PICTURE_VARIANTS, PICTURE_UPLOAD)]
@@ -77,7 +76,7 @@ def media_of(preview_id, extension: str | None) -> list[Media]:
     return [other_file(preview_id)]
 
 
-def _storage():
+def _storage() -> Storage:
     return storages["previews"]
 
 
@@ -128,7 +127,7 @@ def modified_at(media: Media) -> float:
     return _storage().get_modified_time(media.name).timestamp()
 
 
-def open_media(media: Media):
+def open_media(media: Media) -> File:
     return _storage().open(media.name, "rb")
 
 
@@ -157,6 +156,18 @@ def local_copy(media: Media) -> Iterator[Path]:
 
 def work_dir() -> Path:
     return Path(settings.PREVIEW_WORK_DIR)
+
+
+@contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """A fresh folder under the work folder for one job's intermediate files (ffmpeg and Pillow
+    outputs before they are stored), removed with whatever is left in it."""
+    work_dir().mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=work_dir(), prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def upload_dir() -> Path:

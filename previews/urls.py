@@ -1,26 +1,28 @@
 from django.urls import path
 
 from kitsufiles.api.crud import crud_urls
-from previews.api import media, records, slots
+from previews.api import batch, listings, media, records, slots
 
 PREVIEW = "preview-files/<str:preview_id>"
 COMMENT = "actions/tasks/<str:task_id>/comments/<str:comment_id>"
 
 urlpatterns = [
-    # Slots on comments, task-level routes (§6.2, §6.9-6.13)
+    # Slots on comments, batch comments, task-level routes
     path(f"{COMMENT}/add-preview", slots.AddPreviewView.as_view()),
     path(f"{COMMENT}/preview-files/<str:preview_id>", slots.ExtraPreviewView.as_view()),
-    path("actions/tasks/batch-comment", slots.BatchCommentView.as_view()),
+    path("actions/tasks/batch-comment", batch.BatchCommentView.as_view()),
     path("actions/tasks/set-main-preview", slots.TasksSetMainPreviewView.as_view()),
-    path("actions/tasks/<str:task_id>/batch-comment", slots.BatchCommentView.as_view()),
+    path("actions/tasks/<str:task_id>/batch-comment", batch.BatchCommentView.as_view()),
     path("actions/tasks/<str:task_id>/set-main-preview", slots.TaskSetMainPreviewView.as_view()),
-    path("data/tasks/<str:task_id>/previews", slots.TaskPreviewsView.as_view()),
-    path("data/tasks/<str:task_id>/comments", slots.TaskCommentsView.as_view()),
+    path("data/tasks/<str:task_id>/previews", listings.TaskPreviewsView.as_view()),
+    path("data/tasks/<str:task_id>/comments", listings.TaskCommentsView.as_view()),
     path(f"actions/{PREVIEW}/set-main-preview", slots.PreviewSetMainPreviewView.as_view()),
     path(f"actions/{PREVIEW}/update-position", slots.UpdatePositionView.as_view()),
-    path("data/projects/<str:project_id>/preview-files", slots.ProjectPreviewFilesView.as_view()),
-    path("data/playlists/preview-files/running", slots.RunningPreviewsView.as_view()),
-    # Upload and delivery (§6.1, §6.3-6.5)
+    path(
+        "data/projects/<str:project_id>/preview-files", listings.ProjectPreviewFilesView.as_view()
+    ),
+    path("data/playlists/preview-files/running", listings.RunningPreviewsView.as_view()),
+    # Upload and delivery of the media
     path(f"pictures/{PREVIEW}", media.UploadView.as_view()),
     path(f"movies/originals/{PREVIEW}.mp4", media.MovieView.as_view(route="originals")),
     path(
@@ -29,7 +31,10 @@ urlpatterns = [
     ),
     path(f"movies/low/{PREVIEW}.mp4", media.MovieView.as_view(route="low")),
     path(f"movies/source/{PREVIEW}.mp4", media.MovieView.as_view(route="source")),
-    path(f"movies/tiles/{PREVIEW}.png", media.PictureView.as_view(prefix="tiles", check="task")),
+    path(
+        f"movies/tiles/{PREVIEW}.png",
+        media.PictureView.as_view(prefix="tiles", shared_asset_rule=False),
+    ),
     path(f"pictures/thumbnails/{PREVIEW}.png", media.PictureView.as_view(prefix="thumbnails")),
     path(
         f"pictures/thumbnails-square/{PREVIEW}.png",
@@ -38,7 +43,7 @@ urlpatterns = [
     path(f"pictures/originals/{PREVIEW}.png", media.PictureView.as_view(prefix="original")),
     path(
         f"pictures/previews/{PREVIEW}.png",
-        media.PictureView.as_view(prefix="previews", check="task"),
+        media.PictureView.as_view(prefix="previews", shared_asset_rule=False),
     ),
     path(f"pictures/originals/{PREVIEW}/download", media.OriginalDownloadView.as_view()),
     path(

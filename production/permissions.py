@@ -526,3 +526,34 @@ def get_entity(person: Person, entity_id: object, *, access: Access) -> Entity:
     else:
         check_entity_access(person, entity, check_project_access(person, entity.project))
     return entity
+
+
+# Rules of previews
+
+
+def check_thumbnail_or_admin(person: Person, task: Task | None, preview_id: object) -> None:
+    """A preview's thumbnails: the shared-asset rule of `check_thumbnail_access` on its task; a
+    preview without a task (made through the generic CRUD) is for admins only."""
+    if task is None:
+        check_admin(person)
+    else:
+        check_thumbnail_access(person, task, preview_id)
+
+
+def check_main_preview_access(person: Person, task: Task | None) -> None:
+    """Choosing an entity's main preview, on top of task access: refused to the project's
+    clients (Zou)."""
+    if task is not None and effective_role(person, task.project) == Role.CLIENT:
+        deny()
+
+
+def hides_rejected_previews(person: Person, project: Project) -> bool:
+    """The project's clients are not shown the previews their studio rejected."""
+    return effective_role(person, project) == Role.CLIENT
+
+
+def may_post_comments_as_others(person: Person, project: Project) -> bool:
+    """Batch comments: the project's managers (and admins) may post in another person's name
+    and choose the comments' dates (imports, sync tools); anyone else posts as themselves,
+    now."""
+    return has_manager_project_access(person, project)

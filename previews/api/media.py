@@ -1,28 +1,30 @@
-"""Upload of a preview's media and delivery of every stored file (previews contract §6.1,
-§6.3-6.5): streamed from storage with ranges, validators and a private 7-day cache.
+"""Upload of a preview's media and delivery of every stored file: streamed from storage with
+ranges, validators and a private 7-day cache.
 
 Browsers' <img> and <video> tags authenticate with the access_token_cookie cookie, which the
 authentication class accepts on GET and HEAD."""
 
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import HttpResponseBase, JsonResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kitsufiles.api.errors import ZouError
+from kitsufiles.api.filters import query_flag
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.downloads import attachment_disposition, file_response
-from kitsufiles.lookups import get_or_404
-from kitsufiles.uploads import receive_files
-from previews import selectors, services, storage
-from previews.api.access import check_preview_access, preview_for
-from previews.errors import AlreadyUploaded
+from kitsufiles.errors import NotFound
+from kitsufiles.uploads import received_files
+from previews import errors, selectors, services, storage
+from previews.api.lookups import find_preview, get_preview, get_preview_thumbnail
 from previews.models import PreviewFile, PreviewStatus
+from production import permissions
 
 MOVIE_TYPE = "video/mp4"
 PNG_TYPE = "image/png"
 PROCESSING_RETRY_AFTER = 5
+
+StoredFile = tuple[storage.Media, int] | None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -37,32 +39,26 @@ class UploadView(APIView):
 
     def post(self, request: Request, preview_id: str) -> Response:
         # Zou's order: an uploaded preview is refused before the caller's rights are checked.
-        preview = get_or_404(selectors.preview_with_task(), preview_id)
+        preview = find_preview(preview_id)
         if preview.is_uploaded:
-            raise AlreadyUploaded()
-        check_preview_access(request.user, preview, "action")
-        files = receive_files(
+            raise errors.AlreadyUploaded()
+        permissions.check_task_or_admin(request.user, preview.task, permissions.Access.ACTION)
+        params = request.query_params
+        inline = query_flag(params, "no_job")
+        with received_files(
             request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
-        )
-        try:
+        ) as files:
             upload = files.get("file")
             if upload is None:
-                raise ZouError(400, {"error": True, "message": "File not provided."})
-            params = request.query_params
-            inline = params.get("no_job", "").lower() == "true"
+                raise errors.FileNotProvided()
             preview = services.receive_media(
                 preview=preview,
                 upload=upload,
-                normalize=params.get("normalize", "true").lower() == "true",
+                normalize=query_flag(params, "normalize", default=True),
                 inline=inline,
             )
-        finally:
-            for _, parts in files.lists():  # whatever was not moved into storage
-                for part in parts:
-                    part.discard()
-        if inline and preview.status == PreviewStatus.PROCESSING:
-            services.process_inline(preview=preview)
-            preview.refresh_from_db()
+        if inline:
+            preview = services.process_inline(preview=preview)
         return Response(serialize_instance(preview), status=201)
 
 
@@ -70,7 +66,7 @@ class UploadView(APIView):
 # Delivery
 
 
-def _prefers_json(request) -> bool:
+def _prefers_json(request: Request) -> bool:
     """True when the Accept header ranks JSON above pictures and movies (gazu's does; a
     browser's <img> or <video> does not)."""
     weights: dict[str, float] = {}
@@ -94,7 +90,7 @@ def _prefers_json(request) -> bool:
     return json > 0 and json > media
 
 
-def _not_there(request, preview: PreviewFile):
+def _not_there(request: Request, preview: PreviewFile) -> JsonResponse:
     """No stored file: 202 while processing for clients that poll (gazu waits on it), else
     404. Neither may be cached: the file is coming."""
     if preview.status == PreviewStatus.PROCESSING:
@@ -109,17 +105,17 @@ def _not_there(request, preview: PreviewFile):
             )
         response["Cache-Control"] = "no-store"
         return response
-    raise Http404
+    raise NotFound()
 
 
 def serve(
-    request,
+    request: Request,
     preview: PreviewFile,
-    found,
+    found: StoredFile,
     *,
     content_type: str,
     attachment: bool = False,
-):
+) -> HttpResponseBase:
     if found is None:
         return _not_there(request, preview)
     item, size = found
@@ -143,30 +139,15 @@ def serve(
     )
 
 
-def stored_movie(preview: PreviewFile, route: str):
-    """The movie file a route serves. While processing, the raw upload is no stand-in for
-    the renditions being made (any container, maybe not playable, and it would be cached for
-    days under their URL): only the source route serves it then."""
-    found = selectors.stored_movie(preview, route)
-    if (
-        found is not None
-        and route != "source"
-        and found[0].prefix == "source"
-        and preview.status == PreviewStatus.PROCESSING
-    ):
-        return None
-    return found
-
-
 class MovieView(APIView):
     """GET movies/{originals,low,source}/preview-files/<id>.mp4 (and originals' /download)."""
 
     route = "originals"
     attachment = False
 
-    def get(self, request: Request, preview_id: str):
-        preview = preview_for(request, preview_id)
-        found = stored_movie(preview, self.route)
+    def get(self, request: Request, preview_id: str) -> HttpResponseBase:
+        preview = get_preview(request.user, preview_id, access=permissions.Access.TASK)
+        found = selectors.served_movie(preview, self.route)
         return serve(request, preview, found, content_type=MOVIE_TYPE, attachment=self.attachment)
 
 
@@ -175,10 +156,15 @@ class PictureView(APIView):
     and movies/tiles/preview-files/<id>.png."""
 
     prefix = "thumbnails"
-    check = "thumbnail"
+    # Thumbnails of a shared asset's main preview are for everyone but vendors; the other
+    # pictures (the 1200-wide poster, the tile sheet) need task access.
+    shared_asset_rule = True
 
-    def get(self, request: Request, preview_id: str):
-        preview = preview_for(request, preview_id, check=self.check)
+    def get(self, request: Request, preview_id: str) -> HttpResponseBase:
+        if self.shared_asset_rule:
+            preview = get_preview_thumbnail(request.user, preview_id)
+        else:
+            preview = get_preview(request.user, preview_id, access=permissions.Access.TASK)
         found = selectors.stored(storage.picture(self.prefix, preview.pk))
         return serve(request, preview, found, content_type=PNG_TYPE)
 
@@ -191,11 +177,11 @@ class OriginalFileView(APIView):
     """GET pictures/originals/preview-files/<id>.<extension>: a picture's PNG original (for
     `.png`) or an other file's stored bytes (pdf, glb, zip...)."""
 
-    def get(self, request: Request, preview_id: str, extension: str):
+    def get(self, request: Request, preview_id: str, extension: str) -> HttpResponseBase:
         extension = extension.lower()
-        if extension in services.MOVIE_EXTENSIONS or services.media_kind(extension) is None:
-            raise ZouError(400, {"error": True, "message": f"Extension not allowed: {extension}"})
-        preview = preview_for(request, preview_id)
+        if services.media_kind(extension) not in ("picture", "other"):
+            raise errors.ExtensionNotAllowed(extension)
+        preview = get_preview(request.user, preview_id, access=permissions.Access.TASK)
         if extension == "png":
             found = selectors.stored(storage.picture("original", preview.pk))
             return serve(request, preview, found, content_type=PNG_TYPE)
@@ -207,14 +193,14 @@ class OriginalDownloadView(APIView):
     """GET pictures/originals/preview-files/<id>/download: the preview's main file as an
     attachment, chosen by its extension."""
 
-    def get(self, request: Request, preview_id: str):
-        preview = preview_for(request, preview_id)
+    def get(self, request: Request, preview_id: str) -> HttpResponseBase:
+        preview = get_preview(request.user, preview_id, access=permissions.Access.TASK)
         extension = preview.extension or ""
         if extension == "png":
             found = selectors.stored(storage.picture("original", preview.pk))
             content_type = PNG_TYPE
         elif extension == "mp4":
-            found = stored_movie(preview, "originals")
+            found = selectors.served_movie(preview, "originals")
             content_type = MOVIE_TYPE
         else:
             found = selectors.stored(storage.other_file(preview.pk))

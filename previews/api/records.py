@@ -1,17 +1,24 @@
-"""CRUD of preview files (previews contract §6.14) on the generic layer."""
+"""The generic CRUD of preview files, /api/data/preview-files; its access rules are
+production.permissions.TaskPreviewPolicy."""
+
+from typing import Any
+
+from django.http import QueryDict
 
 from kitsufiles.api.crud import CrudResource
+from kitsufiles.api.filters import query_flag
 from previews import services
 from previews.models import PreviewFile
 from production import permissions
+from production.models import Person
 
 
-def _update(person, preview, values):
+def _update(person: Person, preview: PreviewFile, values: dict[str, Any]) -> PreviewFile:
     return services.update_preview(preview=preview, values=values)
 
 
-def _delete(person, preview, params):
-    services.delete_preview(preview=preview, force=params.get("force", "").lower() == "true")
+def _delete(person: Person, preview: PreviewFile, params: QueryDict) -> None:
+    services.delete_preview(preview=preview, force=query_flag(params, "force"))
 
 
 RESOURCES = [

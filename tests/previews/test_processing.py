@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Task as QTask
 
-from previews import jobs, services, storage
+from previews import jobs, queue, services, storage
 from previews.models import PreviewFile
 from tests.previews.helpers import png_bytes
 
@@ -118,7 +118,7 @@ def test_a_corrupt_picture_is_broken(task, preview_on):
 @pytest.fixture
 def waiting_movie(small_project, task, comment, admin, clip_25_silent, monkeypatch):
     """A movie uploaded and stored, whose job never ran (as if the broker lost it)."""
-    monkeypatch.setattr(services, "enqueue_processing", lambda preview: None)
+    monkeypatch.setattr(queue, "enqueue_processing", lambda preview: None)
     preview = services.add_preview_slot(task=task, comment=comment, author=admin)
     staged = Path(storage.upload_dir())
     staged.mkdir(parents=True, exist_ok=True)
@@ -138,7 +138,7 @@ def waiting_movie(small_project, task, comment, admin, clip_25_silent, monkeypat
 def test_a_failed_attempt_is_retried_then_given_up(waiting_movie, settings, monkeypatch):
     settings.PREVIEW_MAX_ATTEMPTS = 2
     queued = []
-    monkeypatch.setattr(services, "enqueue_processing", lambda p: queued.append(p.attempts + 1))
+    monkeypatch.setattr(queue, "enqueue_processing", lambda p: queued.append(p.attempts + 1))
     assert services.start_attempt(preview_id=waiting_movie.pk, attempt=1) is not None
     services.attempt_failed(preview_id=waiting_movie.pk, reason="disk full")
     preview = PreviewFile.objects.get(pk=waiting_movie.pk)
@@ -169,7 +169,7 @@ def test_a_job_copy_after_its_holder_died_takes_the_next_attempt(waiting_movie):
 
 def test_the_hook_retries_a_job_that_raised(waiting_movie, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "enqueue_processing", lambda p: queued.append(p.pk))
+    monkeypatch.setattr(queue, "enqueue_processing", lambda p: queued.append(p.pk))
     services.start_attempt(preview_id=waiting_movie.pk, attempt=1)
 
     class FailedTask:
@@ -185,7 +185,7 @@ def test_the_hook_retries_a_job_that_raised(waiting_movie, monkeypatch):
 
 def test_the_sweep_gives_lost_jobs_another_attempt(waiting_movie, monkeypatch):
     queued = []
-    monkeypatch.setattr(services, "enqueue_processing", lambda p: queued.append(p.pk))
+    monkeypatch.setattr(queue, "enqueue_processing", lambda p: queued.append(p.pk))
     assert jobs.sweep_stuck_previews() == 0  # not stuck yet
     PreviewFile.objects.filter(pk=waiting_movie.pk).update(
         updated_at=timezone.now() - timedelta(days=1)

@@ -11,14 +11,13 @@ of attempts.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from kitsufiles.errors import NotFound
 from kitsufiles.lookups import parse_id
-from previews import jobs, selectors, services
-from previews.models import PreviewFile, PreviewStatus
+from previews import queue, selectors, services
+from previews.models import PreviewFile
 
 
 class Command(BaseCommand):
@@ -68,21 +67,15 @@ class Command(BaseCommand):
                 ids = [parse_id(value) for value in options["id"]]
             except NotFound:  # a malformed id
                 raise CommandError("--id takes preview ids (UUIDs).") from None
-            found = list(PreviewFile.objects.filter(pk__in=ids))
+            found = list(selectors.with_ids(ids))
             missing = set(ids) - {preview.pk for preview in found}
             if missing:
                 raise CommandError(f"No preview with id {', '.join(map(str, missing))}.")
             return found
         minutes = options["stuck_after"]
-        seconds = (
-            minutes * 60
-            if minutes is not None
-            else settings.PREVIEW_PROCESSING_TIMEOUT + jobs.STUCK_GRACE_SECONDS
-        )
+        seconds = minutes * 60 if minutes is not None else queue.lost_job_seconds()
         stuck = selectors.unfinished(stuck_before=timezone.now() - timedelta(seconds=seconds))
         previews = list(stuck.order_by("created_at"))
         if not options["no_broken"]:
-            previews += list(
-                PreviewFile.objects.filter(status=PreviewStatus.BROKEN).order_by("created_at")
-            )
+            previews += list(selectors.broken())
         return previews

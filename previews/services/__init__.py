@@ -1,0 +1,51 @@
+"""Writes of previews, one module per use case:
+
+- `slots`: empty preview slots on comments, revisions and positions, main previews, deletion;
+- `uploads`: receiving a preview's media into its slot;
+- `processing`: the processing attempts run by the jobs, and thumbnails from a movie frame;
+- `batch`: several comments at once, with their attachments and previews.
+
+The names callers use are importable from here.
+"""
+
+from previews.services.batch import BatchComment, post_comments
+from previews.services.processing import (
+    attempt_failed,
+    mark_broken,
+    process,
+    process_inline,
+    requeue,
+    start_attempt,
+    use_frame_as_thumbnail,
+)
+from previews.services.slots import (
+    add_preview_slot,
+    delete_preview,
+    set_main_preview,
+    set_task_main_preview,
+    set_tasks_main_previews,
+    update_position,
+    update_preview,
+)
+from previews.services.uploads import media_kind, receive_media
+
+__all__ = [
+    "BatchComment",
+    "add_preview_slot",
+    "attempt_failed",
+    "delete_preview",
+    "mark_broken",
+    "media_kind",
+    "post_comments",
+    "process",
+    "process_inline",
+    "receive_media",
+    "requeue",
+    "set_main_preview",
+    "set_task_main_preview",
+    "set_tasks_main_previews",
+    "start_attempt",
+    "update_position",
+    "update_preview",
+    "use_frame_as_thumbnail",
+]

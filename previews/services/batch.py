@@ -1,0 +1,94 @@
+"""Batch comments: several comments at once, each with its attachments and previews, all
+written or none (docs/compatibility.md#previews)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from kitsufiles.errors import DomainError
+from kitsufiles.uploads import HashedUploadedFile
+from previews import storage
+from previews.models import PreviewFile
+from previews.services import slots, uploads
+from production import services as production_services
+from production.models import AttachmentFile, Comment, Person, Task, TaskStatus
+
+
+@dataclass
+class BatchComment:
+    """One comment of a batch, checked by the caller, with its uploaded file parts."""
+
+    task: Task
+    task_status: TaskStatus
+    author: Person
+    text: str
+    checklist: list[Any]
+    links: list[Any]
+    created_at: datetime | None = None
+    attachments: list[HashedUploadedFile] = field(default_factory=list)
+    previews: list[HashedUploadedFile] = field(default_factory=list)
+    # Filled by post_comments:
+    comment: Comment | None = None
+    attachment_files: list[AttachmentFile] = field(default_factory=list)
+    preview_files: list[PreviewFile] = field(default_factory=list)
+
+
+def post_comments(entries: list[BatchComment]) -> list[BatchComment]:
+    """Write the comments of a batch with their attachments and previews, all or none.
+
+    A preview file we cannot take is dropped, as Zou does in batches. If the batch fails,
+    the media already moved into storage are deleted with the rolled-back rows."""
+    stored: list[storage.Media] = []
+    try:
+        with transaction.atomic():
+            for entry in entries:
+                _post_comment(entry, stored)
+    except BaseException:
+        for item in stored:
+            storage.delete(item)
+        raise
+    return entries
+
+
+def _post_comment(entry: BatchComment, stored: list[storage.Media]) -> None:
+    comment = production_services.create_comment(
+        task=entry.task,
+        task_status=entry.task_status,
+        author=entry.author,
+        text=entry.text,
+        checklist=entry.checklist,
+        links=entry.links,
+        created_at=entry.created_at,
+    )
+    entry.comment = comment
+    for upload in entry.attachments:
+        attachment = attach_file(comment=comment, upload=upload)
+        entry.attachment_files.append(attachment)
+        stored.append(storage.attachment(attachment.pk))
+    for upload in entry.previews:
+        slot = slots.add_preview_slot(task=entry.task, comment=comment, author=entry.author)
+        try:
+            preview = uploads.receive_media(preview=slot, upload=upload)
+        except DomainError:  # Zou skips a preview it cannot take and keeps the comment
+            continue
+        entry.preview_files.append(preview)
+        stored.extend(storage.media_of(slot.pk, preview.extension))
+    comment.refresh_from_db()
+
+
+def attach_file(*, comment: Comment, upload: HashedUploadedFile) -> AttachmentFile:
+    """Store a comment attachment (files bucket, `attachments-<id>`) and its row."""
+    name = Path(upload.name or "").name
+    _, extension = uploads.split_file_name(name)
+    attachment = AttachmentFile.objects.create(
+        name=name[:250],
+        size=upload.size,
+        extension=extension[:6],
+        mimetype=(upload.content_type or "application/octet-stream")[:255],
+        comment=comment,
+    )
+    storage.store(storage.attachment(attachment.pk), Path(upload.temporary_file_path()))
+    return attachment

@@ -1,0 +1,362 @@
+"""Processing a preview's media: the attempt state machine run by the jobs, pictures and
+movies turned into the files the routes serve, and thumbnails from a chosen movie frame.
+
+Each processing job is a numbered attempt (see previews.queue). `start_attempt` claims it,
+`finish` records the result, `mark_broken` and `attempt_failed` end or retry it; each of these
+writes in its own transaction. Media that cannot become a preview (corrupt, no video stream,
+too slow) end `broken` with the reason; other failures are retried up to PREVIEW_MAX_ATTEMPTS
+attempts (docs/compatibility.md#previews).
+"""
+
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from previews import errors, media, queue, rendering, selectors, storage
+from previews.models import PreviewFile, PreviewStatus
+from previews.services import slots
+from thumbnails import images
+
+logger = logging.getLogger(__name__)
+
+MAX_REASON_LENGTH = 2000
+
+
+def _locked_preview(preview_id: object, *related: str) -> PreviewFile | None:
+    """The preview row, locked until the transaction ends (None if it is gone). Only the
+    preview row is locked: PostgreSQL cannot lock the nullable side of the outer join to its
+    task."""
+    return (
+        PreviewFile.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .filter(pk=preview_id)
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Attempts
+
+
+@transaction.atomic
+def start_attempt(*, preview_id: object, attempt: int) -> PreviewFile | None:
+    """Claim a processing attempt for the job queued as attempt number `attempt`; None when
+    the job is stale: the preview is gone or no longer processing, or another job holds the
+    attempt and is still within the job timeout. A job handed out again because its worker
+    died (the previous holder is past the timeout) takes the next attempt."""
+    preview = _locked_preview(preview_id, "task__project", "task__entity")
+    if preview is None or preview.status != PreviewStatus.PROCESSING:
+        return None
+    now = timezone.now()
+    holder_dead = preview.attempt_started_at is None or (
+        preview.attempt_started_at < now - timedelta(seconds=settings.Q_CLUSTER["timeout"])
+    )
+    if not (preview.attempts + 1 == attempt or (preview.attempts >= attempt and holder_dead)):
+        return None
+    if preview.attempts >= settings.PREVIEW_MAX_ATTEMPTS:
+        reason = f"Processing did not finish in {preview.attempts} attempts."
+        mark_broken(preview_id=preview.pk, reason=reason)
+        return None
+    preview.attempts += 1
+    preview.attempt_started_at = now
+    preview.save(update_fields=["attempts", "attempt_started_at", "updated_at"])
+    return preview
+
+
+def process(*, preview_id: object, attempt: int) -> str:
+    """One processing attempt. Media that cannot become a preview end `broken` with the
+    reason; other errors propagate so the job is retried."""
+    preview = start_attempt(preview_id=preview_id, attempt=attempt)
+    if preview is None:
+        return "skipped"
+    with storage.scratch_dir(prefix=f"{preview.pk}-") as workdir:
+        try:
+            if preview.extension == "png":
+                values = _process_picture(preview, workdir)
+            else:
+                values = _process_movie(preview, workdir)
+        except (images.PictureError, media.MediaError) as error:
+            mark_broken(preview_id=preview.pk, reason=str(error))
+            return PreviewStatus.BROKEN
+    return finish(preview_id=preview.pk, values=values)
+
+
+def process_inline(*, preview: PreviewFile) -> PreviewFile:
+    """Process in the caller's thread (`no_job=true`) a preview whose upload has committed; a
+    failure leaves the preview broken with its reason rather than failing the request (the
+    upload itself succeeded). Returns the preview as it now is."""
+    if preview.status != PreviewStatus.PROCESSING:
+        return preview
+    try:
+        process(preview_id=str(preview.pk), attempt=preview.attempts + 1)
+    except Exception as error:  # noqa: BLE001 (any failure is reported on the preview)
+        logger.exception("Processing preview %s failed", preview.pk)
+        mark_broken(preview_id=preview.pk, reason=f"Processing failed: {error}")
+    preview.refresh_from_db()
+    return preview
+
+
+@transaction.atomic
+def finish(*, preview_id: object, values: dict[str, Any]) -> str:
+    """Record the processed media and make the preview `ready`, then update its task."""
+    preview = _locked_preview(preview_id, "task__project")
+    if preview is None:  # deleted while processing: its media go with it
+        for item in storage.media_of(preview_id, "mp4") + storage.media_of(preview_id, "png"):
+            storage.delete(item)
+        return "deleted"
+    data = values.pop("data", None)
+    if data:
+        preview.data = {**(preview.data or {}), **data}
+    for key, value in values.items():
+        setattr(preview, key, value)
+    preview.status = PreviewStatus.READY
+    preview.broken_reason = None
+    preview.save()
+    slots.update_task_preview(preview)
+    return PreviewStatus.READY
+
+
+@transaction.atomic
+def mark_broken(*, preview_id: object, reason: str) -> None:
+    """End processing with `reason` (a preview already ready stays ready)."""
+    logger.warning("Preview %s is broken: %s", preview_id, reason)
+    PreviewFile.objects.filter(pk=preview_id).exclude(status=PreviewStatus.READY).update(
+        status=PreviewStatus.BROKEN,
+        broken_reason=reason[:MAX_REASON_LENGTH],
+        updated_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def attempt_failed(*, preview_id: object, reason: str) -> None:
+    """A processing job raised, timed out or vanished: queue another attempt, or give up
+    once PREVIEW_MAX_ATTEMPTS attempts have started."""
+    preview = _locked_preview(preview_id)
+    if preview is None or preview.status != PreviewStatus.PROCESSING:
+        return
+    if preview.attempts >= settings.PREVIEW_MAX_ATTEMPTS:
+        mark_broken(
+            preview_id=preview.pk,
+            reason=f"Processing failed {preview.attempts} times; last error: {reason}",
+        )
+        return
+    preview.broken_reason = f"Attempt {preview.attempts} failed, retrying: {reason}"[
+        :MAX_REASON_LENGTH
+    ]
+    preview.save(update_fields=["broken_reason", "updated_at"])
+    queue.enqueue_processing(preview)
+
+
+def requeue(*, preview: PreviewFile) -> bool:
+    """Start processing a broken or stuck preview again from its stored upload, with a fresh
+    count of attempts. False when there is nothing to process (no upload, other file); a
+    preview whose upload is gone becomes `missing`."""
+    if preview.extension not in ("png", "mp4") or not preview.is_uploaded:
+        return False
+    if not _upload_restored(preview):
+        with transaction.atomic():
+            PreviewFile.objects.filter(pk=preview.pk).update(
+                status=PreviewStatus.MISSING,
+                broken_reason="The uploaded media is no longer stored.",
+                updated_at=timezone.now(),
+            )
+        return False
+    with transaction.atomic():
+        locked = _locked_preview(preview.pk)
+        if locked is None:
+            return False
+        locked.status = PreviewStatus.PROCESSING
+        locked.broken_reason = None
+        locked.attempts = 0
+        locked.attempt_started_at = None
+        locked.save(
+            update_fields=[
+                "status",
+                "broken_reason",
+                "attempts",
+                "attempt_started_at",
+                "updated_at",
+            ]
+        )
+        queue.enqueue_processing(locked)
+    return True
+
+
+def _upload_restored(preview: PreviewFile) -> bool:
+    """Whether the upload a job processes is stored. A processed picture keeps only its sRGB
+    PNG original: the upload is rebuilt from that."""
+    upload = (
+        storage.movie("source", preview.pk)
+        if preview.extension == "mp4"
+        else storage.picture(storage.PICTURE_UPLOAD, preview.pk)
+    )
+    if storage.size_of(upload) is not None:
+        return True
+    original = storage.picture("original", preview.pk)
+    if preview.extension != "png" or not storage.size_of(original):
+        return False
+    staging = storage.work_dir() / f"requeue-{preview.pk}.png"
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    with storage.local_copy(original) as source:
+        shutil.copyfile(source, staging)
+    storage.store(upload, staging)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Pictures and movies
+
+
+@dataclass(frozen=True)
+class StoredPictures:
+    width: int  # of the original
+    height: int
+    original_size: int  # bytes of the sRGB PNG original
+
+
+def _store_pictures(preview_id: object, picture: Path, workdir: Path) -> StoredPictures:
+    """The four pictures of a preview (original, thumbnails, thumbnails-square, previews)
+    made from `picture` and stored."""
+    variants = images.write_variants(picture, workdir, max_pixels=settings.MAX_IMAGE_PIXELS)
+    storage.store(storage.picture("thumbnails", preview_id), variants.thumbnails)
+    storage.store(storage.picture("thumbnails-square", preview_id), variants.thumbnails_square)
+    storage.store(storage.picture("previews", preview_id), variants.previews)
+    original_size = storage.store(storage.picture("original", preview_id), variants.original)
+    return StoredPictures(variants.width, variants.height, original_size)
+
+
+def _process_picture(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
+    upload = storage.picture(storage.PICTURE_UPLOAD, preview.pk)
+    with storage.local_copy(upload) as source:
+        pictures = _store_pictures(preview.pk, source, workdir)
+    storage.delete(upload)  # the sRGB PNG `original` replaces it
+    return {"width": pictures.width, "height": pictures.height, "file_size": pictures.original_size}
+
+
+@dataclass(frozen=True)
+class ServedMovie:
+    """The movie the routes serve for a preview, as the preview records it."""
+
+    width: int
+    height: int
+    duration: float
+    frame_rate: Fraction
+    frame_count: int
+    file_size: int
+    remuxed: bool  # the upload was web-ready and copied, not encoded again
+
+
+def _process_movie(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
+    """The renditions (or, with `normalize=false`, the upload as it is), the poster's four
+    pictures and the tile sheet; the figures of what is served and of the upload."""
+    normalize = (preview.data or {}).get("normalize", True)
+    with storage.local_copy(storage.movie("source", preview.pk)) as source:
+        upload = media.probe_movie(source)
+        if normalize:
+            served = _normalize_movie(preview, source, upload, workdir)
+        else:
+            served = _keep_movie(preview, source, upload, workdir)
+    return {
+        "width": served.width,
+        "height": served.height,
+        "duration": served.duration,
+        "file_size": served.file_size,
+        "data": {
+            "original_width": upload.width,
+            "original_height": upload.height,
+            "original_duration": upload.duration,
+            "original_frame_rate": rendering.frame_rate_text(upload.frame_rate),
+            "original_frame_count": upload.frame_count,
+            "frame_rate": rendering.frame_rate_text(served.frame_rate),
+            "frame_count": served.frame_count,
+            "remuxed": served.remuxed,
+        },
+    }
+
+
+def _normalize_movie(
+    preview: PreviewFile, source: Path, upload: media.MovieInfo, workdir: Path
+) -> ServedMovie:
+    """High-def and low-def renditions at the project's settings; the high-def one is served."""
+    made = media.render_movie(
+        source,
+        workdir,
+        rendering.movie_settings_for(preview.task),
+        timeout=settings.PREVIEW_PROCESSING_TIMEOUT,
+        info=upload,
+    )
+    _store_pictures(preview.pk, made.poster, workdir)
+    _store_tile(preview.pk, made.tile)
+    high_def = made.high_def_info
+    file_size = storage.store(storage.movie("previews", preview.pk), made.high_def)
+    storage.store(storage.movie("lowdef", preview.pk), made.low_def)
+    return ServedMovie(
+        width=high_def.width,
+        height=high_def.height,
+        duration=high_def.duration,
+        frame_rate=high_def.frame_rate,
+        frame_count=high_def.frame_count,
+        file_size=file_size,
+        remuxed=made.remuxed,
+    )
+
+
+def _keep_movie(
+    preview: PreviewFile, source: Path, upload: media.MovieInfo, workdir: Path
+) -> ServedMovie:
+    """`normalize=false`: the upload is served as it is (the movie routes fall back to
+    `source`); only the pictures and the tile sheet are made."""
+    made = media.render_stills(
+        source, workdir, timeout=settings.PREVIEW_PROCESSING_TIMEOUT, info=upload
+    )
+    pictures = _store_pictures(preview.pk, made.poster, workdir)
+    _store_tile(preview.pk, made.tile)
+    return ServedMovie(
+        width=pictures.width,  # square pixels, as displayed
+        height=pictures.height,
+        duration=upload.duration,
+        frame_rate=upload.frame_rate,
+        frame_count=upload.frame_count,
+        file_size=source.stat().st_size,
+        remuxed=False,
+    )
+
+
+def _store_tile(preview_id: object, tile: Path | None) -> None:
+    if tile is not None:
+        storage.store(storage.picture("tiles", preview_id), tile)
+
+
+# ---------------------------------------------------------------------------------------------
+# Thumbnails from a chosen frame
+
+
+def use_frame_as_thumbnail(*, preview: PreviewFile, frame_number: int) -> None:
+    """Rebuild a movie preview's pictures (original, thumbnails, previews) from frame
+    `frame_number` (1-based; 0 and below mean the first) of its stored movie. The row's
+    updated_at moves, so browsers holding the old thumbnail see a new Last-Modified
+    (docs/compatibility.md#previews)."""
+    if preview.extension != "mp4":
+        raise errors.FrameOnNonMovie()
+    found = selectors.stored_movie(preview, "originals")
+    if found is None:
+        raise errors.BinaryNotAvailable()
+    with storage.scratch_dir(prefix=f"{preview.pk}-frame-") as workdir:
+        frame = workdir / "frame.png"
+        with storage.local_copy(found[0]) as movie_path:
+            written = media.extract_frame(
+                movie_path, frame_number=max(frame_number, 1), output=frame
+            )
+        if not written:
+            raise errors.FrameBeyondEnd(frame_number)
+        _store_pictures(preview.pk, frame, workdir)
+    with transaction.atomic():
+        PreviewFile.objects.filter(pk=preview.pk).update(updated_at=timezone.now())
