@@ -7,7 +7,7 @@ A preview's processing is a numbered attempt: attempt n is queued as `(preview i
 runs if n is still the preview's next attempt (see `services.processing.start_attempt`).
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -29,13 +29,18 @@ def lost_job_seconds() -> int:
     return settings.PREVIEW_PROCESSING_TIMEOUT + STUCK_GRACE_SECONDS
 
 
+def job_timeout_seconds() -> int:
+    """How long a job may run before the cluster stops it (its holder is then dead)."""
+    return cast(int, settings.Q_CLUSTER["timeout"])
+
+
 def enqueue(preview_id: str, attempt: int) -> None:
     async_task(
         PROCESS_JOB,
         preview_id,
         attempt,
         hook=OUTCOME_HOOK,
-        timeout=settings.Q_CLUSTER["timeout"],
+        timeout=job_timeout_seconds(),
         task_name=f"preview {preview_id} attempt {attempt}",
         ack_failure=True,
     )

@@ -1,6 +1,7 @@
 """Reads of previews: a task's revisions, the media a route may serve, listings."""
 
 from collections.abc import Iterable
+from uuid import UUID
 
 from django.db.models import Max, Q, QuerySet
 from slugify import slugify
@@ -71,7 +72,7 @@ def count_in_revision(task: Task, revision: int) -> int:
     return PreviewFile.objects.filter(task=task, revision=revision).count()
 
 
-def revision_taken(task_id: object, revision: int) -> bool:
+def revision_taken(task_id: UUID, revision: int) -> bool:
     """Whether the task has a main (position 1) preview in `revision`."""
     return PreviewFile.objects.filter(task_id=task_id, revision=revision, position=1).exists()
 
@@ -79,7 +80,7 @@ def revision_taken(task_id: object, revision: int) -> bool:
 def revision_line(preview: PreviewFile) -> list[PreviewFile]:
     """The previews of the same task and revision, in their order."""
     return list(
-        PreviewFile.objects.filter(task_id=preview.task_id, revision=preview.revision).order_by(
+        PreviewFile.objects.filter(task=preview.task_id, revision=preview.revision).order_by(
             "position", "created_at"
         )
     )
@@ -95,11 +96,11 @@ def last_main_preview(task: Task) -> PreviewFile | None:
     )
 
 
-def is_last_preview_of_task(task_id: object, preview_id: object) -> bool:
+def is_last_preview_of_task(task_id: UUID, preview_id: UUID) -> bool:
     return Task.objects.filter(pk=task_id, last_preview_file_id=preview_id).exists()
 
 
-def latest_media_preview(task_id: object) -> PreviewFile | None:
+def latest_media_preview(task_id: UUID) -> PreviewFile | None:
     """The most recent picture or movie of the task (what last_preview_file_id points at)."""
     return (
         PreviewFile.objects.filter(task_id=task_id, extension__in=("png", "mp4"))

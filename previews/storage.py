@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 from django.conf import settings
 from django.core.files import File
@@ -42,19 +43,19 @@ class Media:
 
 
 # The stored files of a preview, by what they hold.
-def picture(prefix: str, preview_id: object) -> Media:
+def picture(prefix: str, preview_id: UUID | str) -> Media:
     return Media("pictures", prefix, str(preview_id))
 
 
-def movie(prefix: str, preview_id: object) -> Media:
+def movie(prefix: str, preview_id: UUID | str) -> Media:
     return Media("movies", prefix, str(preview_id))
 
 
-def other_file(preview_id: object) -> Media:
+def other_file(preview_id: UUID | str) -> Media:
     return Media("files", "previews", str(preview_id))
 
 
-def attachment(attachment_id: object) -> Media:
+def attachment(attachment_id: UUID | str) -> Media:
     """A comment attachment's content (files bucket, `attachments-<id>`)."""
     return Media("files", "attachments", str(attachment_id))
 
@@ -65,7 +66,7 @@ MOVIE_RENDITIONS = ("previews", "lowdef", "source")
 PICTURE_UPLOAD = "source"
 
 
-def media_of(preview_id: object, extension: str | None) -> list[Media]:
+def media_of(preview_id: UUID | str, extension: str | None) -> list[Media]:
     """Every file a preview of this extension may have (for deletion)."""
     if extension == "png":
         return [picture(p, preview_id) for p in (*PICTURE_VARIANTS, PICTURE_UPLOAD)]

@@ -85,7 +85,7 @@ def attach_file(*, comment: Comment, upload: HashedUploadedFile) -> AttachmentFi
     _, extension = uploads.split_file_name(name)
     attachment = AttachmentFile.objects.create(
         name=name[:250],
-        size=upload.size,
+        size=upload.size or 0,
         extension=extension[:6],
         mimetype=(upload.content_type or "application/octet-stream")[:255],
         comment=comment,

@@ -15,6 +15,7 @@ from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 MAX_REASON_LENGTH = 2000
 
 
-def _locked_preview(preview_id: object, *related: str) -> PreviewFile | None:
+def _locked_preview(preview_id: UUID | str, *related: str) -> PreviewFile | None:
     """The preview row, locked until the transaction ends (None if it is gone). Only the
     preview row is locked: PostgreSQL cannot lock the nullable side of the outer join to its
     task."""
@@ -47,7 +48,7 @@ def _locked_preview(preview_id: object, *related: str) -> PreviewFile | None:
 
 
 @transaction.atomic
-def start_attempt(*, preview_id: object, attempt: int) -> PreviewFile | None:
+def start_attempt(*, preview_id: UUID | str, attempt: int) -> PreviewFile | None:
     """Claim a processing attempt for the job queued as attempt number `attempt`; None when
     the job is stale: the preview is gone or no longer processing, or another job holds the
     attempt and is still within the job timeout. A job handed out again because its worker
@@ -57,7 +58,7 @@ def start_attempt(*, preview_id: object, attempt: int) -> PreviewFile | None:
         return None
     now = timezone.now()
     holder_dead = preview.attempt_started_at is None or (
-        preview.attempt_started_at < now - timedelta(seconds=settings.Q_CLUSTER["timeout"])
+        preview.attempt_started_at < now - timedelta(seconds=queue.job_timeout_seconds())
     )
     if not (preview.attempts + 1 == attempt or (preview.attempts >= attempt and holder_dead)):
         return None
@@ -71,7 +72,7 @@ def start_attempt(*, preview_id: object, attempt: int) -> PreviewFile | None:
     return preview
 
 
-def process(*, preview_id: object, attempt: int) -> str:
+def process(*, preview_id: UUID | str, attempt: int) -> str:
     """One processing attempt. Media that cannot become a preview end `broken` with the
     reason; other errors propagate so the job is retried."""
     preview = start_attempt(preview_id=preview_id, attempt=attempt)
@@ -105,7 +106,7 @@ def process_inline(*, preview: PreviewFile) -> PreviewFile:
 
 
 @transaction.atomic
-def finish(*, preview_id: object, values: dict[str, Any]) -> str:
+def finish(*, preview_id: UUID | str, values: dict[str, Any]) -> str:
     """Record the processed media and make the preview `ready`, then update its task."""
     preview = _locked_preview(preview_id, "task__project")
     if preview is None:  # deleted while processing: its media go with it
@@ -125,7 +126,7 @@ def finish(*, preview_id: object, values: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def mark_broken(*, preview_id: object, reason: str) -> None:
+def mark_broken(*, preview_id: UUID | str, reason: str) -> None:
     """End processing with `reason` (a preview already ready stays ready)."""
     logger.warning("Preview %s is broken: %s", preview_id, reason)
     PreviewFile.objects.filter(pk=preview_id).exclude(status=PreviewStatus.READY).update(
@@ -136,7 +137,7 @@ def mark_broken(*, preview_id: object, reason: str) -> None:
 
 
 @transaction.atomic
-def attempt_failed(*, preview_id: object, reason: str) -> None:
+def attempt_failed(*, preview_id: UUID | str, reason: str) -> None:
     """A processing job raised, timed out or vanished: queue another attempt, or give up
     once PREVIEW_MAX_ATTEMPTS attempts have started."""
     preview = _locked_preview(preview_id)
@@ -222,7 +223,7 @@ class StoredPictures:
     original_size: int  # bytes of the sRGB PNG original
 
 
-def _store_pictures(preview_id: object, picture: Path, workdir: Path) -> StoredPictures:
+def _store_pictures(preview_id: UUID | str, picture: Path, workdir: Path) -> StoredPictures:
     """The four pictures of a preview (original, thumbnails, thumbnails-square, previews)
     made from `picture` and stored."""
     variants = images.write_variants(picture, workdir, max_pixels=settings.MAX_IMAGE_PIXELS)
@@ -286,6 +287,8 @@ def _normalize_movie(
     preview: PreviewFile, source: Path, upload: media.MovieInfo, workdir: Path
 ) -> ServedMovie:
     """High-def and low-def renditions at the project's settings; the high-def one is served."""
+    if preview.task is None:
+        raise media.MediaError("A movie without a task has no project to give its size and rate.")
     made = media.render_movie(
         source,
         workdir,
@@ -330,7 +333,7 @@ def _keep_movie(
     )
 
 
-def _store_tile(preview_id: object, tile: Path | None) -> None:
+def _store_tile(preview_id: UUID | str, tile: Path | None) -> None:
     if tile is not None:
         storage.store(storage.picture("tiles", preview_id), tile)
 

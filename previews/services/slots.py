@@ -9,6 +9,7 @@ not share one (docs/compatibility.md#previews).
 
 import uuid
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -115,19 +116,19 @@ def update_preview(*, preview: PreviewFile, values: dict[str, Any]) -> PreviewFi
 def update_task_preview(preview: PreviewFile) -> None:
     """A new main (position 1) picture or movie becomes the task's last preview, and the
     entity's main preview on projects that automate it. Runs inside the caller's transaction."""
-    if preview.position != 1 or preview.task_id is None:
+    task = preview.task
+    if preview.position != 1 or task is None:
         return
-    Task.objects.filter(pk=preview.task_id).update(
+    Task.objects.filter(pk=task.pk).update(
         last_preview_file_id=preview.pk, updated_at=timezone.now()
     )
-    task = preview.task
     if task.project.is_set_preview_automated:
         Entity.objects.filter(pk=task.entity_id).update(
             preview_file_id=preview.pk, updated_at=timezone.now()
         )
 
 
-def _make_main_preview(preview_id: object, entity_id: object) -> Entity:
+def _make_main_preview(preview_id: UUID, entity_id: UUID) -> Entity:
     entity = Entity.objects.get(pk=entity_id)
     entity.preview_file_id = preview_id
     entity.save(update_fields=["preview_file_id", "updated_at"])
@@ -187,4 +188,9 @@ def delete_preview(*, preview: PreviewFile, force: bool) -> None:
         )
     if force or settings.REMOVE_FILES:
         items = storage.media_of(preview_id, extension)
-        transaction.on_commit(lambda: [storage.delete(item) for item in items])
+
+        def delete_media() -> None:
+            for item in items:
+                storage.delete(item)
+
+        transaction.on_commit(delete_media)
