@@ -1,5 +1,5 @@
-"""PreviewFile: a picture, movie or other file sent for review on a task comment
-(previews contract §1.1), with the processing state clients poll."""
+"""PreviewFile: a picture, movie or other file sent for review on a task comment (Zou's
+`preview_file` table), with the processing state clients poll."""
 
 from django.db import models
 

@@ -1,2 +1,3 @@
-"""Routes of previews: comment slots and batch comments (slots.py), media upload and
-delivery (media.py), and the preview-file records (records.py)."""
+"""Routes of previews: comment slots and main previews (slots.py), batch comments (batch.py),
+listings (listings.py), media upload and delivery (media.py), the preview-file records
+(records.py); lookups.py finds the preview a route acts on through the access entry point."""
