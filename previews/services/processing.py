@@ -254,6 +254,28 @@ class ServedMovie:
     file_size: int
     remuxed: bool  # the upload was web-ready and copied, not encoded again
 
+    @classmethod
+    def of(
+        cls,
+        info: media.MovieInfo,
+        *,
+        file_size: int,
+        remuxed: bool,
+        size: tuple[int, int] | None = None,
+    ) -> "ServedMovie":
+        """The figures of the movie `info` describes; `size` when it is displayed at another
+        size than it is stored."""
+        width, height = size or (info.width, info.height)
+        return cls(
+            width=width,
+            height=height,
+            duration=info.duration,
+            frame_rate=info.frame_rate,
+            frame_count=info.frame_count,
+            file_size=file_size,
+            remuxed=remuxed,
+        )
+
 
 def _process_movie(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
     """The renditions (or, with `normalize=false`, the upload as it is), the poster's four
@@ -298,18 +320,9 @@ def _normalize_movie(
     )
     _store_pictures(preview.pk, made.poster, workdir)
     _store_tile(preview.pk, made.tile)
-    high_def = made.high_def_info
     file_size = storage.store(storage.movie("previews", preview.pk), made.high_def)
     storage.store(storage.movie("lowdef", preview.pk), made.low_def)
-    return ServedMovie(
-        width=high_def.width,
-        height=high_def.height,
-        duration=high_def.duration,
-        frame_rate=high_def.frame_rate,
-        frame_count=high_def.frame_count,
-        file_size=file_size,
-        remuxed=made.remuxed,
-    )
+    return ServedMovie.of(made.high_def_info, file_size=file_size, remuxed=made.remuxed)
 
 
 def _keep_movie(
@@ -322,14 +335,11 @@ def _keep_movie(
     )
     pictures = _store_pictures(preview.pk, made.poster, workdir)
     _store_tile(preview.pk, made.tile)
-    return ServedMovie(
-        width=pictures.width,  # square pixels, as displayed
-        height=pictures.height,
-        duration=upload.duration,
-        frame_rate=upload.frame_rate,
-        frame_count=upload.frame_count,
+    return ServedMovie.of(
+        upload,
         file_size=source.stat().st_size,
         remuxed=False,
+        size=(pictures.width, pictures.height),  # square pixels, as displayed
     )
 
 
