@@ -1,17 +1,17 @@
-"""Routes of file trees: set a shipped tree on a project, and guess entities from a path."""
+"""Routes of file trees: set a shipped tree on a project, and guess entities from a path.
+
+The path routes of working files and outputs live with their apps."""
 
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from file_trees import engine, selectors, services
+from file_trees import selectors, services
 from kitsufiles.api.crud import request_body
+from kitsufiles.api.inputs import validated
 from kitsufiles.api.serialization import serialize_instance
-from kitsufiles.errors import WrongParameter
-from kitsufiles.lookups import get_or_404
 from production import permissions
-from production.models import Project
 
 
 class SetFileTreeView(APIView):
@@ -21,13 +21,11 @@ class SetFileTreeView(APIView):
         tree_name = serializers.CharField()
 
     def post(self, request: Request, project_id: str) -> Response:
-        body = self.Input(data=request_body(request))
-        body.is_valid(raise_exception=True)
-        project = get_or_404(Project, project_id)
-        permissions.check_manager_project_access(request.user, project)
-        project = services.set_shipped_tree(
-            project=project, tree_name=body.validated_data["tree_name"]
+        values = validated(self.Input, request_body(request))
+        project = permissions.get_project(
+            request.user, project_id, access=permissions.Access.MANAGER
         )
+        project = services.set_shipped_tree(project=project, tree_name=values["tree_name"])
         return Response(serialize_instance(project))
 
 
@@ -40,13 +38,8 @@ class GuessFromPathView(APIView):
         sep = serializers.CharField(required=False, default="/", trim_whitespace=False)
 
     def post(self, request: Request) -> Response:
-        body = self.Input(data=request_body(request))
-        body.is_valid(raise_exception=True)
-        values = body.validated_data
-        project = get_or_404(Project, values["project_id"])
-        permissions.check_project_access(request.user, project)
-        try:
-            matches = selectors.guess_from_path(project, values["file_path"], values["sep"])
-        except engine.FileTreeError as error:
-            raise WrongParameter(str(error)) from None
-        return Response(matches)
+        values = validated(self.Input, request_body(request))
+        project = permissions.get_project(
+            request.user, values["project_id"], access=permissions.Access.PROJECT
+        )
+        return Response(selectors.guess_from_path(project, values["file_path"], values["sep"]))

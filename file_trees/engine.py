@@ -1,4 +1,4 @@
-"""The file-tree template engine: plain Python, no Django (files contract §6, §7).
+"""The file-tree template engine: plain Python, no Django.
 
 A tree is a JSON object of modes (`working`, `output`, `preview`, or custom ones). Each mode has a
 `mountpoint`, a `root`, and `folder_path` / `file_name` sections mapping an entity kind (`asset`,
@@ -15,6 +15,7 @@ and resolves parsed values back to rows.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from slugify import slugify
 
@@ -67,19 +68,19 @@ class Subjects:
 
     kind: str  # the template key: asset, shot, ..., instance, instance_asset
     entity_kind: str  # the entity's own kind: Shot, Sequence, Episode, Scene, or asset
-    project: Mapping | None = None
-    entity: Mapping | None = None  # the path's entity (the temporal entity for instances)
-    entity_type: Mapping | None = None
-    sequence: Mapping | None = None
-    episode: Mapping | None = None
-    task: Mapping | None = None
-    task_type: Mapping | None = None
-    department: Mapping | None = None
-    software: Mapping | None = None
-    output_type: Mapping | None = None
-    asset: Mapping | None = None  # the instance's asset, or the entity itself
-    asset_type: Mapping | None = None
-    instance: Mapping | None = None
+    project: Mapping[str, Any] | None = None
+    entity: Mapping[str, Any] | None = None  # the path's entity (the temporal entity for instances)
+    entity_type: Mapping[str, Any] | None = None
+    sequence: Mapping[str, Any] | None = None
+    episode: Mapping[str, Any] | None = None
+    task: Mapping[str, Any] | None = None
+    task_type: Mapping[str, Any] | None = None
+    department: Mapping[str, Any] | None = None
+    software: Mapping[str, Any] | None = None
+    output_type: Mapping[str, Any] | None = None
+    asset: Mapping[str, Any] | None = None  # the instance's asset, or the entity itself
+    asset_type: Mapping[str, Any] | None = None
+    instance: Mapping[str, Any] | None = None
     name: str = ""
     representation: str = ""
     revision: int = 1
@@ -98,13 +99,13 @@ class PathMatch:
 # Reading a tree
 
 
-def ordered_modes(tree: Mapping) -> list[str]:
+def ordered_modes(tree: Mapping[str, Any]) -> list[str]:
     """Modes in a stable order: PostgreSQL's JSONB key order (shorter keys first, then
     bytewise), which is the order Zou walks them, on every database."""
     return sorted(tree, key=lambda key: (len(key.encode()), key.encode()))
 
 
-def mode_of(tree: Mapping | None, mode: str) -> Mapping:
+def mode_of(tree: Mapping[str, Any] | None, mode: str) -> Mapping[str, Any]:
     if not tree:
         if tree is None:
             raise FileTreeError("No tree can be found for given project.")
@@ -117,7 +118,7 @@ def mode_of(tree: Mapping | None, mode: str) -> Mapping:
     return settings
 
 
-def section_of(tree: Mapping | None, mode: str, section: str) -> Mapping:
+def section_of(tree: Mapping[str, Any] | None, mode: str, section: str) -> Mapping[str, Any]:
     settings = mode_of(tree, mode)
     templates = settings.get(section)
     if not isinstance(templates, Mapping):
@@ -125,7 +126,7 @@ def section_of(tree: Mapping | None, mode: str, section: str) -> Mapping:
     return templates
 
 
-def template_of(tree: Mapping | None, mode: str, section: str, kind: str) -> str:
+def template_of(tree: Mapping[str, Any] | None, mode: str, section: str, kind: str) -> str:
     templates = section_of(tree, mode, section)
     template = templates.get(kind)
     if not isinstance(template, str):
@@ -133,7 +134,7 @@ def template_of(tree: Mapping | None, mode: str, section: str, kind: str) -> str
     return template
 
 
-def style_of(tree: Mapping | None, mode: str, section: str) -> str:
+def style_of(tree: Mapping[str, Any] | None, mode: str, section: str) -> str:
     return section_of(tree, mode, section).get("style", "") or ""
 
 
@@ -154,7 +155,7 @@ def join(first: str, second: str, sep: str) -> str:
     return f"{first}{sep}{second}"
 
 
-def root_path(tree: Mapping | None, mode: str, sep: str = "/") -> str:
+def root_path(tree: Mapping[str, Any] | None, mode: str, sep: str = "/") -> str:
     """`mountpoint` + sep + `root` + sep (mountpoint + sep when root is empty).
 
     The two strings are inserted as written: a `/` inside them is not turned into `sep`.
@@ -167,8 +168,12 @@ def root_path(tree: Mapping | None, mode: str, sep: str = "/") -> str:
 # Rendering
 
 
-def kind_for_entity(entity_type_name: str, *, is_instance: bool = False, in_asset: bool = False):
-    """The template key for an entity (6.4): edits, concepts and asset types use `asset`."""
+def kind_for_entity(
+    entity_type_name: str, *, is_instance: bool = False, in_asset: bool = False
+) -> str:
+    """The template key for an entity: shots, sequences, scenes and episodes have their own;
+    every other kind (asset types, edits, concepts) uses `asset`. An asset instance uses
+    `instance`, or `instance_asset` when it is cast in another asset."""
     if is_instance:
         return "instance_asset" if in_asset else "instance"
     return {
@@ -187,7 +192,7 @@ def split_token(text: str) -> tuple[str, str]:
     return word, wanted if wanted in SPECIAL_FIELDS else "name"
 
 
-def _field(row: Mapping | None, word: str, wanted: str, label: str):
+def _field(row: Mapping[str, Any] | None, word: str, wanted: str, label: str) -> str | None:
     if row is None:
         return None
     if wanted not in row:
@@ -272,7 +277,7 @@ def token_value(word: str, wanted: str, subjects: Subjects, *, for_folder: bool)
     raise FileTreeError(f"Unknown data type: {word}.")
 
 
-def _label(row: Mapping | None) -> str:
+def _label(row: Mapping[str, Any] | None) -> str:
     return repr(row.get("name")) if row else "the entity"
 
 
@@ -289,7 +294,9 @@ def _render(template: str, subjects: Subjects, *, style: str, for_folder: bool) 
     return TOKEN.sub(replace, template)
 
 
-def render_folder(tree: Mapping | None, mode: str, subjects: Subjects, sep: str = "/") -> str:
+def render_folder(
+    tree: Mapping[str, Any] | None, mode: str, subjects: Subjects, sep: str = "/"
+) -> str:
     """Root + the folder template of the subjects' kind, with `/` turned into `sep`."""
     template = template_of(tree, mode, "folder_path", subjects.kind)
     style = style_of(tree, mode, "folder_path")
@@ -298,7 +305,7 @@ def render_folder(tree: Mapping | None, mode: str, subjects: Subjects, sep: str 
 
 
 def render_file_name(
-    tree: Mapping | None, mode: str, subjects: Subjects, *, nb_elements: int = 1
+    tree: Mapping[str, Any] | None, mode: str, subjects: Subjects, *, nb_elements: int = 1
 ) -> str:
     """The file name: token values, then the whole name slugified and styled (no extension).
 
@@ -320,7 +327,7 @@ def render_file_name(
 # Parsing a path back
 
 
-def extract_values(path_elements: list[str], template_elements: list[str]) -> dict | None:
+def extract_values(path_elements: list[str], template_elements: list[str]) -> dict[str, str] | None:
     """Token → raw value for each template element; None if a literal element differs.
 
     A token element gives the path element with `_` read as a space (slugify made spaces
@@ -340,13 +347,13 @@ def extract_values(path_elements: list[str], template_elements: list[str]) -> di
     return values
 
 
-def parse_path(tree: Mapping | None, path: str, sep: str = "/") -> list[PathMatch]:
+def parse_path(tree: Mapping[str, Any] | None, path: str, sep: str = "/") -> list[PathMatch]:
     """Every (mode, kind) whose folder template fits `path`, in a stable order.
 
     Several matches mean an ambiguous path: they are all reported, never silently resolved."""
     if tree is None:
         raise FileTreeError("No tree can be found for given project.")
-    matches = []
+    matches: list[PathMatch] = []
     for mode in ordered_modes(tree):
         try:
             templates = section_of(tree, mode, "folder_path")
@@ -372,11 +379,11 @@ def parse_path(tree: Mapping | None, path: str, sep: str = "/") -> list[PathMatc
 # Validation
 
 
-def validate_tree(tree) -> list[str]:
+def validate_tree(tree: object) -> list[str]:
     """Everything wrong with a tree, one message each (empty: the tree is usable)."""
     if not isinstance(tree, Mapping) or not tree:
         return ["A file tree must be a non-empty object of modes (working, output, preview...)."]
-    problems = []
+    problems: list[str] = []
     for mode, settings in tree.items():
         if not isinstance(settings, Mapping):
             problems.append(f"Mode {mode} must be an object.")
@@ -403,8 +410,8 @@ def validate_tree(tree) -> list[str]:
     return problems
 
 
-def _section_problems(mode: str, section: str, templates: Mapping) -> list[str]:
-    problems = []
+def _section_problems(mode: str, section: str, templates: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
     where = f"{mode}.{section}"
     for kind, template in templates.items():
         if kind == "style":
@@ -422,7 +429,7 @@ def _section_problems(mode: str, section: str, templates: Mapping) -> list[str]:
 
 
 def _template_problems(where: str, template: str) -> list[str]:
-    problems = []
+    problems: list[str] = []
     stripped = TOKEN.sub("", template)
     if "<" in stripped or ">" in stripped:
         problems.append(f"{where}: malformed token in {template!r} (tokens look like <Shot>).")

@@ -1,12 +1,18 @@
 """Reads for file trees: the rows a path is about (as the engine's `Subjects`), and the rows a
-path names (guess-from-path)."""
+path names (guess-from-path, and the path → task helpers).
 
-from collections.abc import Mapping
+A tree that cannot read a path back is TreeCannotParse; the helpers refuse a path that does not
+fit with WrongPathFormat or TaskNotFound (file_trees.errors)."""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import models
 from slugify import slugify
 
 from file_trees import engine
+from file_trees.errors import TaskNotFound, TreeCannotParse, WrongPathFormat
 from production.models import (
     AssetInstance,
     Department,
@@ -23,11 +29,11 @@ from production.models import (
 TEMPORAL_KINDS = ("Shot", "Sequence", "Scene", "Episode")
 
 
-def row(instance: models.Model | None) -> dict | None:
+def row(instance: models.Model | None) -> dict[str, Any] | None:
     """A model row as the plain mapping the engine reads (ids as strings)."""
     if instance is None:
         return None
-    values = {}
+    values: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
         values[field.attname] = str(value) if field.attname == "id" else value
@@ -106,23 +112,23 @@ def _same_slug(name: str, value: str) -> bool:
     return slugify(name or "", separator="_") == slugify(value, separator="_")
 
 
-def _first_named(queryset: models.QuerySet, value: str):
+def _first_named(queryset: models.QuerySet, value: str) -> Any:
     """The first row (oldest) whose name is `value` once both are slugified.
 
     Paths hold slugified names (`Hero's Sword` → `hero_s_sword`), so names are compared in
     that form: case, spaces, underscores and punctuation do not matter, and nothing in the
-    value acts as a wildcard."""
+    value acts as a wildcard (docs/compatibility.md#file-trees)."""
     for row_id, name in queryset.order_by("created_at", "pk").values_list("pk", "name"):
         if _same_slug(name, value):
             return row_id
     return None
 
 
-def _entities(kind: str, found: Mapping) -> models.QuerySet:
+def _entities(kind: str, found: Mapping[str, Any]) -> models.QuerySet[Entity]:
     return Entity.objects.filter(entity_type__name=kind, project_id=found.get("Project"))
 
 
-def lookup_token(token: str, value: str, found: Mapping):
+def lookup_token(token: str, value: str, found: Mapping[str, Any]) -> Any:
     """The id (or value) a token's path value names, given what was found before; None
     stops the template there. `found` maps token words to ids already resolved."""
     if token == "Project":
@@ -179,16 +185,27 @@ def lookup_token(token: str, value: str, found: Mapping):
     return None  # Software, Revision, OutputFile, WorkingFile name nothing stored
 
 
-def guess_from_path(project: Project, file_path: str, sep: str = "/") -> list[dict]:
+@contextmanager
+def _tree_refusals() -> Iterator[None]:
+    """The engine's refusals as the domain error of a path that cannot be read back."""
+    try:
+        yield
+    except engine.FileTreeError as error:
+        raise TreeCannotParse(str(error)) from None
+
+
+def guess_from_path(project: Project, file_path: str, sep: str = "/") -> list[dict[str, str]]:
     """Zou's guess-from-path: per matching template, the rows its tokens name, in template
     order, stopping at the first token that names nothing (partial matches are answers too).
 
-    Raises engine.FileTreeError when the project has no tree."""
+    Raises TreeCannotParse when the project has no tree."""
     tree = project.file_tree
-    results: list[dict] = []
-    for match in engine.parse_path(tree, file_path, sep):
-        data: dict = {"Template": match.kind}
-        found: dict = {}
+    results: list[dict[str, str]] = []
+    with _tree_refusals():
+        matches = engine.parse_path(tree, file_path, sep)
+    for match in matches:
+        data: dict[str, str] = {"Template": match.kind}
+        found: dict[str, Any] = {}
         template = tree[match.mode]["folder_path"][match.kind]
         for element in template.split("/"):
             token = next((t for t in match.values if f"<{t}>" in element), None)
@@ -207,21 +224,14 @@ def guess_from_path(project: Project, file_path: str, sep: str = "/") -> list[di
 
 
 # ---------------------------------------------------------------------------------------------
-# Path → task (service helpers for pipeline tools; no route, as in Zou §6.11)
+# Path → task: helpers for pipeline tools, with no route (Zou has none either)
 
 
-class WrongPathFormat(engine.FileTreeError):
-    """A path that does not have the shape of the tree's template, or names nothing."""
-
-
-class TaskNotFound(engine.FileTreeError):
-    """The path names an entity and a task type, but no such task exists yet."""
-
-
-def _values_for(project: Project, file_path: str, kind: str, mode: str, sep: str) -> dict:
+def _values_for(project: Project, file_path: str, kind: str, mode: str, sep: str) -> dict[str, str]:
     tree = project.file_tree
-    template = engine.template_of(tree, mode, "folder_path", kind)
-    root = engine.root_path(tree, mode, sep)
+    with _tree_refusals():
+        template = engine.template_of(tree, mode, "folder_path", kind)
+        root = engine.root_path(tree, mode, sep)
     path_elements = file_path[len(root) :].split(sep)
     template_elements = template.split("/")
     if len(path_elements) != len(template_elements):
@@ -232,7 +242,7 @@ def _values_for(project: Project, file_path: str, kind: str, mode: str, sep: str
     return values
 
 
-def _task_for(project: Project, entity_id, values: dict) -> Task:
+def _task_for(project: Project, entity_id: object, values: Mapping[str, str]) -> Task:
     if entity_id is None:
         raise WrongPathFormat("No asset or shot found in given path.")
     task_types = TaskType.objects.all()
@@ -257,10 +267,12 @@ def _task_for(project: Project, entity_id, values: dict) -> Task:
     return Task.objects.get(pk=task_id)
 
 
-def shot_task_from_path(project: Project, file_path: str, mode="working", sep="/") -> Task:
+def shot_task_from_path(
+    project: Project, file_path: str, mode: str = "working", sep: str = "/"
+) -> Task:
     """The task of a shot a working path belongs to."""
     values = _values_for(project, file_path, "shot", mode, sep)
-    found = {"Project": project.pk}
+    found: dict[str, Any] = {"Project": project.pk}
     if values.get("Episode"):
         episode = lookup_token("Episode", values["Episode"], found)
         if episode is not None:  # an unknown episode is ignored
@@ -276,7 +288,9 @@ def shot_task_from_path(project: Project, file_path: str, mode="working", sep="/
     return _task_for(project, shot, values)
 
 
-def asset_task_from_path(project: Project, file_path: str, mode="working", sep="/") -> Task:
+def asset_task_from_path(
+    project: Project, file_path: str, mode: str = "working", sep: str = "/"
+) -> Task:
     """The task of an asset a working path belongs to."""
     values = _values_for(project, file_path, "asset", mode, sep)
     if not values.get("Asset"):

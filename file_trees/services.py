@@ -1,37 +1,37 @@
-"""Writes and path computations on file trees.
+"""Path computations on file trees, and setting a project's tree.
 
-Path functions answer `(folder_path, file_name)` and raise engine.FileTreeError (a 400 at the
-routes) when the project's tree cannot serve the request. They create the fallback software
-and output type Zou creates when a template asks for one that was not given.
+Path functions answer `(folder_path, file_name)` and raise TreeCannotRender when the project's
+tree cannot serve the request, with nothing written. They create the fallback software and
+output type Zou creates when a template asks for one that was not given, and only then
+(docs/compatibility.md#file-trees).
 """
 
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
 
 from file_trees import engine, selectors
 from file_trees.errors import TreeCannotRender, UnknownShippedTree
+from file_trees.inputs import OutputPlace, PathOptions
 from file_trees.shipped import shipped_tree
-from production.models import AssetInstance, Entity, OutputType, Project, Software, Task, TaskType
+from production.models import AssetInstance, Entity, OutputType, Project, Software, Task
 
 # What Zou renders when a template needs a software or output type and none was given.
 FALLBACK_SOFTWARE = {"name": "3dsmax", "short_name": "max", "file_extension": ".max"}
 FALLBACK_OUTPUT_TYPE = {"name": "Geometry", "short_name": ""}
-# The software the working-file-path route renders with when none is given (Zou's default).
-DEFAULT_WORKING_SOFTWARE = {"name": "3ds Max", "short_name": "max", "file_extension": ".max"}
 
+PathParts = tuple[str, str]  # (folder path, file name without extension)
 
-@contextmanager
-def tree_errors_reported(received_data):
-    """A tree that cannot serve a path route: Zou's 400 `{"message", "received_data"}`."""
-    try:
-        yield
-    except engine.FileTreeError as error:
-        raise TreeCannotRender(str(error), received_data=received_data) from None
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+Fallback = TypeVar("Fallback", Software, OutputType)
 
 
 @transaction.atomic
-def set_shipped_tree(*, project: Project, tree_name) -> Project:
+def set_shipped_tree(*, project: Project, tree_name: str) -> Project:
     """Copy the shipped tree `tree_name` into the project (replacing its tree)."""
     tree = shipped_tree(tree_name)
     if tree is None:
@@ -41,7 +41,48 @@ def set_shipped_tree(*, project: Project, tree_name) -> Project:
     return project
 
 
-def _uses(tree, mode: str, kind: str, word: str) -> bool:
+# ---------------------------------------------------------------------------------------------
+# Reporting what a tree cannot render
+
+
+def _tree_refusals(function: Callable[Params, Result]) -> Callable[Params, Result]:
+    """The engine's refusals, raised by `function`, as the domain error of the path services."""
+
+    @functools.wraps(function)
+    def refusing(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        try:
+            return function(*args, **kwargs)
+        except engine.FileTreeError as error:
+            raise TreeCannotRender(str(error)) from None
+
+    return refusing
+
+
+@contextmanager
+def tree_errors_reported(received_data: object) -> Iterator[None]:
+    """A tree that cannot serve the request is refused with the data the route received, as
+    Zou answers it: `{"message": ..., "received_data": ...}`."""
+    try:
+        yield
+    except TreeCannotRender as error:
+        raise error.received(received_data) from None
+
+
+def path_answer(
+    render: Callable[[], PathParts], *, received_data: object, keys: tuple[str, str]
+) -> dict[str, str]:
+    """What a path route answers: the folder and the file name `render` computes, under the
+    route's two keys (`path`/`name` for working files, `folder_path`/`file_name` for outputs)."""
+    with tree_errors_reported(received_data):
+        folder, file_name = render()
+    return {keys[0]: folder, keys[1]: file_name}
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths
+
+
+def _uses(tree: Any, mode: str, kind: str, word: str) -> bool:
     """Whether the folder or file template of `kind` has a `<word>` or `<word.field>` token."""
     settings = tree.get(mode, {}) if isinstance(tree, dict) else {}
     for section in engine.SECTIONS:
@@ -51,27 +92,42 @@ def _uses(tree, mode: str, kind: str, word: str) -> bool:
     return False
 
 
-def _fallbacks(tree, mode, kind, software, output_type):
-    if software is None and _uses(tree, mode, kind, "Software"):
-        software, _ = Software.objects.get_or_create(
-            name=FALLBACK_SOFTWARE["name"], defaults=FALLBACK_SOFTWARE
-        )
-    if output_type is None and _uses(tree, mode, kind, "OutputType"):
-        output_type, _ = OutputType.objects.get_or_create(
-            name=FALLBACK_OUTPUT_TYPE["name"], defaults=FALLBACK_OUTPUT_TYPE
-        )
-    return software, output_type
+def _or_fallback(
+    given: Fallback | None, model: type[Fallback], default: dict[str, str], *, needed: bool
+) -> Fallback | None:
+    """`given`, or the row named `default` (created if missing) when a template needs one."""
+    if given is None and needed:
+        given, _ = model.objects.get_or_create(name=default["name"], defaults=default)
+    return given
 
 
-def _render(tree, mode, subjects_args: dict, *, folder_revision, sep, nb_elements=1):
-    subjects = selectors.subjects(**subjects_args)
-    folder_subjects = selectors.subjects(**{**subjects_args, "revision": folder_revision})
+def _software_for(
+    tree: Any, mode: str, kind: str, software: Software | None, default: dict[str, str]
+) -> Software | None:
+    """`software`, or `default` when a template of `kind` names one. The tree is checked
+    first, so a tree that cannot serve the request creates no fallback."""
+    engine.template_of(tree, mode, "folder_path", kind)
+    return _or_fallback(software, Software, default, needed=_uses(tree, mode, kind, "Software"))
+
+
+def _render(
+    tree: Any,
+    mode: str,
+    subject_rows: dict[str, Any],
+    *,
+    folder_revision: int,
+    sep: str,
+    nb_elements: int = 1,
+) -> PathParts:
+    subjects = selectors.subjects(**subject_rows)
+    folder_subjects = selectors.subjects(**{**subject_rows, "revision": folder_revision})
     folder = engine.render_folder(tree, mode, folder_subjects, sep)
     file_name = engine.render_file_name(tree, mode, subjects, nb_elements=nb_elements)
     return folder, file_name
 
 
 @transaction.atomic  # a tree error rolls back the fallback rows it may have created
+@_tree_refusals
 def working_file_path(
     *,
     task: Task,
@@ -80,91 +136,81 @@ def working_file_path(
     revision: int,
     mode: str = "working",
     sep: str = "/",
-    software_default: dict = FALLBACK_SOFTWARE,
-) -> tuple[str, str]:
+    software_default: dict[str, str] = FALLBACK_SOFTWARE,
+) -> PathParts:
     """Without a software, a template asking for one renders `software_default`, created if
     missing (Zou: `3dsmax` in the service, `3ds Max` through the route)."""
     entity = task.entity
     tree = entity.project.file_tree
     kind = engine.kind_for_entity(entity.entity_type.name)
-    engine.template_of(tree, mode, "folder_path", kind)  # fail before creating fallbacks
-    if software is None and _uses(tree, mode, kind, "Software"):
-        software, _ = Software.objects.get_or_create(
-            name=software_default["name"], defaults=software_default
-        )
-    args = dict(
+    software = _software_for(tree, mode, kind, software, software_default)
+    subject_rows = dict(
         entity=entity, kind=kind, task=task, software=software, name=name, revision=revision
     )
-    return _render(tree, mode, args, folder_revision=revision, sep=sep)
+    return _render(tree, mode, subject_rows, folder_revision=revision, sep=sep)
 
 
 @transaction.atomic
-def entity_output_file_path(
+@_tree_refusals
+def output_file_path(
+    place: OutputPlace,
+    options: PathOptions,
     *,
-    entity: Entity,
-    output_type: OutputType | None,
-    task_type: TaskType | None,
-    name: str,
-    revision: int,
-    representation: str = "",
-    mode: str = "output",
-    sep: str = "/",
     nb_elements: int = 1,
     folder_revision: int | None = None,
-) -> tuple[str, str]:
-    """`folder_revision` lets the route render the folder with the requested revision and
-    the name with the allocated one, as Zou does when revision 0 means "next"."""
-    tree = entity.project.file_tree
-    kind = engine.kind_for_entity(entity.entity_type.name)
-    engine.template_of(tree, mode, "folder_path", kind)
-    software, output_type = _fallbacks(tree, mode, kind, None, output_type)
-    args = dict(
-        entity=entity,
+) -> PathParts:
+    """The path of an output of `place`. `nb_elements` > 1 marks an image sequence in the file
+    name (entities only: Zou never puts the range in an instance's name). `folder_revision`
+    lets a route render the folder with the revision it was sent and the name with the one it
+    allocated, as Zou does when revision 0 means "next"."""
+    tree = place.entity.project.file_tree
+    kind, mode = place.kind, options.mode
+    software = _software_for(tree, mode, kind, None, FALLBACK_SOFTWARE)
+    output_type = _or_fallback(
+        options.output_type,
+        OutputType,
+        FALLBACK_OUTPUT_TYPE,
+        needed=_uses(tree, mode, kind, "OutputType"),
+    )
+    subject_rows = dict(
+        entity=place.entity,
         kind=kind,
-        task_type=task_type,
+        task_type=options.task_type,
         output_type=output_type,
         software=software,
-        name=name,
-        representation=representation,
-        revision=revision,
+        asset=place.instance.asset if place.instance else None,
+        instance=place.instance,
+        name=options.name,
+        representation=options.representation,
+        revision=options.revision,
     )
-    folder_revision = revision if folder_revision is None else folder_revision
     return _render(
-        tree, mode, args, folder_revision=folder_revision, sep=sep, nb_elements=nb_elements
+        tree,
+        mode,
+        subject_rows,
+        folder_revision=options.revision if folder_revision is None else folder_revision,
+        sep=options.sep,
+        nb_elements=nb_elements if place.instance is None else 1,
     )
 
 
-@transaction.atomic
+def entity_output_file_path(
+    *, entity: Entity, nb_elements: int = 1, folder_revision: int | None = None, **options: Any
+) -> PathParts:
+    """`output_file_path` of an entity's own output; `options` are PathOptions' fields (mode
+    "output" unless given)."""
+    return output_file_path(
+        OutputPlace(entity),
+        PathOptions(**{"mode": "output", **options}),
+        nb_elements=nb_elements,
+        folder_revision=folder_revision,
+    )
+
+
 def instance_output_file_path(
-    *,
-    instance: AssetInstance,
-    temporal_entity: Entity,
-    output_type: OutputType | None,
-    task_type: TaskType | None,
-    name: str,
-    revision: int,
-    representation: str = "",
-    mode: str = "output",
-    sep: str = "/",
-) -> tuple[str, str]:
-    """An instance's path follows the tree of the production it sits in (the temporal
-    entity's), even when the asset is borrowed from another production."""
-    tree = temporal_entity.project.file_tree
-    kind = engine.kind_for_entity(
-        "", is_instance=True, in_asset=instance.target_asset_id is not None
+    *, instance: AssetInstance, temporal_entity: Entity, **options: Any
+) -> PathParts:
+    """`output_file_path` of an asset instance's output as seen in `temporal_entity`."""
+    return output_file_path(
+        OutputPlace(temporal_entity, instance), PathOptions(**{"mode": "output", **options})
     )
-    engine.template_of(tree, mode, "folder_path", kind)
-    software, output_type = _fallbacks(tree, mode, kind, None, output_type)
-    args = dict(
-        entity=temporal_entity,
-        kind=kind,
-        task_type=task_type,
-        output_type=output_type,
-        software=software,
-        asset=instance.asset,
-        instance=instance,
-        name=name,
-        representation=representation,
-        revision=revision,
-    )
-    return _render(tree, mode, args, folder_revision=revision, sep=sep)

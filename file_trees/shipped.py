@@ -19,7 +19,7 @@ def _read(name: str) -> dict:
     return json.loads((TREES_DIR / f"{name}.json").read_text())
 
 
-def shipped_tree(name) -> dict | None:
+def shipped_tree(name: object) -> dict | None:
     """A fresh copy of the shipped tree `name`, or None. A name that is not a plain word
     (a path, `..`, empty) is refused without touching the disk."""
     if not isinstance(name, str) or not TREE_NAME.fullmatch(name):

@@ -1,11 +1,25 @@
-"""What output-file services refuse (mapped to Zou's answers in kitsufiles/api/errors.py)."""
+"""What output-file services and inputs refuse (turned into Zou's answers by the API layer)."""
 
 from kitsufiles.errors import DomainError, Shape
 
 
-class OutputFileExists(DomainError):
-    """The revision asked for is already taken on its output line. The entity route answers
-    `{"error": ...}`, the asset-instance route `{"message": ...}` (Zou's two bodies)."""
+class PublishRefused(DomainError):
+    """What a publish refuses in Zou's own words. The entity route answers them as
+    `{"error": ...}`, the asset-instance route as `{"message": ...}`: that route reshapes them
+    (`shaped(Shape.MESSAGE)`)."""
 
     default_shape = Shape.ERROR
+
+
+class OutputFileExists(PublishRefused):
+    """The revision asked for is already taken on its revision line."""
+
     default_message = "The given output file already exists."
+
+
+class UnknownOutputType(PublishRefused):
+    default_message = "Cannot find given output type."
+
+
+class UnknownPerson(PublishRefused):
+    default_message = "Cannot find given person."

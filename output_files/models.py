@@ -1,4 +1,4 @@
-"""OutputFile: a file published from a task for others (files contract §1.2)."""
+"""OutputFile: a file published from a task for others (a cache, a texture, a render)."""
 
 from django.db import models
 

@@ -1,34 +1,88 @@
+"""Reads of output files: revision numbers, the listings of a revision line, of an asset
+instance and of a project, and the rows their routes name by id.
+
+Listings take Zou's filters as a mapping (the query string): exact matches on
+`LISTING_FILTERS`, ignored when empty. A malformed id, in the URL or in a filter, names no row:
+NotFound."""
+
+from collections.abc import Mapping
+
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
-from kitsufiles.lookups import parse_id
+from kitsufiles.errors import NotFound
+from kitsufiles.lookups import get_or_404, parse_id
+from output_files.lines import RevisionLine
 from output_files.models import OutputFile
-from production.models import AssetInstance, Entity, OutputType, TaskType
+from production.models import AssetInstance, Entity, OutputType, Project, TaskType
+from working_files.models import WorkingFile
+
+LISTING_FILTERS = ("output_type_id", "task_type_id", "representation", "file_status_id", "name")
+# What the path of an entity reads besides the entity: its project, type and parents.
+ENTITY_RELATIONS = ("project", "entity_type", "parent__parent")
+NEWEST_FIRST = ("-revision", "representation")
 
 
-def next_entity_revision(
-    entity: Entity, output_type: OutputType, task_type: TaskType, name: str
+# ---------------------------------------------------------------------------------------------
+# Rows named by id
+
+
+def entity_by_id(entity_id: object) -> Entity:
+    """An entity with what its paths read; for an asset instance's routes, the temporal entity
+    it is seen in (a shot, a scene, or the asset hosting it)."""
+    return get_or_404(Entity.objects.select_related(*ENTITY_RELATIONS), entity_id)
+
+
+def asset_instance_by_id(instance_id: object) -> AssetInstance:
+    return get_or_404(
+        AssetInstance.objects.select_related("asset__project", "asset__entity_type"), instance_id
+    )
+
+
+def output_type_by_id(output_type_id: object) -> OutputType:
+    return get_or_404(OutputType, output_type_id)
+
+
+def task_type_by_id(task_type_id: object) -> TaskType:
+    return get_or_404(TaskType, task_type_id)
+
+
+def file_by_id(file_id: object) -> WorkingFile | OutputFile:
+    """The working file, else the output file, `file_id` names. A working file without a task
+    or an output without an entity belongs to no project: NotFound, as for an unknown id."""
+    file_id = parse_id(file_id)
+    working_file = WorkingFile.objects.select_related("task__project").filter(pk=file_id).first()
+    if working_file is not None:
+        if working_file.task is None:
+            raise NotFound()
+        return working_file
+    output_file = get_or_404(OutputFile.objects.select_related("entity__project"), file_id)
+    if output_file.entity is None:
+        raise NotFound()
+    return output_file
+
+
+# ---------------------------------------------------------------------------------------------
+# Revision lines
+
+
+def next_revision(
+    line: RevisionLine, output_type: OutputType | None, task_type: TaskType | None, name: str
 ) -> int:
-    """1 + the last revision of (entity, output type, task type, name), or 1.
-
-    As in Zou, the instance outputs of an asset count too: they carry the asset as entity."""
+    """1 + the last revision of (output type, task type, name) on the line, or 1."""
     last = OutputFile.objects.filter(
-        entity=entity, output_type=output_type, task_type=task_type, name=name, revision__gt=0
+        **line.every_output,
+        output_type=output_type,
+        task_type=task_type,
+        name=name,
+        revision__gt=0,
     ).aggregate(last=Max("revision"))
     return (last["last"] or 0) + 1
 
 
-def entity_outputs(entity: Entity) -> QuerySet:
-    """The entity's own outputs (an asset's instance outputs carry it as entity too)."""
-    return OutputFile.objects.filter(entity=entity, asset_instance__isnull=True)
-
-
-LISTING_FILTERS = ("output_type_id", "task_type_id", "representation", "file_status_id", "name")
-
-
-def filtered(queryset, params) -> QuerySet:
+def filtered(queryset: QuerySet[OutputFile], filters: Mapping[str, str]) -> QuerySet[OutputFile]:
     """Zou's listing filters: exact matches, ignored when empty."""
     for key in LISTING_FILTERS:
-        value = params.get(key)
+        value: object = filters.get(key)
         if value:
             if key.endswith("_id"):
                 value = parse_id(value)
@@ -36,8 +90,10 @@ def filtered(queryset, params) -> QuerySet:
     return queryset
 
 
-def last_revisions(queryset) -> QuerySet:
-    """Per (task type, output type, name, representation), the row of the highest revision."""
+def last_revisions(line: RevisionLine, filters: Mapping[str, str]) -> QuerySet[OutputFile]:
+    """Per (task type, output type, name, representation) of the line's own outputs that pass
+    the filters, the row of the highest revision; by name, then newest first."""
+    queryset = filtered(OutputFile.objects.filter(**line.own_outputs), filters)
     highest = (
         OutputFile.objects.filter(
             pk__in=queryset.values("pk"),
@@ -49,29 +105,57 @@ def last_revisions(queryset) -> QuerySet:
         .order_by("-revision", "-created_at")
         .values("pk")[:1]
     )
-    return queryset.filter(pk=Subquery(highest))
+    return queryset.filter(pk=Subquery(highest)).order_by("name", "-revision")
 
 
-def next_instance_revision(
-    instance: AssetInstance,
-    temporal_entity: Entity,
-    output_type: OutputType,
-    task_type: TaskType,
-    name: str,
-) -> int:
-    last = OutputFile.objects.filter(
-        asset_instance=instance,
-        temporal_entity=temporal_entity,
-        output_type=output_type,
-        task_type=task_type,
-        name=name,
-        revision__gt=0,
-    ).aggregate(last=Max("revision"))
-    return (last["last"] or 0) + 1
+def output_types_used(line: RevisionLine) -> QuerySet[OutputType]:
+    """The output types of every output of the line, once each, by name."""
+    used = OutputFile.objects.filter(**line.every_output).values("output_type_id")
+    return OutputType.objects.filter(pk__in=used).order_by("name")
 
 
-def instance_outputs(instance: AssetInstance, temporal_entity_id=None) -> QuerySet:
-    queryset = OutputFile.objects.filter(asset_instance=instance)
+def outputs_of_type(
+    line: RevisionLine, output_type: OutputType, representation: str | None
+) -> QuerySet[OutputFile]:
+    """The line's own outputs of a type, newest first; `representation` narrows them unless it
+    is None (an empty one keeps the outputs without representation, as in Zou)."""
+    queryset = OutputFile.objects.filter(**line.own_outputs, output_type=output_type)
+    if representation is not None:
+        queryset = queryset.filter(representation=representation)
+    return queryset.order_by(*NEWEST_FIRST)
+
+
+# ---------------------------------------------------------------------------------------------
+# Listings
+
+
+def entity_output_listing(entity: Entity, filters: Mapping[str, str]) -> QuerySet[OutputFile]:
+    """The entity's own outputs, newest first (negative revisions left out)."""
+    queryset = OutputFile.objects.filter(
+        **RevisionLine.of_entity(entity).own_outputs,
+        temporal_entity__isnull=True,
+        revision__gte=0,
+    )
+    return filtered(queryset, filters).order_by(*NEWEST_FIRST)
+
+
+def instance_output_listing(
+    instance: AssetInstance, temporal_entity_id: str | None, filters: Mapping[str, str]
+) -> QuerySet[OutputFile]:
+    """The instance's outputs, in one temporal entity when an id is given, newest first."""
+    queryset = OutputFile.objects.filter(asset_instance=instance, revision__gte=0)
     if temporal_entity_id:
-        queryset = queryset.filter(temporal_entity_id=temporal_entity_id)
-    return queryset
+        queryset = queryset.filter(temporal_entity_id=parse_id(temporal_entity_id))
+    return filtered(queryset, filters).order_by(*NEWEST_FIRST)
+
+
+def project_outputs(project: Project, filters: Mapping[str, str]) -> QuerySet[OutputFile]:
+    """The outputs of the project's entities (not of instances or temporal entities), the
+    latest created first."""
+    queryset = OutputFile.objects.filter(
+        entity__project=project,
+        asset_instance__isnull=True,
+        temporal_entity__isnull=True,
+        revision__gte=0,
+    )
+    return filtered(queryset, filters).order_by("-created_at")

@@ -1,16 +1,22 @@
-"""Writes of output files: publishing a new revision of an entity's output line."""
+"""Writes of output files: publishing a new revision on a revision line, and the paths of
+outputs (whose fallback rows are writes too)."""
+
+from dataclasses import replace
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from file_trees import services as file_tree_services
+from file_trees.inputs import PathOptions
 from kitsufiles import records
-from kitsufiles.errors import DataConflict, Shape
+from kitsufiles.errors import DataConflict
 from output_files import selectors
 from output_files.errors import OutputFileExists
+from output_files.inputs import PublishArguments
+from output_files.lines import RevisionLine
 from output_files.models import OutputFile
-from production.models import AssetInstance, Entity, FileStatus, OutputType, Person, TaskType
+from production.models import AssetInstance, Entity, FileStatus
 from production.selectors import DEFAULT_FILE_STATUS_NAME
-from working_files.models import WorkingFile
 
 
 def default_file_status() -> FileStatus:
@@ -20,132 +26,84 @@ def default_file_status() -> FileStatus:
     return status
 
 
-def _record(taken_shape: Shape, *, working_file, file_status, **columns) -> OutputFile:
-    """Insert one output row; a revision already taken is OutputFileExists (in the layout of
-    the route's body: `taken_shape`)."""
+def output_path(line: RevisionLine, options: PathOptions) -> file_tree_services.PathParts:
+    """Where an output of `line` goes, without publishing it.
+
+    On an entity's line, revision 0 names the file after the next revision while the folder is
+    rendered with 0 (visible only with a `<Revision>` in a folder template); on an instance's
+    line, 0 renders `v000`. Both as Zou does."""
+    revision = options.revision
+    if revision == 0 and line.instance is None:
+        revision = selectors.next_revision(
+            line, options.output_type, options.task_type, options.name
+        )
+    return file_tree_services.output_file_path(
+        line.place, replace(options, revision=revision), folder_revision=options.revision
+    )
+
+
+def _lock(line: RevisionLine) -> None:
+    """Queue up the writers of the line: its entity's row, and its instance's. An instance
+    publish takes the entity's (the asset's) lock too, since the asset's numbering counts its
+    instances' outputs."""
+    records.lock_row(Entity, line.entity.pk)
+    if line.instance is not None:
+        records.lock_row(AssetInstance, line.instance.pk)
+
+
+@transaction.atomic
+def publish(line: RevisionLine, arguments: PublishArguments) -> tuple[OutputFile, str, str]:
+    """A new revision on `line`; a revision below 1 takes the next one, so concurrent
+    publishes get consecutive numbers. Returns the output file, its folder and its file name
+    (without extension).
+
+    The path is computed before anything is written: a tree that cannot serve the line is
+    refused (TreeCannotRender) with nothing created, where Zou creates the row first
+    (docs/compatibility.md#output-files). A revision already taken is OutputFileExists."""
+    _lock(line)
+    revision = arguments.revision
+    if revision < 1:
+        revision = selectors.next_revision(
+            line, arguments.output_type, arguments.task_type, arguments.name
+        )
+    options = PathOptions(
+        name=arguments.name,
+        revision=revision,
+        mode="output",  # whatever the body says, as in Zou
+        sep=arguments.sep,
+        representation=arguments.representation,
+        output_type=arguments.output_type,
+        task_type=arguments.task_type,
+    )
+    folder, file_name = file_tree_services.output_file_path(
+        line.place, options, nb_elements=arguments.nb_elements
+    )
+    source = arguments.working_file
     values = {
-        **columns,
-        "file_status": file_status or default_file_status(),
-        "source_file": working_file,
+        **line.columns,
+        "path": f"{folder}{arguments.sep}{file_name}{arguments.extension}",
+        "name": arguments.name,
+        "comment": arguments.comment,
+        "revision": revision,
+        "extension": arguments.extension,
+        "representation": arguments.representation,
+        "nb_elements": arguments.nb_elements,
+        "output_type": arguments.output_type,
+        "task_type": arguments.task_type,
+        "person": arguments.person,
+        "file_status": arguments.file_status or default_file_status(),
+        "source_file": source,
         # What was published: the working file's content, when it has one.
-        "checksum": working_file.checksum if working_file else None,
-        "size": working_file.size if working_file else None,
+        "checksum": source.checksum if source else None,
+        "size": source.size if source else None,
     }
     try:
-        return records.create_record(OutputFile, values)
+        output_file = records.create_record(OutputFile, values)
     except (IntegrityError, DataConflict):
-        raise OutputFileExists(shape=taken_shape) from None
-
-
-@transaction.atomic
-def publish_entity_output(
-    *,
-    entity: Entity,
-    output_type: OutputType,
-    task_type: TaskType,
-    person: Person,
-    working_file: WorkingFile | None = None,
-    file_status: FileStatus | None = None,
-    name: str = "main",
-    comment: str = "",
-    revision: int = 0,
-    extension: str = "",
-    representation: str = "",
-    nb_elements: int = 1,
-    sep: str = "/",
-) -> tuple[OutputFile, str, str]:
-    """A new revision of (entity, output type, task type, name); revision < 1 takes the next.
-
-    The entity row is locked for the transaction, so concurrent publishes get consecutive
-    numbers. The path is computed before anything is written: a tree that cannot serve the
-    entity is refused with nothing created (Zou creates the row first). Returns the output
-    file, its folder and its file name (without extension)."""
-    Entity.objects.select_for_update().filter(pk=entity.pk).first()
-    if revision < 1:
-        revision = selectors.next_entity_revision(entity, output_type, task_type, name)
-    folder, file_name = file_tree_services.entity_output_file_path(
-        entity=entity,
-        output_type=output_type,
-        task_type=task_type,
-        name=name,
-        revision=revision,
-        representation=representation,
-        sep=sep,
-        nb_elements=nb_elements,
-    )
-    output_file = _record(
-        Shape.ERROR,
-        path=f"{folder}{sep}{file_name}{extension}",
-        working_file=working_file,
-        file_status=file_status,
-        name=name,
-        comment=comment,
-        revision=revision,
-        extension=extension,
-        representation=representation,
-        nb_elements=nb_elements,
-        entity=entity,
-        output_type=output_type,
-        task_type=task_type,
-        person=person,
-    )
+        raise OutputFileExists() from None
     return output_file, folder, file_name
 
 
-@transaction.atomic
-def publish_instance_output(
-    *,
-    instance: AssetInstance,
-    temporal_entity: Entity,
-    output_type: OutputType,
-    task_type: TaskType,
-    person: Person,
-    working_file: WorkingFile | None = None,
-    file_status: FileStatus | None = None,
-    name: str = "main",
-    comment: str = "",
-    revision: int = 0,
-    extension: str = "",
-    representation: str = "",
-    nb_elements: int = 1,
-    sep: str = "/",
-) -> tuple[OutputFile, str, str]:
-    """A new revision of an asset instance's output as seen in `temporal_entity` (a shot, a
-    scene, or the host asset). The instance row is locked; the path comes first, so a tree
-    that cannot serve it is refused with nothing created (Zou answers 500 after creating)."""
-    # The asset's row too: its entity line counts instance outputs (they carry it as entity).
-    Entity.objects.select_for_update().filter(pk=instance.asset_id).first()
-    AssetInstance.objects.select_for_update().filter(pk=instance.pk).first()
-    if revision < 1:
-        revision = selectors.next_instance_revision(
-            instance, temporal_entity, output_type, task_type, name
-        )
-    folder, file_name = file_tree_services.instance_output_file_path(
-        instance=instance,
-        temporal_entity=temporal_entity,
-        output_type=output_type,
-        task_type=task_type,
-        name=name,
-        revision=revision,
-        representation=representation,
-        sep=sep,
-    )
-    output_file = _record(
-        Shape.MESSAGE,  # the instance route's body key
-        path=f"{folder}{sep}{file_name}{extension}",
-        working_file=working_file,
-        file_status=file_status,
-        name=name,
-        comment=comment,
-        revision=revision,
-        extension=extension,
-        representation=representation,
-        nb_elements=nb_elements,
-        entity=instance.asset,
-        asset_instance=instance,
-        temporal_entity=temporal_entity,
-        output_type=output_type,
-        task_type=task_type,
-        person=person,
-    )
-    return output_file, folder, file_name
+def publish_entity_output(*, entity: Entity, **arguments: Any) -> tuple[OutputFile, str, str]:
+    """`publish` on an entity's own line; `arguments` are PublishArguments' fields."""
+    return publish(RevisionLine.of_entity(entity), PublishArguments(**arguments))

@@ -557,3 +557,35 @@ def may_post_comments_as_others(person: Person, project: Project) -> bool:
     and choose the comments' dates (imports, sync tools); anyone else posts as themselves,
     now."""
     return has_manager_project_access(person, project)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules of working_files and output_files: Zou's file routes check an entity in two ways. Their
+# listings and publish routes only ask for the project's team (a vendor may publish on an entity
+# they have no task on); their path routes also apply the vendor rule of `check_entity_access`.
+
+
+def check_entity(person: Person, entity: Entity, access: Access) -> None:
+    """Refuse unless `person` has `access` on `entity`: PROJECT (any member of its project's
+    team) or TASK (and a vendor needs a task on it)."""
+    role = check_project_access(person, entity.project)
+    if access is Access.TASK:
+        check_entity_access(person, entity, role)
+
+
+def get_file_entity(person: Person, entity_id: object, *, access: Access) -> Entity:
+    """The entity `entity_id`, once `person` has `access` (PROJECT or TASK) on it. Unlike
+    `get_entity`, PROJECT means the project's team alone."""
+    entity = get_or_404(Entity.objects.select_related("project", "entity_type"), entity_id)
+    check_entity(person, entity, access)
+    return entity
+
+
+def get_asset_instance(person: Person, instance_id: object, *, access: Access) -> AssetInstance:
+    """The asset instance `instance_id`, once `person` has `access` (PROJECT or TASK) on its
+    asset: the asset's project decides, wherever the instance is cast."""
+    instance = get_or_404(
+        AssetInstance.objects.select_related("asset__project", "asset__entity_type"), instance_id
+    )
+    check_entity(person, instance.asset, access)
+    return instance

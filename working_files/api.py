@@ -1,32 +1,39 @@
-"""Routes of working files: revisions of a task, their comments, their content, their path."""
+"""Routes of working files: revisions of a task, their comments, their content, their path.
+
+Access, through production's permissions (Zou's rules):
+
+| route                                          | needs                                   |
+|------------------------------------------------|-----------------------------------------|
+| GET data/tasks/<id>/working-files[/last-revisions] | task access                         |
+| POST data/tasks/<id>/working-files/new         | task access                             |
+| POST data/tasks/<id>/working-file-path         | task access                             |
+| GET data/entities/<id>/working-files           | project access (no vendor rule)         |
+| PUT actions/working-files/<id>/comment, modified | task action access                    |
+| GET/POST data/working-files/<id>/file          | task access                             |
+
+A working file without a task (made through the generic CRUD) is for admins only.
+"""
 
 from django.conf import settings
+from django.http import HttpResponse
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from file_trees import services as file_tree_services
-from file_trees.inputs import PathInput, optional_row
+from file_trees.inputs import optional_row, resolve_path_options
 from kitsufiles.api.crud import CrudResource
-from kitsufiles.api.errors import ZouError
+from kitsufiles.api.filters import query_flag
+from kitsufiles.api.inputs import validated
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.downloads import file_response
-from kitsufiles.lookups import get_or_404, parse_id
-from kitsufiles.uploads import receive_files
+from kitsufiles.uploads import received_files
 from production import permissions
-from production.models import Entity, Person, Software, Task
+from production.models import Person, Software, Task
 from working_files import selectors, services
+from working_files.errors import ContentNotFound, NoFileSent
 from working_files.models import WorkingFile
-
-TASK_RELATIONS = (
-    "project",
-    "task_type__department",
-    "entity__entity_type",
-    "entity__project",
-    "entity__parent__parent",
-)
-BAD_REQUEST = "The browser (or proxy) sent a request that this server could not understand."
 
 RESOURCES = [
     CrudResource(WorkingFile, "working-files", permissions.TaskFilePolicy(), read_relations=True)
@@ -34,23 +41,29 @@ RESOURCES = [
 
 
 def task_for(request: Request, task_id: str) -> Task:
-    task = get_or_404(Task.objects.select_related(*TASK_RELATIONS), task_id)
-    permissions.check_task_access(request.user, task)
-    return task
+    return permissions.get_task(request.user, task_id, access=permissions.Access.TASK)
 
 
-def working_file_for(request: Request, working_file_id: str, *, action: bool = False):
-    working_file = get_or_404(
-        WorkingFile.objects.select_related(*(f"task__{r}" for r in TASK_RELATIONS)),
-        working_file_id,
-    )
-    if working_file.task is None:
-        permissions.check_admin(request.user)
-    elif action:
-        permissions.check_task_action_access(request.user, working_file.task)
-    else:
-        permissions.check_task_access(request.user, working_file.task)
+def working_file_for(
+    request: Request, working_file_id: str, access: permissions.Access
+) -> WorkingFile:
+    working_file = selectors.working_file(working_file_id)
+    permissions.check_task_or_admin(request.user, working_file.task, access)
     return working_file
+
+
+class WorkingFileInput(serializers.Serializer):
+    """The body of the two routes that name a revision of a task's line: a new working file,
+    and its path. A new file needs a `name`; `description` is accepted and dropped (Zou)."""
+
+    name = serializers.CharField(max_length=250)
+    description = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    mode = serializers.CharField(default="working")
+    comment = serializers.CharField(default="", allow_blank=True, allow_null=True)
+    person_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    software_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    revision = serializers.IntegerField(default=0, min_value=0)
+    sep = serializers.CharField(default="/", trim_whitespace=False, max_length=4)
 
 
 class TaskWorkingFilesView(APIView):
@@ -73,20 +86,10 @@ class LastWorkingFilesView(APIView):
 class NewWorkingFileView(APIView):
     """POST data/tasks/<id>/working-files/new: the next (or a given) revision, 201."""
 
-    class Input(serializers.Serializer):
-        name = serializers.CharField(max_length=250)
-        description = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-        mode = serializers.CharField(default="working")
-        comment = serializers.CharField(default="", allow_blank=True, allow_null=True)
-        person_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-        software_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-        revision = serializers.IntegerField(default=0, min_value=0)
-        sep = serializers.CharField(default="/", trim_whitespace=False, max_length=4)
+    Input = WorkingFileInput
 
     def post(self, request: Request, task_id: str) -> Response:
-        body = self.Input(data=request.data)
-        body.is_valid(raise_exception=True)
-        values = body.validated_data
+        values = validated(self.Input, request.data)
         task = task_for(request, task_id)
         software = optional_row(Software, values, "software_id", "software")
         author = optional_row(Person, values, "person_id", "person") or request.user
@@ -109,18 +112,14 @@ class EntityWorkingFilesView(APIView):
     """GET data/entities/<id>/working-files[?task_id=&name=&relations=true]."""
 
     def get(self, request: Request, entity_id: str) -> Response:
-        entity = get_or_404(Entity.objects.select_related("project"), entity_id)
-        permissions.check_project_access(request.user, entity.project)
-        params = request.query_params
-        task_id = params.get("task_id") or None
-        if task_id:
-            # A malformed task id is a 404, not a 500; an unknown one just matches nothing.
-            task_id = parse_id(task_id)
-        queryset = selectors.revisions_of_entity(
-            entity, task_id=task_id, name=params.get("name") or None
+        entity = permissions.get_file_entity(
+            request.user, entity_id, access=permissions.Access.PROJECT
         )
-        relations = params.get("relations", "").lower() == "true"
-        return Response(serialize_rows(queryset, relations=relations))
+        params = request.query_params
+        queryset = selectors.revisions_of_entity(
+            entity, task_id=params.get("task_id") or None, name=params.get("name") or None
+        )
+        return Response(serialize_rows(queryset, relations=query_flag(params, "relations")))
 
 
 class WorkingFileCommentView(APIView):
@@ -130,12 +129,9 @@ class WorkingFileCommentView(APIView):
         comment = serializers.CharField()
 
     def put(self, request: Request, working_file_id: str) -> Response:
-        body = self.Input(data=request.data)
-        body.is_valid(raise_exception=True)
-        working_file = working_file_for(request, working_file_id, action=True)
-        working_file = services.set_comment(
-            working_file=working_file, comment=body.validated_data["comment"]
-        )
+        values = validated(self.Input, request.data)
+        working_file = working_file_for(request, working_file_id, permissions.Access.ACTION)
+        working_file = services.set_comment(working_file=working_file, comment=values["comment"])
         return Response(serialize_instance(working_file))
 
 
@@ -143,7 +139,7 @@ class WorkingFileModifiedView(APIView):
     """PUT actions/working-files/<id>/modified: `updated_at` becomes now."""
 
     def put(self, request: Request, working_file_id: str) -> Response:
-        working_file = working_file_for(request, working_file_id, action=True)
+        working_file = working_file_for(request, working_file_id, permissions.Access.ACTION)
         working_file = services.mark_modified(working_file=working_file)
         return Response(serialize_instance(working_file))
 
@@ -151,13 +147,10 @@ class WorkingFileModifiedView(APIView):
 class WorkingFileContentView(APIView):
     """GET/POST data/working-files/<id>/file: the content, streamed both ways."""
 
-    def get(self, request: Request, working_file_id: str):
-        working_file = working_file_for(request, working_file_id)
+    def get(self, request: Request, working_file_id: str) -> HttpResponse:
+        working_file = working_file_for(request, working_file_id, permissions.Access.TASK)
         if not selectors.has_content(working_file):
-            raise ZouError(
-                404,
-                {"error": True, "message": f"Working file not found for: {working_file.pk}"},
-            )
+            raise ContentNotFound(working_file.pk)
         return file_response(
             request,
             lambda: selectors.open_content(working_file),
@@ -167,19 +160,13 @@ class WorkingFileContentView(APIView):
         )
 
     def post(self, request: Request, working_file_id: str) -> Response:
-        working_file = working_file_for(request, working_file_id)
-        files = receive_files(
-            request, directory=services.upload_directory(), max_size=settings.MAX_UPLOAD_SIZE
-        )
-        upload = files.get("file")
-        try:
+        working_file = working_file_for(request, working_file_id, permissions.Access.TASK)
+        directory, max_size = services.upload_directory(), settings.MAX_UPLOAD_SIZE
+        with received_files(request, directory=directory, max_size=max_size) as files:
+            upload = files.get("file")
             if upload is None:
-                raise ZouError(400, {"error": True, "message": BAD_REQUEST})
+                raise NoFileSent()
             working_file = services.store_content(working_file=working_file, upload=upload)
-        finally:
-            for _, parts in files.lists():  # parts other than `file`, or a failed store
-                for part in parts:
-                    part.discard()
         return Response(serialize_instance(working_file, relations=True), status=201)
 
 
@@ -189,27 +176,18 @@ class WorkingFilePathView(APIView):
     Answers `{"path": <folder>, "name": <file name>}` (Zou's keys: `path` is the folder only).
     Revision 0 means the next revision of the `name` line. The separator key is `sep`."""
 
-    class Input(PathInput):
-        mode = serializers.CharField(default="working")
-        software_id = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-        comment = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-        sep = serializers.CharField(default="/", trim_whitespace=False, max_length=4)
+    class Input(WorkingFileInput):
+        name = serializers.CharField(default="main", allow_blank=True, max_length=250)
+        representation = serializers.CharField(default="", allow_blank=True, max_length=20)
+        description = person_id = None  # not read by this route
 
     def post(self, request: Request, task_id: str) -> Response:
-        body = self.Input(data=request.data)
-        body.is_valid(raise_exception=True)
-        values = body.validated_data
+        values = validated(self.Input, request.data)
         task = task_for(request, task_id)
-        software = optional_row(Software, values, "software_id", "software")
-        revision = values["revision"] or selectors.next_revision(task, values["name"])
-        with file_tree_services.tree_errors_reported(request.data):
-            folder, file_name = file_tree_services.working_file_path(
-                task=task,
-                software=software,
-                name=values["name"],
-                revision=revision,
-                mode=values["mode"],
-                sep=values["sep"],
-                software_default=file_tree_services.DEFAULT_WORKING_SOFTWARE,
-            )
-        return Response({"path": folder, "name": file_name})
+        options = resolve_path_options(values)
+        answer = file_tree_services.path_answer(
+            lambda: services.working_file_path(task=task, options=options),
+            received_data=request.data,
+            keys=("path", "name"),
+        )
+        return Response(answer)

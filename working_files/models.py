@@ -1,4 +1,4 @@
-"""WorkingFile: an artist's file for a task, revision after revision (files contract §1.1)."""
+"""WorkingFile: an artist's file for a task, revision after revision."""
 
 from django.db import models
 

@@ -1,12 +1,26 @@
-"""Reads of working files."""
+"""Reads of working files.
 
+Listings are querysets: the API turns their `.values()` rows into Zou's shape without DRF's
+serializers, since a task with 1,000 revisions is common
+(docs/decisions/listing-serialization.md)."""
+
+from django.core.files import File
 from django.core.files.storage import storages
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
+from kitsufiles.lookups import get_or_404, parse_id
+from production import permissions
 from production.models import Entity, Task
 from working_files.models import WorkingFile
 
 STORAGE_ALIAS = "files"
+
+
+def working_file(working_file_id: object) -> WorkingFile:
+    """The working file `working_file_id` (NotFound if none), with what its task's access
+    rules and paths read."""
+    relations = (f"task__{relation}" for relation in permissions.TASK_RELATIONS)
+    return get_or_404(WorkingFile.objects.select_related(*relations), working_file_id)
 
 
 def next_revision(task: Task, name: str) -> int:
@@ -15,11 +29,11 @@ def next_revision(task: Task, name: str) -> int:
     return (last["last"] or 0) + 1
 
 
-def revisions_of_task(task: Task) -> QuerySet:
+def revisions_of_task(task: Task) -> QuerySet[WorkingFile]:
     return WorkingFile.objects.filter(task=task, revision__gte=0).order_by("-revision", "name")
 
 
-def last_revisions_of_task(task: Task) -> QuerySet:
+def last_revisions_of_task(task: Task) -> QuerySet[WorkingFile]:
     """For each name of the task, its highest revision."""
     highest = (
         WorkingFile.objects.filter(task=task, name=OuterRef("name"))
@@ -29,10 +43,14 @@ def last_revisions_of_task(task: Task) -> QuerySet:
     return WorkingFile.objects.filter(task=task, pk=Subquery(highest)).order_by("name")
 
 
-def revisions_of_entity(entity: Entity, *, task_id=None, name=None) -> QuerySet:
+def revisions_of_entity(
+    entity: Entity, *, task_id: object = None, name: str | None = None
+) -> QuerySet[WorkingFile]:
+    """The entity's revisions, newest first, narrowed to a task and a name when given. A
+    malformed task id is NotFound; an unknown one just matches nothing."""
     queryset = WorkingFile.objects.filter(entity=entity, revision__gte=0)
     if task_id:
-        queryset = queryset.filter(task_id=task_id)
+        queryset = queryset.filter(task_id=parse_id(task_id))
     if name:
         queryset = queryset.filter(name=name)
     return queryset.order_by("-revision", "name")
@@ -44,7 +62,7 @@ def content_key(working_file: WorkingFile) -> str:
     return f"working/{file_id[:3]}/{file_id[3:6]}/{file_id}"
 
 
-def open_content(working_file: WorkingFile):
+def open_content(working_file: WorkingFile) -> File:
     return storages[STORAGE_ALIAS].open(content_key(working_file), "rb")
 
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from file_trees import services as file_tree_services
+from file_trees.inputs import PathOptions
 from kitsufiles import records
 from kitsufiles.errors import DataConflict
 from kitsufiles.uploads import HashedUploadedFile, replace_file
@@ -18,6 +19,27 @@ from working_files.models import WorkingFile
 
 # The software a new working file is made with when none is given (Zou's default).
 DEFAULT_SOFTWARE = {"name": "Blender", "short_name": "blender", "file_extension": ".blend"}
+# The software the path route renders with when none is given and a template names one (Zou's
+# route default; its services fall back to `3dsmax`, file_trees.services.FALLBACK_SOFTWARE).
+PATH_ROUTE_SOFTWARE = {"name": "3ds Max", "short_name": "max", "file_extension": ".max"}
+
+
+def _revision_or_next(task: Task, name: str, revision: int) -> int:
+    """Revision 0 means the next revision of the task's `name` line."""
+    return revision or selectors.next_revision(task, name)
+
+
+def working_file_path(*, task: Task, options: PathOptions) -> file_tree_services.PathParts:
+    """Where a working file of the task goes, without creating it."""
+    return file_tree_services.working_file_path(
+        task=task,
+        software=options.software,
+        name=options.name,
+        revision=_revision_or_next(task, options.name, options.revision),
+        mode=options.mode,
+        sep=options.sep,
+        software_default=PATH_ROUTE_SOFTWARE,
+    )
 
 
 @transaction.atomic
@@ -37,14 +59,16 @@ def create_working_file(
 
     The task row is locked for the transaction, so concurrent calls for the same task take
     consecutive numbers instead of colliding; the unique constraint backs the rule up. As in
-    Zou the caller gets assigned to the task, but here only if the revision is created.
+    Zou the caller gets assigned to the task, but here only if the revision is created
+    (docs/compatibility.md#working-files).
     """
-    Task.objects.select_for_update().filter(pk=task.pk).first()
+    records.lock_row(Task, task.pk)
     if software is None:
         software, _ = Software.objects.get_or_create(
             name=DEFAULT_SOFTWARE["name"], defaults=DEFAULT_SOFTWARE
         )
-    revision = revision or selectors.next_revision(task, name)
+    revision = _revision_or_next(task, name, revision)
+    # The folder keeps `/` (Zou): only the joint between folder and file name takes `sep`.
     folder, file_name = file_tree_services.working_file_path(
         task=task, software=software, name=name, revision=revision, mode=mode
     )
@@ -80,8 +104,9 @@ def mark_modified(*, working_file: WorkingFile) -> WorkingFile:
 
 
 def upload_directory() -> Path:
-    """Where uploads land while they arrive: inside local storage (a rename moves them into
-    place), else the data folder."""
+    """Where uploads land while they arrive: inside local storage, so that a rename moves them
+    into place and their bytes are written once (docs/decisions/upload-chunk-size.md), else
+    the data folder."""
     storage = storages[selectors.STORAGE_ALIAS]
     if isinstance(storage, FileSystemStorage):
         return Path(storage.location) / ".incoming"
@@ -89,7 +114,8 @@ def upload_directory() -> Path:
 
 
 def store_content(*, working_file: WorkingFile, upload: HashedUploadedFile) -> WorkingFile:
-    """Replace the content with a finished upload, then record its size and checksum.
+    """Replace the content with a finished upload, then record its size and checksum (Zou
+    records neither: docs/compatibility.md#working-files).
 
     The new bytes take the old ones' place in one step, so an interrupted upload (which
     never gets here) leaves the previous content whole."""

@@ -1,0 +1,26 @@
+"""A file of either kind by id, and the generic CRUD of output files."""
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kitsufiles.api.crud import CrudResource
+from kitsufiles.api.serialization import serialize_instance
+from output_files import selectors
+from output_files.models import OutputFile
+from production import permissions
+
+RESOURCES = [CrudResource(OutputFile, "output-files", permissions.EntityFilePolicy())]
+
+
+class FileView(APIView):
+    """GET data/files/<id>: a working file (with `outputs`) or an output file (with its
+    `source_file`), whichever the id names; `type` tells them apart."""
+
+    def get(self, request: Request, file_id: str) -> Response:
+        file = selectors.file_by_id(file_id)
+        if isinstance(file, OutputFile):
+            permissions.check_entity(request.user, file.entity, permissions.Access.PROJECT)
+            return Response(serialize_instance(file))
+        permissions.check_task(request.user, file.task, permissions.Access.PROJECT)
+        return Response(serialize_instance(file, relations=True))
