@@ -4,6 +4,7 @@ path names (guess-from-path, and the path → task helpers).
 A tree that cannot read a path back is TreeCannotParse; the helpers refuse a path that does not
 fit with WrongPathFormat or TaskNotFound (file_trees.errors)."""
 
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -112,7 +113,7 @@ def _same_slug(name: str, value: str) -> bool:
     return slugify(name or "", separator="_") == slugify(value, separator="_")
 
 
-def _first_named(queryset: models.QuerySet, value: str) -> Any:
+def _first_named(queryset: models.QuerySet, value: str) -> uuid.UUID | None:
     """The first row (oldest) whose name is `value` once both are slugified.
 
     Paths hold slugified names (`Hero's Sword` → `hero_s_sword`), so names are compared in
@@ -125,7 +126,7 @@ def _first_named(queryset: models.QuerySet, value: str) -> Any:
 
 
 def _entities(kind: str, found: Mapping[str, Any]) -> models.QuerySet[Entity]:
-    return Entity.objects.filter(entity_type__name=kind, project_id=found.get("Project"))
+    return Entity.objects.filter(entity_type__name=kind, project_id=found["Project"])
 
 
 def lookup_token(token: str, value: str, found: Mapping[str, Any]) -> Any:
@@ -145,7 +146,7 @@ def lookup_token(token: str, value: str, found: Mapping[str, Any]) -> Any:
             "AssetType": EntityType,
             "TemporalEntityType": EntityType,
         }[token]
-        return _first_named(model.objects.all(), value)
+        return _first_named(model._default_manager.all(), value)
     if "Project" not in found:
         return None  # every other row lives in a project
     if token == "Episode":
@@ -172,16 +173,15 @@ def lookup_token(token: str, value: str, found: Mapping[str, Any]) -> Any:
     if token == "Instance":
         if "Asset" not in found:
             return None
-        queryset = AssetInstance.objects.filter(asset_id=found["Asset"])
-        return _first_named(queryset, value)
+        return _first_named(AssetInstance.objects.filter(asset_id=found["Asset"]), value)
     if token == "Task":
         entity_id = found.get("Scene") or found.get("Asset") or found.get("Shot")
         if "TaskType" not in found or entity_id is None:
             return None
-        queryset = Task.objects.filter(
+        tasks = Task.objects.filter(
             project_id=found["Project"], task_type_id=found["TaskType"], entity_id=entity_id
         )
-        return _first_named(queryset, value)
+        return _first_named(tasks, value)
     return None  # Software, Revision, OutputFile, WorkingFile name nothing stored
 
 
@@ -206,7 +206,7 @@ def guess_from_path(project: Project, file_path: str, sep: str = "/") -> list[di
     for match in matches:
         data: dict[str, str] = {"Template": match.kind}
         found: dict[str, Any] = {}
-        template = tree[match.mode]["folder_path"][match.kind]
+        template = engine.template_of(tree, match.mode, "folder_path", match.kind)
         for element in template.split("/"):
             token = next((t for t in match.values if f"<{t}>" in element), None)
             if token is None:
@@ -242,7 +242,7 @@ def _values_for(project: Project, file_path: str, kind: str, mode: str, sep: str
     return values
 
 
-def _task_for(project: Project, entity_id: object, values: Mapping[str, str]) -> Task:
+def _task_for(project: Project, entity_id: uuid.UUID | None, values: Mapping[str, str]) -> Task:
     if entity_id is None:
         raise WrongPathFormat("No asset or shot found in given path.")
     task_types = TaskType.objects.all()

@@ -6,14 +6,18 @@ answers them chooses their body's key through their shape."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from django.db import models
 
 from file_trees.inputs import optional_row
 from kitsufiles.errors import NotFound
-from kitsufiles.lookups import get_or_404, parse_id
+from kitsufiles.lookups import get_or_404
 from output_files.errors import UnknownOutputType, UnknownPerson
 from production.models import FileStatus, OutputType, Person, TaskType
 from working_files.models import WorkingFile
+
+Row = TypeVar("Row", bound=models.Model)
 
 # The body keys a publish takes as they are.
 PLAIN_KEYS = (
@@ -46,10 +50,10 @@ class PublishArguments:
     sep: str = "/"
 
 
-def _id_or_none(value: object) -> object:
-    """A well-formed id, or None for an empty or malformed one (which then names no row)."""
+def _row_or_none(model: type[Row], value: object) -> Row | None:
+    """The row a body id names, or None for an empty, malformed or unknown id."""
     try:
-        return parse_id(value) if value else None
+        return get_or_404(model, value) if value else None
     except NotFound:
         return None
 
@@ -66,17 +70,17 @@ def resolve_publish(values: Mapping[str, Any], caller: Person) -> PublishArgumen
     except NotFound:
         raise UnknownOutputType() from None
     task_type = get_or_404(TaskType.objects.select_related("department"), values["task_type_id"])
-    person: Person | None = caller
+    person = caller
     if values.get("person_id"):
-        person = Person.objects.filter(pk=_id_or_none(values["person_id"])).first()
-        if person is None:
+        named = _row_or_none(Person, values["person_id"])
+        if named is None:
             raise UnknownPerson()
-    working_file_id = _id_or_none(values.get("working_file_id"))
+        person = named
     return PublishArguments(
         output_type=output_type,
         task_type=task_type,
         person=person,
-        working_file=WorkingFile.objects.filter(pk=working_file_id).first(),
+        working_file=_row_or_none(WorkingFile, values.get("working_file_id")),
         file_status=optional_row(FileStatus, values, "file_status_id", "file status"),
         **{key: values[key] for key in PLAIN_KEYS},
     )
