@@ -21,7 +21,7 @@ def entity_line(request: Request, entity_id: str) -> RevisionLine:
     return RevisionLine.of_entity(entity)
 
 
-def checked(request: Request, entity: Entity) -> RevisionLine:
+def checked_line(request: Request, entity: Entity) -> RevisionLine:
     """The entity's line once the caller has project access (for the routes where Zou looks
     up the rows the request names first)."""
     permissions.check_entity(request.user, entity, permissions.Access.PROJECT)
@@ -54,7 +54,7 @@ class EntityNextRevisionView(APIView):
         entity = selectors.entity_by_id(entity_id)
         output_type = selectors.output_type_by_id(values["output_type_id"])
         task_type = selectors.task_type_by_id(values["task_type_id"])
-        line = checked(request, entity)
+        line = checked_line(request, entity)
         revision = selectors.next_revision(line, output_type, task_type, values["name"])
         return Response({"next_revision": revision})
 
@@ -81,7 +81,7 @@ class EntityOutputTypeFilesView(APIView):
     def get(self, request: Request, entity_id: str, output_type_id: str) -> Response:
         entity = selectors.entity_by_id(entity_id)
         output_type = selectors.output_type_by_id(output_type_id)
-        line = checked(request, entity)
+        line = checked_line(request, entity)
         representation = request.query_params.get("representation")
         outputs = selectors.outputs_of_type(line, output_type, representation)
         return Response(serialize_rows(outputs))
