@@ -1,13 +1,19 @@
 """The production data the files hang on, with Zou's columns, JSON keys and unique keys.
 
-Column names follow Zou's tables (files contract §1) so that `.values()` rows are already in
-Zou's shape: a ForeignKey named `project` is the `project_id` column and JSON key. Anything a
-client reads as JSON is a column here; anything that is ours only (password hash, last login)
-is listed in the model's `ZOU_HIDDEN_FIELDS` and never serialized.
+Column names follow Zou's tables so that `.values()` rows are already in Zou's shape: a
+ForeignKey named `project` is the `project_id` column and JSON key. Anything a client reads as
+JSON is a column here; anything that is ours only (password hash, last login) is listed in the
+model's `ZOU_HIDDEN_FIELDS` and never serialized.
+
+Where a model's JSON differs from its columns, it says so through the hooks that
+`kitsufiles.api.serialization.ZouRowModel` documents: `ZOU_HIDDEN_FIELDS`,
+`ZOU_REVERSE_RELATIONS`, `ZOU_NESTED`, `zou_complete_row` and `zou_filters`.
 """
 
 import uuid
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -18,7 +24,8 @@ from django.db.models.lookups import Exact
 
 
 class ZouModel(models.Model):
-    """UUID key and the two timestamps every Zou row has."""
+    """UUID key and the two timestamps every Zou row has. The `ZOU_*` and `zou_*` hooks a
+    subclass may set are described in `kitsufiles.api.serialization.ZouRowModel`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -26,6 +33,10 @@ class ZouModel(models.Model):
 
     # Columns kept out of the JSON (secrets, Django-only bookkeeping).
     ZOU_HIDDEN_FIELDS: tuple[str, ...] = ()
+    # Reverse relations listed as ids with `relations=true`.
+    ZOU_REVERSE_RELATIONS: tuple[str, ...] = ()
+    # Foreign keys whose row is embedded whole.
+    ZOU_NESTED: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -106,18 +117,28 @@ class ContractType(models.TextChoices):
     INTERNSHIP = "internship", "Internship"
 
 
-class PersonManager(BaseUserManager):
+class PersonManager(BaseUserManager["Person"]):
+    """Also the door through which the plumbing (`kitsufiles.accounts`, which imports no app)
+    reaches the revoked sessions and the organisation: the methods of its AccountManager."""
+
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **fields):
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> "Person":
         person = self.model(email=self.normalize_email(email), **fields)
         person.set_password(password)
         person.save(using=self._db)
         return person
 
-    def create_superuser(self, email: str, password: str | None = None, **fields):
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> "Person":
         fields.setdefault("role", Role.ADMIN)
         return self.create_user(email, password, **fields)
+
+    def revoked_sessions(self) -> "models.QuerySet[RevokedToken]":
+        return RevokedToken.objects.all()
+
+    def organisation(self) -> Organisation | None:
+        """The studio's organisation: Zou has one, the first created."""
+        return Organisation.objects.order_by("created_at").first()
 
 
 class Person(ZouModel, AbstractBaseUser):
@@ -180,7 +201,7 @@ class Person(ZouModel, AbstractBaseUser):
         return f"{self.first_name} {self.last_name}".strip()
 
     @staticmethod
-    def zou_filters() -> dict:
+    def zou_filters() -> dict[str, Callable[[str], Q]]:
         """Filters on computed keys: gazu's get_person_by_full_name sends `?full_name=`."""
 
         def full_name(value: str) -> Q:
@@ -190,7 +211,7 @@ class Person(ZouModel, AbstractBaseUser):
         return {"full_name": full_name}
 
     @staticmethod
-    def zou_complete_row(row: dict) -> None:
+    def zou_complete_row(row: dict[str, Any]) -> None:
         """Zou's person JSON carries `full_name` next to the columns."""
         row["full_name"] = f"{row['first_name']} {row['last_name']}".strip()
 
@@ -207,10 +228,10 @@ class Person(ZouModel, AbstractBaseUser):
     def is_superuser(self) -> bool:
         return self.is_staff
 
-    def has_perm(self, perm, obj=None) -> bool:
+    def has_perm(self, perm: str, obj: object = None) -> bool:
         return self.is_staff
 
-    def has_module_perms(self, app_label) -> bool:
+    def has_module_perms(self, app_label: str) -> bool:
         return self.is_staff
 
 
@@ -350,7 +371,7 @@ class Project(ZouModel):
     is_clients_isolated = models.BooleanField(default=False)
     is_preview_download_allowed = models.BooleanField(default=False)
     is_set_preview_automated = models.BooleanField(default=False)
-    # Refuses extra previews (position > 1) in a revision (previews contract §4.1).
+    # Refuses extra previews (position > 1) in a revision.
     is_single_preview_per_revision = models.BooleanField(null=True, blank=True, default=False)
     is_publish_default_for_artists = models.BooleanField(default=False)
     homepage = models.CharField(max_length=80, default="assets")
@@ -367,10 +388,6 @@ class Project(ZouModel):
     task_types = models.ManyToManyField(
         TaskType, through="ProjectTaskTypeLink", blank=True, related_name="projects"
     )
-
-    @property
-    def frame_rate(self) -> Fraction | None:
-        return parse_frame_rate(self.fps) if self.fps else None
 
 
 class ProjectPersonLink(models.Model):

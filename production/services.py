@@ -1,5 +1,12 @@
 """Writes of production data. Each public function is one transaction; `values` are
-validated input (rows, not ids)."""
+validated input (rows, not ids).
+
+The services the generic CRUD routes call take the caller as `person` and the row as
+`instance` (the keyword protocols of `kitsufiles/api/crud.py`); most ignore the caller."""
+
+import uuid
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -35,23 +42,28 @@ from production.models import (
 # Persons
 
 
-@transaction.atomic
-def create_person(*, values: dict) -> Person:
-    password = values.pop("password", None)
-    person = records.create_record(Person, values)
-    person.set_password(password or None)  # no password: cannot log in until one is set
-    person.save(update_fields=["password"])
-    return person
+Values = dict[str, Any]
 
 
 @transaction.atomic
-def update_person(*, person: Person, values: dict) -> Person:
+def create_person(*, values: Values, person: Person | None = None) -> Person:
+    values = dict(values)
     password = values.pop("password", None)
-    person = records.update_record(person, values)
+    created = records.create_record(Person, values)
+    created.set_password(password or None)  # no password: cannot log in until one is set
+    created.save(update_fields=["password"])
+    return created
+
+
+@transaction.atomic
+def update_person(*, instance: Person, values: Values, person: Person | None = None) -> Person:
+    values = dict(values)
+    password = values.pop("password", None)
+    updated = records.update_record(instance, values)
     if password:
-        person.set_password(password)
-        person.save(update_fields=["password"])
-    return person
+        updated.set_password(password)
+        updated.save(update_fields=["password"])
+    return updated
 
 
 # ---------------------------------------------------------------------------------------------
@@ -59,7 +71,8 @@ def update_person(*, person: Person, values: dict) -> Person:
 
 
 @transaction.atomic
-def create_project(*, values: dict) -> Project:
+def create_project(*, values: Values, person: Person | None = None) -> Project:
+    values = dict(values)
     if values.get("project_status") is None:
         values["project_status"] = ensure_project_status("Open", "#000000")
     if values.get("file_tree") is None and settings.DEFAULT_FILE_TREE:
@@ -69,17 +82,17 @@ def create_project(*, values: dict) -> Project:
 
 
 @transaction.atomic
-def delete_project(*, project: Project, force: bool) -> None:
+def delete_project(*, instance: Project, force: bool, person: Person | None = None) -> None:
     """Only closed projects can go; `force` removes their tasks and entities with them."""
-    if not selectors.is_closed(project):
+    if not selectors.is_closed(instance):
         raise WrongParameter("Only closed projects can be deleted")
     if force:
-        Task.objects.filter(project=project).delete()
-        AssetInstance.objects.filter(asset__project=project).delete()
-        entities = Entity.objects.filter(project=project)
+        Task.objects.filter(project=instance).delete()
+        AssetInstance.objects.filter(asset__project=instance).delete()
+        entities = Entity.objects.filter(project=instance)
         entities.update(parent=None)
         entities.delete()
-    project.delete()
+    instance.delete()
 
 
 @transaction.atomic
@@ -127,7 +140,8 @@ def add_task_status_to_project(*, project: Project, task_status: TaskStatus) -> 
 
 
 @transaction.atomic
-def remove_project_setting(*, project: Project, setting: str, object_id) -> None:
+def remove_project_setting(*, project: Project, setting: str, object_id: uuid.UUID) -> None:
+    """`setting` is the Project relation: asset_types, task_types or task_statuses."""
     getattr(project, setting).remove(object_id)
     _touch(project)
 
@@ -147,12 +161,13 @@ def temporal_type(name: str) -> EntityType:
 
 
 @transaction.atomic
-def create_entity(*, values: dict) -> Entity:
-    """An entity of any kind; the parent must belong to the same project."""
+def create_entity(*, values: Values, person: Person | None = None) -> Entity:
+    """An entity of any kind; the parent must belong to the same project. Its creator is the
+    one `values` names, else the caller `person`."""
     parent = values.get("parent")
     if parent is not None and parent.project_id != values["project"].pk:
         raise WrongParameter("The parent entity belongs to another project.")
-    return records.create_record(Entity, values)
+    return records.create_record(Entity, {"created_by": person, **values})
 
 
 def create_asset(
@@ -162,13 +177,14 @@ def create_asset(
     name: str,
     created_by: Person,
     description: str | None = None,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     is_shared: bool = False,
     episode: Entity | None = None,
 ) -> Entity:
     if not asset_type.is_asset_type:
         raise WrongParameter(f"{asset_type.name} is not an asset type.")
     return create_entity(
+        person=created_by,
         values={
             "project": project,
             "entity_type": asset_type,
@@ -178,7 +194,7 @@ def create_asset(
             "is_shared": is_shared,
             "source": episode,
             "created_by": created_by,
-        }
+        },
     )
 
 
@@ -190,11 +206,12 @@ def create_temporal_entity(
     created_by: Person,
     parent: Entity | None = None,
     description: str | None = None,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     nb_frames: int | None = None,
 ) -> Entity:
     """A sequence (parent: episode), shot or scene (parent: sequence), or episode."""
     return create_entity(
+        person=created_by,
         values={
             "project": project,
             "entity_type": temporal_type(kind),
@@ -204,18 +221,18 @@ def create_temporal_entity(
             "data": data or {},
             "nb_frames": nb_frames,
             "created_by": created_by,
-        }
+        },
     )
 
 
 @transaction.atomic
-def delete_entity(*, entity: Entity, force: bool) -> None:
+def delete_entity(*, instance: Entity, force: bool, person: Person | None = None) -> None:
     """An entity with tasks is only removed with `force` (its tasks and comments go too)."""
-    if entity.tasks.exists():
+    if instance.tasks.exists():
         if not force:
             raise WrongParameter("The entity has tasks: use force=true to remove them too.")
-        entity.tasks.all().delete()
-    entity.delete()
+        instance.tasks.all().delete()
+    instance.delete()
 
 
 @transaction.atomic
@@ -233,7 +250,7 @@ def create_asset_instance(
     container = target_asset or scene
     if container is not None and container.project_id != asset.project_id and not asset.is_shared:
         raise WrongParameter("The asset belongs to another project.")
-    Entity.objects.select_for_update().filter(pk=asset.pk).first()
+    records.lock_row(Entity, asset.pk)
     last = AssetInstance.objects.filter(
         asset=asset, target_asset=target_asset, scene=scene
     ).aggregate(last=Max("number"))["last"]
@@ -256,21 +273,23 @@ def create_asset_instance(
 # Tasks and comments
 
 
-@transaction.atomic
-def create_task(*, values: dict) -> Task:
-    entity, project = values["entity"], values["project"]
+def _check_same_project(entity: Entity, project: Project) -> None:
     if entity.project_id != project.pk:
         raise WrongParameter("The entity belongs to another project.")
+
+
+@transaction.atomic
+def create_task(*, values: Values, person: Person | None = None) -> Task:
+    _check_same_project(values["entity"], values["project"])
     return records.create_record(Task, values)
 
 
 @transaction.atomic
-def update_task(*, task: Task, values: dict) -> Task:
-    entity = values.get("entity", task.entity)
-    project = values.get("project", task.project)
-    if entity.project_id != project.pk:
-        raise WrongParameter("The entity belongs to another project.")
-    return records.update_record(task, values)
+def update_task(*, instance: Task, values: Values, person: Person | None = None) -> Task:
+    _check_same_project(
+        values.get("entity", instance.entity), values.get("project", instance.project)
+    )
+    return records.update_record(instance, values)
 
 
 @transaction.atomic
@@ -280,10 +299,10 @@ def create_comment(
     task_status: TaskStatus,
     author: Person,
     text: str = "",
-    checklist: list | None = None,
-    links: list | None = None,
+    checklist: list[Any] | None = None,
+    links: list[Any] | None = None,
     for_client: bool = False,
-    created_at=None,
+    created_at: datetime | None = None,
 ) -> Comment:
     """A comment sets the task's status, as in Kitsu."""
     comment = records.create_record(
@@ -392,7 +411,7 @@ def ensure_default_data(*, organisation_name: str = "Kitsu") -> dict[str, int]:
         count("asset types", EntityType.objects.get_or_create(name=name)[1])
     for name in EntityTypeNames.TEMPORAL:
         count("entity types", EntityType.objects.get_or_create(name=name)[1])
-    departments = {}
+    departments: dict[str, Department] = {}
     for name, color in DEFAULT_DEPARTMENTS:
         departments[name], was_created = Department.objects.get_or_create(
             name=name, defaults={"color": color}

@@ -1,10 +1,12 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
 from kitsufiles.api.crud import crud_urls
-from production import api
+from production.api import crud, entities, projects, tasks
+from production.api.projects import PROJECT_SETTINGS
+from production.shapes import ASSET
 
 KIND_COLLECTIONS = {
-    "Asset": "assets",
+    ASSET: "assets",
     "Sequence": "sequences",
     "Shot": "shots",
     "Episode": "episodes",
@@ -12,58 +14,61 @@ KIND_COLLECTIONS = {
     "Edit": "edits",
     "Concept": "concepts",
 }
-SETTINGS = {
-    "asset-types": "asset_types",
-    "task-types": "task_types",
-    "task-status": "task_statuses",
-}
 
 # Specific routes first: `data/assets/all` must not be read as an entity id.
-urlpatterns = [
-    path("data/projects/open", api.OpenProjectsView.as_view()),
-    path("data/asset-types", api.AssetTypeListView.as_view()),
-    path("data/asset-types/<str:asset_type_id>", api.AssetTypeDetailView.as_view()),
-    path("data/assets/all", api.EntityKindListView.as_view(kind="Asset")),
-    path("data/shots/all", api.EntityKindListView.as_view(kind="Shot")),
-    path("data/assets/<str:asset_id>/asset-asset-instances", api.AssetAssetInstancesView.as_view()),
-    path("data/tasks/<str:task_id>/full", api.TaskFullView.as_view()),
-    path("actions/tasks/<str:task_id>/comment", api.CommentTaskView.as_view()),
-    path("data/projects/<str:project_id>/team", api.ProjectTeamView.as_view()),
+urlpatterns: list[URLPattern] = [
+    path("data/projects/open", projects.OpenProjectsView.as_view()),
+    path("data/asset-types", entities.AssetTypeListView.as_view()),
+    path("data/asset-types/<str:asset_type_id>", entities.AssetTypeDetailView.as_view()),
+    path("data/assets/all", entities.EntityKindListView.as_view(kind=ASSET)),
+    path("data/shots/all", entities.EntityKindListView.as_view(kind="Shot")),
     path(
-        "data/projects/<str:project_id>/team/<str:person_id>", api.ProjectTeamMemberView.as_view()
+        "data/assets/<str:asset_id>/asset-asset-instances",
+        entities.AssetAssetInstancesView.as_view(),
     ),
-    path("data/projects/<str:project_id>/assets", api.ProjectAssetsView.as_view()),
+    path("data/tasks/<str:task_id>/full", tasks.TaskFullView.as_view()),
+    path("actions/tasks/<str:task_id>/comment", tasks.CommentTaskView.as_view()),
+    path("data/projects/<str:project_id>/team", projects.ProjectTeamView.as_view()),
+    path(
+        "data/projects/<str:project_id>/team/<str:person_id>",
+        projects.ProjectTeamMemberView.as_view(),
+    ),
+    path("data/projects/<str:project_id>/assets", entities.ProjectAssetsView.as_view()),
     path(
         "data/projects/<str:project_id>/asset-types/<str:asset_type_id>/assets/new",
-        api.NewAssetView.as_view(),
+        entities.NewAssetView.as_view(),
     ),
 ]
 for kind, collection in KIND_COLLECTIONS.items():
     urlpatterns += [
-        path(f"data/{collection}", api.EntityKindListView.as_view(kind=kind)),
-        path(f"data/{collection}/<str:entity_id>", api.EntityKindDetailView.as_view(kind=kind)),
-        path(f"data/{collection}/<str:entity_id>/tasks", api.EntityTasksView.as_view(kind=kind)),
+        path(f"data/{collection}", entities.EntityKindListView.as_view(kind=kind)),
+        path(
+            f"data/{collection}/<str:entity_id>", entities.EntityKindDetailView.as_view(kind=kind)
+        ),
+        path(
+            f"data/{collection}/<str:entity_id>/tasks", entities.EntityTasksView.as_view(kind=kind)
+        ),
     ]
-    if kind != "Asset":
+    if kind != ASSET:
         urlpatterns.append(
             path(
                 f"data/projects/<str:project_id>/{collection}",
-                api.ProjectEntitiesView.as_view(kind=kind),
+                entities.ProjectEntitiesView.as_view(kind=kind),
             )
         )
-for segment, setting in SETTINGS.items():
+for segment, setting in PROJECT_SETTINGS.items():
     urlpatterns += [
         path(
             f"data/projects/<str:project_id>/settings/{segment}",
-            api.ProjectSettingView.as_view(setting=setting),
+            projects.ProjectSettingView.as_view(setting=setting),
         ),
         path(
             f"data/projects/<str:project_id>/settings/{segment}/<str:object_id>",
-            api.ProjectSettingItemView.as_view(setting=setting),
+            projects.ProjectSettingItemView.as_view(setting=setting),
         ),
         path(
             f"data/projects/<str:project_id>/{segment}",
-            api.ProjectRelatedListView.as_view(setting=setting),
+            projects.ProjectRelatedListView.as_view(setting=setting),
         ),
     ]
-urlpatterns += crud_urls(api.RESOURCES)
+urlpatterns += crud_urls(crud.RESOURCES)

@@ -7,18 +7,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kitsufiles import accounts
 from kitsufiles.api import authentication
 from kitsufiles.api.errors import ZouError, ZouNotAuthenticated
-from kitsufiles.api.serialization import serialize_instance
-from production.models import Organisation, Person
+from kitsufiles.api.serialization import Row, serialize_instance
 
 # The Zou API version whose contract this service speaks (what gazu's get_api_version reads).
 ZOU_API_VERSION = "1.0.97"
 WRONG_CREDENTIALS = {"login": False, "message": "Wrong email or password."}
 
 
-def organisation_body() -> dict | None:
-    organisation = Organisation.objects.order_by("created_at").first()
+def organisation_body() -> Row | None:
+    organisation = accounts.organisation()
     return serialize_instance(organisation) if organisation else None
 
 
@@ -61,7 +61,7 @@ class LoginView(APIView):
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
         email, password = body.validated_data["email"], body.validated_data["password"]
-        person = Person.objects.filter(email__iexact=email.strip()).first()
+        person = accounts.user_by_login(email.strip())
         if person is None or not person.is_active or not person.check_password(password):
             raise ZouError(400, WRONG_CREDENTIALS)
         access_token, refresh_token = authentication.issue_tokens(person)

@@ -7,18 +7,26 @@
   so both the access and the refresh token stop working at once.
 - Errors are flask-jwt-extended's bodies, and an expired token answers Zou's exact
   `"Signature has expired"`, which is what makes gazu refresh its token and retry.
+  See docs/compatibility.md#authentication.
+
+The person behind a token is a row of settings.AUTH_USER_MODEL, reached through
+`kitsufiles.accounts` (the plumbing imports no app).
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import authentication
+from rest_framework.request import Request
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 
+from kitsufiles import accounts
 from kitsufiles.api.errors import ZouNotAuthenticated
-from production.models import Person, RevokedToken
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 SESSION_CLAIM = "sid"
@@ -26,7 +34,7 @@ SESSION_CLAIM = "sid"
 EXPIRED_BODY = {"error": True, "message": "Signature has expired"}
 
 
-def raw_token_from_request(request, *, allow_cookie: bool) -> str | None:
+def raw_token_from_request(request: HttpRequest | Request, *, allow_cookie: bool) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header:
         scheme, _, value = header.partition(" ")
@@ -46,14 +54,18 @@ def decode(raw: str, token_class: type[Token]) -> Token:
         raise ZouNotAuthenticated({"msg": "Invalid token"}) from None
 
 
-def person_for_token(token: Token) -> Person:
-    session_id = token.get(SESSION_CLAIM) or token.get("jti")
-    if RevokedToken.objects.filter(jti=session_id).exists():
+def session_of(token: Token) -> str:
+    """The log-in session a token belongs to (tokens issued before sessions: their own id)."""
+    return token.get(SESSION_CLAIM) or token.get("jti")
+
+
+def person_for_token(token: Token) -> Any:
+    if accounts.is_session_revoked(session_of(token)):
         raise ZouNotAuthenticated({"msg": "Token has been revoked"})
     person_id = token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
     try:
-        person = Person.objects.get(pk=person_id)
-    except (Person.DoesNotExist, ValueError, TypeError):
+        person = accounts.user_by_id(person_id)
+    except (accounts.user_model().DoesNotExist, ValueError, TypeError, ValidationError):
         raise ZouNotAuthenticated({"msg": "User not found"}) from None
     if not person.is_active:
         raise ZouNotAuthenticated({"msg": "User is inactive"})
@@ -61,26 +73,26 @@ def person_for_token(token: Token) -> Person:
 
 
 class ZouJWTAuthentication(authentication.BaseAuthentication):
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[Any, Token] | None:
         raw = raw_token_from_request(request, allow_cookie=True)
         if raw is None:
             return None
         token = decode(raw, AccessToken)
         return person_for_token(token), token
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         # Makes DRF answer 401 (not 403) to anonymous calls, as Zou does.
         return "Bearer"
 
 
-def issue_tokens(person: Person) -> tuple[str, str]:
+def issue_tokens(person: Any) -> tuple[str, str]:
     """A new log-in session: (access token, refresh token) sharing one session id."""
     refresh = RefreshToken.for_user(person)
     refresh[SESSION_CLAIM] = uuid.uuid4().hex
     return str(refresh.access_token), str(refresh)
 
 
-def refresh_access_token(raw_refresh: str) -> tuple[Person, str]:
+def refresh_access_token(raw_refresh: str) -> tuple[Any, str]:
     refresh = decode(raw_refresh, RefreshToken)
     person = person_for_token(refresh)
     return person, str(refresh.access_token)
@@ -88,10 +100,7 @@ def refresh_access_token(raw_refresh: str) -> tuple[Person, str]:
 
 def revoke_session(token: Token) -> None:
     """Log-out: every token of this session is refused from now on."""
-    session_id = token.get(SESSION_CLAIM) or token.get("jti")
-    # Keep the row as long as the longest-lived token of the session could be presented.
     now = timezone.now()
-    expires_at = now + settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
-    RevokedToken.objects.update_or_create(jti=session_id, defaults={"expires_at": expires_at})
-    # Rows whose tokens have all expired protect nothing any more; log-outs keep the table small.
-    RevokedToken.objects.filter(expires_at__lt=now).delete()
+    accounts.revoke_session(
+        session_of(token), until=now + settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"], now=now
+    )

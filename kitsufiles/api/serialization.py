@@ -2,20 +2,55 @@
 
 Zou serializes a row as one key per column (foreign keys as `<name>_id`), ids as strings,
 datetimes as `YYYY-MM-DDTHH:MM:SS` in UTC, plus `"type": "<ModelName>"`; with `relations=True`
-the many-to-many collections become lists of ids (files contract §0.5).
+the many-to-many collections become lists of ids.
 
 Listings are hot (a task with 1,000 revisions is common), so rows come from `.values()` and
 are only touched where Zou's shape differs from what orjson writes natively: datetimes lose
 their timezone and microseconds. UUIDs, dates, dicts and lists are left to orjson.
+
+A model tells the serializer (and the input validation and list filters beside it) where its
+JSON differs from its columns through the hooks described by `ZouRowModel` below. They are all
+optional; a model without any is serialized column by column.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
+from typing import Any, ClassVar, Protocol
 
 from django.db import models
+from django.db.models import Q
+
+Row = dict[str, Any]
+
+
+class ZouRowModel(Protocol):
+    """The hooks a model may declare to shape its Zou JSON. Read by `shape_of` (rows),
+    `kitsufiles.api.inputs` (bodies) and `kitsufiles.api.filters` (query strings).
+
+    - `ZOU_HIDDEN_FIELDS`: field names never serialized, validated from a body nor filtered on
+      (a password hash, Django's `last_login`).
+    - `ZOU_REVERSE_RELATIONS`: reverse relations listed as lists of ids with `relations=True`
+      (a comment's `previews`, a working file's `outputs`); reverse foreign keys and
+      many-to-many fields declared on the other model both work.
+    - `ZOU_NESTED`: foreign keys whose related row is embedded in full next to `<name>_id`
+      (an output file's `source_file`).
+    - `zou_complete_row(row)`: a static method adding keys computed from the row's columns
+      (a person's `full_name`); it changes `row` in place.
+    - `zou_filters()`: a static method returning `{query key: value → Q}` for filters on
+      computed keys (`?full_name=`).
+    """
+
+    ZOU_HIDDEN_FIELDS: ClassVar[tuple[str, ...]]
+    ZOU_REVERSE_RELATIONS: ClassVar[tuple[str, ...]]
+    ZOU_NESTED: ClassVar[tuple[str, ...]]
+
+    @staticmethod
+    def zou_complete_row(row: Row) -> None: ...
+
+    @staticmethod
+    def zou_filters() -> dict[str, Callable[[str], Q]]: ...
 
 
 @dataclass(frozen=True)
@@ -32,13 +67,14 @@ class ZouShape:
     nested: tuple[str, ...]
     type_name: str
     # Keys computed from the row rather than read from a column (Person's `full_name`).
-    complete_row: object | None
+    complete_row: Callable[[Row], None] | None
 
 
 @cache
 def shape_of(model: type[models.Model]) -> ZouShape:
     hidden = set(getattr(model, "ZOU_HIDDEN_FIELDS", ()))
-    columns, datetimes = [], []
+    columns: list[str] = []
+    datetimes: list[str] = []
     for field in model._meta.concrete_fields:
         if field.name in hidden:
             continue
@@ -57,20 +93,12 @@ def shape_of(model: type[models.Model]) -> ZouShape:
     )
 
 
-def zou_datetime(value: datetime | None) -> datetime | None:
-    """Aware UTC datetime → naive, whole seconds: orjson then writes `YYYY-MM-DDTHH:MM:SS`."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=None, microsecond=0)
-
-
 def serialize_rows(
     queryset: models.QuerySet,
     *,
     relations: bool = False,
     type_name: str | None = None,
-    extra: dict | None = None,
-) -> list[dict]:
+) -> list[Row]:
     """Serialize every row of `queryset` in Zou's shape with one query (plus one per m2m)."""
     shape = shape_of(queryset.model)
     rows = list(queryset.values(*shape.columns))
@@ -83,8 +111,6 @@ def serialize_rows(
         row["type"] = name
         if shape.complete_row is not None:
             shape.complete_row(row)
-        if extra:
-            row.update(extra)
     if relations and (shape.many_to_many or shape.reverse_relations) and rows:
         attach_relations(shape, rows)
     if shape.nested and rows:
@@ -92,14 +118,14 @@ def serialize_rows(
     return rows
 
 
-def attach_relations(shape: ZouShape, rows: list[dict]) -> None:
+def attach_relations(shape: ZouShape, rows: list[Row]) -> None:
     """Add each collection as a list of ids: one query per relation, not per row."""
     ids = [row["id"] for row in rows]
     for field in shape.many_to_many:
         through = field.remote_field.through
         own_column = field.m2m_column_name()
         other_column = field.m2m_reverse_name()
-        related: dict = defaultdict(list)
+        related: defaultdict[Any, list[str]] = defaultdict(list)
         links = through.objects.filter(**{f"{own_column}__in": ids}).values_list(
             own_column, other_column
         )
@@ -126,12 +152,12 @@ def attach_relations(shape: ZouShape, rows: list[dict]) -> None:
             row[name] = related.get(row["id"], [])
 
 
-def attach_nested(shape: ZouShape, rows: list[dict]) -> None:
+def attach_nested(shape: ZouShape, rows: list[Row]) -> None:
     """Embed each nested foreign key's row (or None): one query per key, not per row."""
     for name in shape.nested:
         field = shape.model._meta.get_field(name)
         ids = {row[field.attname] for row in rows if row[field.attname] is not None}
-        related = {}
+        related: dict[Any, Row] = {}
         if ids:
             queryset = field.related_model._default_manager.filter(pk__in=ids)
             related = {row["id"]: row for row in serialize_rows(queryset)}
@@ -141,19 +167,8 @@ def attach_nested(shape: ZouShape, rows: list[dict]) -> None:
 
 def serialize_instance(
     instance: models.Model, *, relations: bool = False, type_name: str | None = None
-) -> dict:
+) -> Row:
     """One row in Zou's shape (reads it again through `.values()` so both paths agree)."""
     queryset = type(instance)._default_manager.filter(pk=instance.pk)
     rows = serialize_rows(queryset, relations=relations, type_name=type_name)
     return rows[0]
-
-
-def serialize_many(instances: Iterable[models.Model], *, relations: bool = False) -> list[dict]:
-    instances = list(instances)
-    if not instances:
-        return []
-    model = type(instances[0])
-    order = {instance.pk: index for index, instance in enumerate(instances)}
-    rows = serialize_rows(model._default_manager.filter(pk__in=list(order)), relations=relations)
-    rows.sort(key=lambda row: order[row["id"]])
-    return rows

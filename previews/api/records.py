@@ -10,15 +10,18 @@ from kitsufiles.api.filters import query_flag
 from previews import services
 from previews.models import PreviewFile
 from production import permissions
-from production.models import Person
 
 
-def _update(person: Person, preview: PreviewFile, values: dict[str, Any]) -> PreviewFile:
-    return services.update_preview(preview=preview, values=values)
+def _update(*, person: Any, instance: PreviewFile, values: dict[str, Any]) -> PreviewFile:
+    return services.update_preview(preview=instance, values=values)
 
 
-def _delete(person: Person, preview: PreviewFile, params: QueryDict) -> None:
-    services.delete_preview(preview=preview, force=query_flag(params, "force"))
+def _delete(*, person: Any, instance: PreviewFile, force: bool) -> None:
+    services.delete_preview(preview=instance, force=force)
+
+
+def _force(params: QueryDict) -> bool:
+    return query_flag(params, "force")
 
 
 RESOURCES = [
@@ -28,6 +31,7 @@ RESOURCES = [
         permissions.TaskPreviewPolicy(),
         update=_update,
         delete=_delete,
+        read_force=_force,
         # Processing bookkeeping is the server's; clients read it.
         input_exclude=("attempts", "attempt_started_at", "broken_reason"),
     )

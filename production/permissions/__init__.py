@@ -1,0 +1,227 @@
+"""Who may see and change what: the roles, team membership and task assignment of Zou.
+
+The rules are written once, in this package, and applied three ways:
+
+- the entry point (`access.py`): `get_task/get_project/get_entity(person, id, access=Access.X)`
+  fetch the object a route acts on and check the caller's access in one call;
+- named rules (`roles.py`, `tasks.py`) for what a route decides beyond that (a comment's
+  status, who signs it); they raise Forbidden (403) or NotFound (404);
+- scopes (`scopes.py`, `*_visible_to`) narrow querysets, so a listing never shows rows of a
+  project the caller is not in, whatever filters the query string carries; and CRUD policies
+  (`policies.py`) combine scopes and checks for the generic `/api/data/<collection>` routes.
+
+Roles: `admin` is global only. Inside a project, a team member's link may override the global
+role (`ProjectPersonLink.role`); `effective_role` gives the role that applies there.
+
+Access table
+------------
+What every route (group) needs. PROJECT, MANAGER, TASK, ACTION, UPDATE and ADMIN are the
+`Access` values; "entity" is TASK applied to an entity (project access; vendors need a task on
+it); "team" is a scope: rows of projects whose team the caller is in (admins: all). A row
+without a task or entity (made through the CRUD) is for admins only (*). Entries marked (*)
+are explained in docs/compatibility.md#access-rules, with every place where we answer
+differently from Zou on purpose.
+
+Production (production/api/)
+  data/<reference data> CRUD: organisations, departments,   read: anyone logged in;
+    project-status, entity-types, task-types, task-status,   write: ADMIN
+    softwares, output-types, file-status, persons
+  data/projects CRUD                                 list: team; read: PROJECT; update: MANAGER;
+                                                     create, delete: ADMIN
+  data/entities, data/tasks, data/asset-instances    list: team (vendors: their tasks' rows);
+    CRUD                                             read: entity / TASK / PROJECT; write:
+                                                     MANAGER (of both projects when moving) (*)
+  data/comments, data/attachment-files CRUD          list: those of the tasks listed; read:
+                                                     TASK; comment update: its author or ADMIN;
+                                                     other writes: ADMIN
+  GET data/projects/open                             team
+  GET data/asset-types[/<id>]                        anyone logged in
+  GET data/<kind>[/all] (assets, shots...)           team (vendors: entities they have a task on)
+  GET data/<kind>/<id>, data/<kind>/<id>/tasks       entity; the tasks listed: team
+  DELETE data/<kind>/<id>                            MANAGER
+  GET data/projects/<id>/... (kinds, assets, team,   PROJECT
+    settings/*, task-types, asset-types, task-status)
+  POST data/projects/<id>/... (kinds, team,          MANAGER
+    settings/*, asset-types/<id>/assets/new),
+    DELETE .../team/<id>, .../settings/*/<id>
+  GET data/tasks/<id>/full                           TASK
+  POST actions/tasks/<id>/comment                    TASK and a status the role may set
+                                                     (check_comment_access); `person_id` and
+                                                     `created_at`: managers only (comment_author,
+                                                     comment_date) (*)
+  GET data/assets/<id>/asset-asset-instances         entity
+  POST data/assets/<id>/asset-asset-instances        MANAGER
+
+File trees (file_trees/api.py)
+  POST actions/projects/<id>/set-file-tree           MANAGER
+  POST data/entities/guess-from-path                 PROJECT
+
+Working files (working_files/api.py)
+  data/tasks/<id>/working-files[/new, /last-revisions], data/tasks/<id>/working-file-path
+                                                     TASK
+  GET data/entities/<id>/working-files               PROJECT
+  PUT actions/working-files/<id>/{comment,modified}  ACTION
+  GET, POST data/working-files/<id>/file             TASK
+  data/working-files CRUD (TaskFilePolicy)           list: team, vendors none; read: TASK;
+                                                     update: ACTION; create, delete: ADMIN
+
+Output files (output_files/api.py)
+  POST data/entities/<id>/output-file-path, and      entity (the instance's asset)
+    the asset-instance output-file-path
+  GET data/files/<id>                                PROJECT
+  data/entities/<id>/output-files[/new, /next-revision, /last-revisions],
+    data/entities/<id>/output-types[/<id>/output-files]
+                                                     PROJECT
+  data/asset-instances/<id>/... outputs              PROJECT of the asset's project
+  GET data/projects/<id>/output-files                MANAGER
+  data/output-files CRUD (EntityFilePolicy)          list: team of open projects, vendors none;
+                                                     read: entity; update: MANAGER, or a task on
+                                                     its temporal entity (else its entity);
+                                                     create, delete: ADMIN
+
+Previews (previews/api/)
+  POST actions/tasks/<id>/comments/<id>/add-preview, ACTION
+    POST .../comments/<id>/preview-files/<id>
+  DELETE .../comments/<id>/preview-files/<id>        ACTION on the URL's task, whose preview
+                                                     it must be (*)
+  POST actions/tasks[/<id>]/batch-comment            ACTION on each task, and the comment rules
+  PUT actions/tasks[/<id>]/set-main-preview,         TASK, clients refused
+    actions/preview-files/<id>/set-main-preview
+  GET data/tasks/<id>/{previews,comments}            TASK (clients do not see rejected previews)
+  PUT actions/preview-files/<id>/update-position     ACTION
+  POST pictures/preview-files/<id> (upload)          ACTION
+  GET movies/..., pictures/previews/...,             TASK
+    movies/tiles/..., pictures/originals/<id>/download, pictures/originals/<id>.<extension>
+  GET pictures/{thumbnails,thumbnails-square,        a shared asset's main preview: all but
+    originals}/preview-files/<id>.png                vendors; else TASK (check_thumbnail_access)
+  GET data/projects/<id>/preview-files,              ADMIN
+    data/playlists/preview-files/running
+  data/preview-files CRUD (TaskPreviewPolicy)        list: team of open projects (vendors: their
+                                                     tasks); read: PROJECT (vendors: assigned);
+                                                     update: UPDATE; delete: MANAGER;
+                                                     create: ADMIN
+
+Authentication (kitsufiles/api/auth_views.py)
+  POST auth/login, GET auth/refresh-token, GET /api  no one (the token is the credential)
+  GET auth/logout, GET auth/authenticated            anyone logged in
+"""
+
+from production.permissions.access import (
+    TASK_RELATIONS,
+    Access,
+    check_entity,
+    check_project,
+    check_task,
+    check_task_or_admin,
+    get_asset_instance,
+    get_entity,
+    get_file_entity,
+    get_project,
+    get_task,
+)
+from production.permissions.policies import (
+    AdminWritePolicy,
+    AssetInstancePolicy,
+    AttachmentFilePolicy,
+    CommentPolicy,
+    EntityFilePolicy,
+    EntityPolicy,
+    ProjectPolicy,
+    ProjectRolePolicy,
+    TaskFilePolicy,
+    TaskPolicy,
+    TaskPreviewPolicy,
+)
+from production.permissions.roles import (
+    MANAGING_ROLES,
+    block_access_to_vendor,
+    check_admin,
+    check_manager_project_access,
+    check_project_access,
+    deny,
+    effective_role,
+    has_manager_project_access,
+    is_admin,
+    is_vendor,
+)
+from production.permissions.scopes import (
+    asset_instances_visible_to,
+    attachment_files_visible_to,
+    comments_visible_to,
+    entities_visible_to,
+    projects_visible_to,
+    rows_visible_to,
+    tasks_visible_to,
+)
+from production.permissions.tasks import (
+    check_comment_access,
+    check_entity_access,
+    check_main_preview_access,
+    check_task_access,
+    check_task_action_access,
+    check_task_update_access,
+    check_thumbnail_access,
+    check_thumbnail_or_admin,
+    comment_author,
+    comment_date,
+    has_task_on,
+    hides_rejected_previews,
+    may_post_comments_as_others,
+    task_rule,
+)
+
+__all__ = [
+    "MANAGING_ROLES",
+    "TASK_RELATIONS",
+    "Access",
+    "AdminWritePolicy",
+    "AssetInstancePolicy",
+    "AttachmentFilePolicy",
+    "CommentPolicy",
+    "EntityFilePolicy",
+    "EntityPolicy",
+    "ProjectPolicy",
+    "ProjectRolePolicy",
+    "TaskFilePolicy",
+    "TaskPolicy",
+    "TaskPreviewPolicy",
+    "asset_instances_visible_to",
+    "attachment_files_visible_to",
+    "block_access_to_vendor",
+    "check_admin",
+    "check_comment_access",
+    "check_entity",
+    "check_entity_access",
+    "check_main_preview_access",
+    "check_manager_project_access",
+    "check_project",
+    "check_project_access",
+    "check_task",
+    "check_task_access",
+    "check_task_action_access",
+    "check_task_or_admin",
+    "check_task_update_access",
+    "check_thumbnail_access",
+    "check_thumbnail_or_admin",
+    "comment_author",
+    "comment_date",
+    "comments_visible_to",
+    "deny",
+    "effective_role",
+    "entities_visible_to",
+    "get_asset_instance",
+    "get_entity",
+    "get_file_entity",
+    "get_project",
+    "get_task",
+    "has_manager_project_access",
+    "has_task_on",
+    "hides_rejected_previews",
+    "is_admin",
+    "is_vendor",
+    "may_post_comments_as_others",
+    "projects_visible_to",
+    "rows_visible_to",
+    "task_rule",
+    "tasks_visible_to",
+]

@@ -1,0 +1,150 @@
+"""The entry point of routes: fetch the object a route acts on and check the caller's access to
+it in one call, so that no view tests a role itself."""
+
+import uuid
+from collections.abc import Callable
+from enum import Enum
+
+from django.db.models import QuerySet
+
+from kitsufiles.lookups import get_or_404
+from production.models import AssetInstance, Entity, Person, Project, Task
+from production.permissions.roles import (
+    check_admin,
+    check_manager_project_access,
+    check_project_access,
+)
+from production.permissions.tasks import (
+    check_entity_access,
+    check_task_access,
+    check_task_action_access,
+    check_task_update_access,
+)
+
+
+class Access(Enum):
+    """What a route needs on the task, entity or project it acts on."""
+
+    PROJECT = "project"  # any member of the project's team
+    MANAGER = "manager"  # the project's managers
+    TASK = "task"  # project access; a vendor only on entities they have a task on
+    ACTION = "action"  # acting on the task: the task rule with clients and entity creators
+    UPDATE = "update"  # changing the task's rows: the task rule without them
+    ADMIN = "admin"  # admins only
+
+
+Rule = Callable[[Person, Project], object]
+
+_PROJECT_RULES: dict[Access, Rule] = {
+    Access.PROJECT: check_project_access,
+    Access.MANAGER: check_manager_project_access,
+    Access.ADMIN: lambda person, project: check_admin(person),
+}
+_TASK_RULES: dict[Access, Callable[[Person, Task], object]] = {
+    Access.PROJECT: lambda person, task: check_project_access(person, task.project),
+    Access.MANAGER: lambda person, task: check_manager_project_access(person, task.project),
+    Access.TASK: check_task_access,
+    Access.ACTION: check_task_action_access,
+    Access.UPDATE: check_task_update_access,
+    Access.ADMIN: lambda person, task: check_admin(person),
+}
+
+
+def _rule(rules: dict[Access, Callable], access: Access, what: str) -> Callable:
+    try:
+        return rules[access]
+    except KeyError:
+        raise ValueError(f"{access} does not apply to {what}") from None
+
+
+def check_project(person: Person, project: Project, access: Access) -> None:
+    """Refuse (Forbidden) unless `person` has `access` (PROJECT, MANAGER or ADMIN) on
+    `project`."""
+    _rule(_PROJECT_RULES, access, "a project")(person, project)
+
+
+def check_task(person: Person, task: Task, access: Access) -> None:
+    """Refuse (Forbidden) unless `person` has `access` on `task`."""
+    _rule(_TASK_RULES, access, "a task")(person, task)
+
+
+def check_task_or_admin(person: Person, task: Task | None, access: Access) -> None:
+    """Rows that hang on a task (files, previews): `access` on their task; a row without a task
+    (made through the generic CRUD) is for admins only."""
+    if task is None:
+        check_admin(person)
+    else:
+        check_task(person, task, access)
+
+
+def check_entity(person: Person, entity: Entity, access: Access) -> None:
+    """Refuse unless `person` has `access` on `entity`: TASK (project access; vendors need a
+    task on it), or PROJECT (the project's team alone), MANAGER, ADMIN on its project.
+
+    Zou's file routes check an entity both ways: their listings and publish routes only ask
+    for the project's team (a vendor may publish on an entity they have no task on); their
+    path routes also apply the vendor rule."""
+    if access is Access.TASK:
+        check_entity_access(person, entity, check_project_access(person, entity.project))
+    else:
+        check_project(person, entity.project, access)
+
+
+# What every task route reads besides the task: its project, type and entity (with parents,
+# for paths), fetched in the same query.
+TASK_RELATIONS = (
+    "project",
+    "task_type__department",
+    "entity__entity_type",
+    "entity__project",
+    "entity__parent__parent",
+)
+
+Id = uuid.UUID | str
+
+
+def get_task(
+    person: Person, task_id: Id, *, access: Access, queryset: QuerySet[Task] | None = None
+) -> Task:
+    """The task `task_id` (NotFound if there is none, or the id is malformed), once `person`
+    has `access` on it. `queryset` replaces the default look-up (tasks with TASK_RELATIONS)
+    where a route reads other relations."""
+    if queryset is None:
+        queryset = Task.objects.select_related(*TASK_RELATIONS)
+    task = get_or_404(queryset, task_id)
+    check_task(person, task, access)
+    return task
+
+
+def get_project(person: Person, project_id: Id, *, access: Access) -> Project:
+    """The project `project_id`, once `person` has `access` (PROJECT, MANAGER or ADMIN) on it."""
+    project = get_or_404(Project, project_id)
+    check_project(person, project, access)
+    return project
+
+
+def get_entity(
+    person: Person, entity_id: Id, *, access: Access, queryset: QuerySet[Entity] | None = None
+) -> Entity:
+    """The entity `entity_id`, once `person` has `access` on it (see check_entity).
+    `queryset` narrows the look-up (only assets, only shots...): an entity outside it is
+    NotFound."""
+    if queryset is None:
+        queryset = Entity.objects.all()
+    entity = get_or_404(queryset.select_related("project", "entity_type"), entity_id)
+    check_entity(person, entity, access)
+    return entity
+
+
+# The file routes' name for get_entity: PROJECT there means the project's team alone.
+get_file_entity = get_entity
+
+
+def get_asset_instance(person: Person, instance_id: Id, *, access: Access) -> AssetInstance:
+    """The asset instance `instance_id`, once `person` has `access` (PROJECT or TASK) on its
+    asset: the asset's project decides, wherever the instance is cast."""
+    instance = get_or_404(
+        AssetInstance.objects.select_related("asset__project", "asset__entity_type"), instance_id
+    )
+    check_entity(person, instance.asset, access)
+    return instance

@@ -1,0 +1,220 @@
+"""CRUD policies: what the generic `/api/data/<collection>` routes allow, per model.
+
+Each class satisfies the `Policy` protocol of `kitsufiles/api/crud.py` (structurally: the
+plumbing imports no app, so nothing here inherits from it). `values` are the validated input,
+foreign keys resolved to rows. See docs/compatibility.md#generic-crud-routes.
+"""
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+from kitsufiles.errors import NotFound
+from production.models import (
+    AssetInstance,
+    AttachmentFile,
+    Comment,
+    Entity,
+    Person,
+    Project,
+    Role,
+    Task,
+)
+from production.permissions import scopes
+from production.permissions.access import Access, check_entity, check_task_or_admin
+from production.permissions.roles import (
+    block_access_to_vendor,
+    check_admin,
+    check_manager_project_access,
+    check_project_access,
+    deny,
+    has_manager_project_access,
+    is_admin,
+    is_vendor,
+)
+from production.permissions.tasks import check_task_access, has_task_on
+
+
+class AdminWritePolicy:
+    """Reference data: any authenticated person reads, admins write (Zou's CRUD default)."""
+
+    def scope(self, person: Person, queryset: QuerySet) -> QuerySet:
+        return queryset
+
+    def check_read(self, person: Person, obj: Any) -> None:
+        pass
+
+    def pre_check_create(self, person: Person) -> None:
+        """Refuse early (before validating the body) when no body could be allowed."""
+        check_admin(person)
+
+    def check_create(self, person: Person, values: dict[str, Any]) -> None:
+        check_admin(person)
+
+    def check_update(self, person: Person, obj: Any, values: dict[str, Any]) -> None:
+        check_admin(person)
+
+    def check_delete(self, person: Person, obj: Any) -> None:
+        check_admin(person)
+
+
+class ProjectRolePolicy(AdminWritePolicy):
+    """Rows whose project is only known once the body names it: creating one is decided by
+    the caller's role in that project, not refused up front."""
+
+    def pre_check_create(self, person: Person) -> None:
+        pass
+
+
+class ProjectPolicy(AdminWritePolicy):
+    def scope(self, person: Person, queryset: QuerySet[Project]) -> QuerySet[Project]:
+        return scopes.projects_visible_to(person, queryset)
+
+    def check_read(self, person: Person, obj: Project) -> None:
+        check_project_access(person, obj)
+
+    def check_update(self, person: Person, obj: Project, values: dict[str, Any]) -> None:
+        check_manager_project_access(person, obj)
+
+
+class EntityPolicy(ProjectRolePolicy):
+    def scope(self, person: Person, queryset: QuerySet[Entity]) -> QuerySet[Entity]:
+        return scopes.entities_visible_to(person, queryset)
+
+    def check_read(self, person: Person, obj: Entity) -> None:
+        check_entity(person, obj, Access.TASK)
+
+    def check_create(self, person: Person, values: dict[str, Any]) -> None:
+        check_manager_project_access(person, values["project"])
+
+    def check_update(self, person: Person, obj: Entity, values: dict[str, Any]) -> None:
+        check_manager_project_access(person, obj.project)
+        if "project" in values:  # moving it: managing the new project too
+            check_manager_project_access(person, values["project"])
+
+    def check_delete(self, person: Person, obj: Entity) -> None:
+        check_manager_project_access(person, obj.project)
+
+
+class AssetInstancePolicy(ProjectRolePolicy):
+    def scope(self, person: Person, queryset: QuerySet[AssetInstance]) -> QuerySet[AssetInstance]:
+        return scopes.asset_instances_visible_to(person, queryset)
+
+    def check_read(self, person: Person, obj: AssetInstance) -> None:
+        check_project_access(person, obj.asset.project)
+
+    def check_create(self, person: Person, values: dict[str, Any]) -> None:
+        check_manager_project_access(person, values["asset"].project)
+
+    def check_update(self, person: Person, obj: AssetInstance, values: dict[str, Any]) -> None:
+        check_manager_project_access(person, obj.asset.project)
+
+    def check_delete(self, person: Person, obj: AssetInstance) -> None:
+        check_manager_project_access(person, obj.asset.project)
+
+
+class TaskPolicy(ProjectRolePolicy):
+    def scope(self, person: Person, queryset: QuerySet[Task]) -> QuerySet[Task]:
+        return scopes.tasks_visible_to(person, queryset)
+
+    def check_read(self, person: Person, obj: Task) -> None:
+        check_task_access(person, obj)
+
+    def check_create(self, person: Person, values: dict[str, Any]) -> None:
+        check_manager_project_access(person, values["project"])
+
+    def check_update(self, person: Person, obj: Task, values: dict[str, Any]) -> None:
+        check_manager_project_access(person, obj.project)
+
+    def check_delete(self, person: Person, obj: Task) -> None:
+        check_manager_project_access(person, obj.project)
+
+
+class CommentPolicy(AdminWritePolicy):
+    """Comments are written through the comment action; the CRUD lets authors edit theirs."""
+
+    def scope(self, person: Person, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+        return scopes.comments_visible_to(person, queryset)
+
+    def check_read(self, person: Person, obj: Comment) -> None:
+        check_task_access(person, obj.object)
+
+    def check_update(self, person: Person, obj: Comment, values: dict[str, Any]) -> None:
+        if not (is_admin(person) or obj.person_id == person.pk):
+            deny()
+
+
+class AttachmentFilePolicy(AdminWritePolicy):
+    def scope(self, person: Person, queryset: QuerySet[AttachmentFile]) -> QuerySet[AttachmentFile]:
+        return scopes.attachment_files_visible_to(person, queryset)
+
+    def check_read(self, person: Person, obj: AttachmentFile) -> None:
+        check_task_access(person, obj.comment.object)
+
+
+class TaskFilePolicy(AdminWritePolicy):
+    """Rows hanging on a task (working files): team members of the entity's project list
+    them (vendors none), task access reads one, task action access updates it."""
+
+    def scope(self, person: Person, queryset: QuerySet) -> QuerySet:
+        block_access_to_vendor(person)
+        return scopes.rows_visible_to(person, queryset, "entity__project")
+
+    def check_read(self, person: Person, obj: Model) -> None:
+        if obj.task is None:
+            raise NotFound()
+        check_task_access(person, obj.task)
+
+    def check_update(self, person: Person, obj: Model, values: dict[str, Any]) -> None:
+        check_task_or_admin(person, obj.task, Access.ACTION)
+
+
+class EntityFilePolicy(AdminWritePolicy):
+    """Rows hanging on an entity (output files): team members of open projects list them
+    (vendors none); reading one needs project and entity access; updating one needs manager
+    rights, or a task on its temporal entity (else its entity)."""
+
+    def scope(self, person: Person, queryset: QuerySet) -> QuerySet:
+        block_access_to_vendor(person)
+        return scopes.rows_visible_to(person, queryset, "entity__project", open_only=True)
+
+    def check_read(self, person: Person, obj: Model) -> None:
+        if obj.entity is None:
+            raise NotFound()
+        check_entity(person, obj.entity, Access.TASK)
+
+    def check_update(self, person: Person, obj: Model, values: dict[str, Any]) -> None:
+        if obj.entity is None:
+            check_admin(person)
+        elif not has_manager_project_access(person, obj.entity.project) and not has_task_on(
+            person, obj.temporal_entity_id or obj.entity_id
+        ):
+            deny()
+
+
+class TaskPreviewPolicy(AdminWritePolicy):
+    """Previews: team members of open projects list them; vendors only those of their tasks;
+    reading one needs project access (vendors: assignment); updating one needs task update
+    access; deleting one needs manager rights. See docs/compatibility.md#access-rules."""
+
+    def scope(self, person: Person, queryset: QuerySet) -> QuerySet:
+        queryset = scopes.rows_visible_to(person, queryset, "task__project", open_only=True)
+        if is_vendor(person):
+            queryset = queryset.filter(task__assignees=person)
+        return queryset
+
+    def check_read(self, person: Person, obj: Model) -> None:
+        if obj.task is None:
+            check_admin(person)
+            return
+        role = check_project_access(person, obj.task.project)
+        if role == Role.VENDOR and not obj.task.assignees.filter(pk=person.pk).exists():
+            deny()
+
+    def check_update(self, person: Person, obj: Model, values: dict[str, Any]) -> None:
+        # The preview's task, and the task it would move to (a task-less row: admins only).
+        for task in (obj.task, *([values["task"]] if "task" in values else [])):
+            check_task_or_admin(person, task, Access.UPDATE)
+
+    def check_delete(self, person: Person, obj: Model) -> None:
+        check_task_or_admin(person, obj.task, Access.MANAGER)
