@@ -45,8 +45,8 @@ def user_by_login(login: str) -> Any:
 
 
 def user_by_id(user_id: object) -> Any:
-    """The user `user_id`. Raises the model's DoesNotExist, or ValueError/TypeError/
-    ValidationError for an id that cannot be one."""
+    """The user `user_id`. Raises ObjectDoesNotExist, or ValueError/TypeError/ValidationError
+    for an id that cannot be one."""
     return user_model()._default_manager.get(pk=user_id)
 
 

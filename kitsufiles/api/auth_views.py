@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from rest_framework import serializers
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,10 +34,14 @@ def set_token_cookie(response: Response, access_token: str) -> None:
     )
 
 
-class ApiRootView(APIView):
-    authentication_classes = []
+class PublicView(APIView):
+    """A route anyone may call: it reads no credentials (the log-in routes hand them out)."""
+
+    authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [AllowAny]
 
+
+class ApiRootView(PublicView):
     def get(self, request: Request) -> Response:
         return Response(
             {"api": "Zou", "version": ZOU_API_VERSION, "kitsufiles": settings.API_VERSION}
@@ -49,10 +54,7 @@ class ApiRootWithoutSlashView(ApiRootView):
     schema = None
 
 
-class LoginView(APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-
+class LoginView(PublicView):
     class Input(serializers.Serializer):
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(required=False, allow_blank=True, default="")
@@ -78,11 +80,8 @@ class LoginView(APIView):
         return response
 
 
-class RefreshTokenView(APIView):
+class RefreshTokenView(PublicView):
     """GET with `Authorization: Bearer <refresh token>` → a new access token."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
 
     def get(self, request: Request) -> Response:
         raw = authentication.raw_token_from_request(request, allow_cookie=False)

@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import authentication
@@ -65,7 +65,7 @@ def person_for_token(token: Token) -> Any:
     person_id = token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
     try:
         person = accounts.user_by_id(person_id)
-    except (accounts.user_model().DoesNotExist, ValueError, TypeError, ValidationError):
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise ZouNotAuthenticated({"msg": "User not found"}) from None
     if not person.is_active:
         raise ZouNotAuthenticated({"msg": "User is inactive"})

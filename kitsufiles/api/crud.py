@@ -230,9 +230,12 @@ class CollectionView(APIView):
 class InstanceView(APIView):
     resource = cast(CrudResource, None)  # set per collection by crud_urls
 
+    def instance(self, instance_id: str) -> Any:
+        return get_or_404(self.resource.model, instance_id)
+
     def get(self, request: Request, instance_id: str) -> Response:
         resource = self.resource
-        instance = get_or_404(resource.model, instance_id)
+        instance = self.instance(instance_id)
         resource.policy.check_read(request.user, instance)
         relations = resource.read_relations
         if relations is None:
@@ -243,7 +246,7 @@ class InstanceView(APIView):
 
     def put(self, request: Request, instance_id: str) -> Response:
         resource = self.resource
-        instance = get_or_404(resource.model, instance_id)
+        instance = self.instance(instance_id)
         resource.policy.check_update(request.user, instance, {})
         data = resource.prepare_input(request_body(request))
         values = validated(resource.input_serializer, data, instance=instance)
@@ -253,7 +256,7 @@ class InstanceView(APIView):
 
     def delete(self, request: Request, instance_id: str) -> Response:
         resource = self.resource
-        instance = get_or_404(resource.model, instance_id)
+        instance = self.instance(instance_id)
         resource.policy.check_delete(request.user, instance)
         force = resource.read_force(request.query_params)
         resource.delete(person=request.user, instance=instance, force=force)

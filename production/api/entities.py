@@ -47,48 +47,45 @@ def kind_list_response(request: Request, kind: str, queryset: QuerySet[Entity]) 
     )
 
 
-class EntityKindListView(APIView):
-    """GET data/assets[/all], data/sequences, data/shots[/all], data/episodes..."""
+class EntityKindView(APIView):
+    """A route of one entity kind."""
 
     kind = ""  # set per route by production/urls.py
+
+    def entity(self, request: Request, entity_id: str, access: Access) -> Entity:
+        """The entity of this kind `entity_id`, once the caller has `access` on it."""
+        return permissions.get_entity(
+            request.user, entity_id, access=access, queryset=selectors.entities_of(self.kind)
+        )
+
+
+class EntityKindListView(EntityKindView):
+    """GET data/assets[/all], data/sequences, data/shots[/all], data/episodes..."""
 
     def get(self, request: Request) -> Response:
         return kind_list_response(request, self.kind, selectors.entities_of(self.kind))
 
 
-class EntityKindDetailView(APIView):
+class EntityKindDetailView(EntityKindView):
     """GET/DELETE data/assets/<id>, data/sequences/<id>, data/shots/<id>, data/episodes/<id>."""
 
-    kind = ""  # set per route by production/urls.py
-
     def get(self, request: Request, entity_id: str) -> Response:
-        entity = permissions.get_entity(
-            request.user, entity_id, access=Access.TASK, queryset=selectors.entities_of(self.kind)
-        )
+        entity = self.entity(request, entity_id, Access.TASK)
         return Response(kind_row(entity, self.kind))
 
     def delete(self, request: Request, entity_id: str) -> Response:
-        entity = permissions.get_entity(
-            request.user,
-            entity_id,
-            access=Access.MANAGER,
-            queryset=selectors.entities_of(self.kind),
-        )
+        entity = self.entity(request, entity_id, Access.MANAGER)
         services.delete_entity(
             instance=entity, force=force_flag(request.query_params), person=request.user
         )
         return Response(status=204)
 
 
-class EntityTasksView(APIView):
+class EntityTasksView(EntityKindView):
     """GET data/assets/<id>/tasks, data/shots/<id>/tasks... sorted by name."""
 
-    kind = ""  # set per route by production/urls.py
-
     def get(self, request: Request, entity_id: str) -> Response:
-        entity = permissions.get_entity(
-            request.user, entity_id, access=Access.TASK, queryset=selectors.entities_of(self.kind)
-        )
+        entity = self.entity(request, entity_id, Access.TASK)
         tasks = permissions.tasks_visible_to(request.user, selectors.tasks_of_entity(entity))
         relations = wants_relations(request.query_params)
         return Response(serialize_rows(tasks, relations=relations))
@@ -109,15 +106,18 @@ class AssetTypeDetailView(APIView):
 # The entities of a project
 
 
-class ProjectEntitiesView(APIView):
+class EntityInput(serializers.Serializer):
+    """What every new entity's body may carry."""
+
+    name = serializers.CharField(max_length=160)
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    data = serializers.JSONField(required=False, allow_null=True)
+
+
+class ProjectEntitiesView(EntityKindView):
     """GET/POST data/projects/<id>/{sequences,shots,episodes,scenes...}."""
 
-    kind = ""  # set per route by production/urls.py
-
-    class Input(serializers.Serializer):
-        name = serializers.CharField(max_length=160)
-        description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-        data = serializers.JSONField(required=False, allow_null=True)
+    class Input(EntityInput):
         nb_frames = serializers.IntegerField(required=False, allow_null=True)
         sequence_id = serializers.UUIDField(required=False, allow_null=True)
         episode_id = serializers.UUIDField(required=False, allow_null=True)
@@ -158,10 +158,7 @@ class ProjectAssetsView(APIView):
 class NewAssetView(APIView):
     """POST data/projects/<id>/asset-types/<asset_type_id>/assets/new"""
 
-    class Input(serializers.Serializer):
-        name = serializers.CharField(max_length=160)
-        description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-        data = serializers.JSONField(required=False, allow_null=True)
+    class Input(EntityInput):
         is_shared = serializers.BooleanField(required=False, default=False)
         episode_id = serializers.UUIDField(required=False, allow_null=True)
 

@@ -4,6 +4,7 @@ it in one call, so that no view tests a role itself."""
 import uuid
 from collections.abc import Callable
 from enum import Enum
+from typing import TypeVar
 
 from django.db.models import QuerySet
 
@@ -21,6 +22,8 @@ from production.permissions.tasks import (
     check_task_update_access,
 )
 
+T = TypeVar("T")
+
 
 class Access(Enum):
     """What a route needs on the task, entity or project it acts on."""
@@ -33,9 +36,8 @@ class Access(Enum):
     ADMIN = "admin"  # admins only
 
 
-Rule = Callable[[Person, Project], object]
-
-_PROJECT_RULES: dict[Access, Rule] = {
+# Each rule refuses with Forbidden; what it returns (a role) does not matter here.
+_PROJECT_RULES: dict[Access, Callable[[Person, Project], object]] = {
     Access.PROJECT: check_project_access,
     Access.MANAGER: check_manager_project_access,
     Access.ADMIN: lambda person, project: check_admin(person),
@@ -50,7 +52,9 @@ _TASK_RULES: dict[Access, Callable[[Person, Task], object]] = {
 }
 
 
-def _rule(rules: dict[Access, Callable], access: Access, what: str) -> Callable:
+def _rule(
+    rules: dict[Access, Callable[[Person, T], object]], access: Access, what: str
+) -> Callable[[Person, T], object]:
     try:
         return rules[access]
     except KeyError:

@@ -7,7 +7,7 @@ foreign keys resolved to rows. See docs/compatibility.md#generic-crud-routes.
 
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from kitsufiles.errors import NotFound
 from production.models import (
@@ -160,12 +160,12 @@ class TaskFilePolicy(AdminWritePolicy):
         block_access_to_vendor(person)
         return scopes.rows_visible_to(person, queryset, "entity__project")
 
-    def check_read(self, person: Person, obj: Model) -> None:
+    def check_read(self, person: Person, obj: Any) -> None:
         if obj.task is None:
             raise NotFound()
         check_task_access(person, obj.task)
 
-    def check_update(self, person: Person, obj: Model, values: dict[str, Any]) -> None:
+    def check_update(self, person: Person, obj: Any, values: dict[str, Any]) -> None:
         check_task_or_admin(person, obj.task, Access.ACTION)
 
 
@@ -178,12 +178,12 @@ class EntityFilePolicy(AdminWritePolicy):
         block_access_to_vendor(person)
         return scopes.rows_visible_to(person, queryset, "entity__project", open_only=True)
 
-    def check_read(self, person: Person, obj: Model) -> None:
+    def check_read(self, person: Person, obj: Any) -> None:
         if obj.entity is None:
             raise NotFound()
         check_entity(person, obj.entity, Access.TASK)
 
-    def check_update(self, person: Person, obj: Model, values: dict[str, Any]) -> None:
+    def check_update(self, person: Person, obj: Any, values: dict[str, Any]) -> None:
         if obj.entity is None:
             check_admin(person)
         elif not has_manager_project_access(person, obj.entity.project) and not has_task_on(
@@ -203,7 +203,7 @@ class TaskPreviewPolicy(AdminWritePolicy):
             queryset = queryset.filter(task__assignees=person)
         return queryset
 
-    def check_read(self, person: Person, obj: Model) -> None:
+    def check_read(self, person: Person, obj: Any) -> None:
         if obj.task is None:
             check_admin(person)
             return
@@ -211,10 +211,10 @@ class TaskPreviewPolicy(AdminWritePolicy):
         if role == Role.VENDOR and not obj.task.assignees.filter(pk=person.pk).exists():
             deny()
 
-    def check_update(self, person: Person, obj: Model, values: dict[str, Any]) -> None:
+    def check_update(self, person: Person, obj: Any, values: dict[str, Any]) -> None:
         # The preview's task, and the task it would move to (a task-less row: admins only).
         for task in (obj.task, *([values["task"]] if "task" in values else [])):
             check_task_or_admin(person, task, Access.UPDATE)
 
-    def check_delete(self, person: Person, obj: Model) -> None:
+    def check_delete(self, person: Person, obj: Any) -> None:
         check_task_or_admin(person, obj.task, Access.MANAGER)

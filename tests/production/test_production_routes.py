@@ -474,6 +474,19 @@ def test_new_shot(api, project, sequence, shot):
     assert fetched == body
 
 
+def test_kind_listings_pick_their_own_keys_with_fields(api, sequence, shot, asset, asset_type):
+    """`?fields=` picks among the kind's keys (`sequence_id`, `asset_type_id`) as among columns."""
+    (row,) = expect(api.get("/api/data/shots", {"fields": "name,sequence_id"}), 200)
+    assert row == {
+        "id": str(shot.id),
+        "type": "Shot",
+        "name": "SH010",
+        "sequence_id": str(sequence.id),
+    }
+    (row,) = expect(api.get("/api/data/assets", {"fields": "asset_type_id"}), 200)
+    assert row == {"id": str(asset.id), "type": "Asset", "asset_type_id": str(asset_type.id)}
+
+
 def test_shot_names_are_unique_per_sequence(api, admin, project, sequence, shot):
     url = f"/api/data/projects/{project.id}/shots"
     before = footprint()
