@@ -380,12 +380,12 @@ class Project(ZouModel):
     project_status = models.ForeignKey(
         ProjectStatus, null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
     )
-    team = models.ManyToManyField(
+    team: "models.ManyToManyField[Person, ProjectPersonLink]" = models.ManyToManyField(
         Person, through="ProjectPersonLink", blank=True, related_name="projects"
     )
     asset_types = models.ManyToManyField(EntityType, blank=True, related_name="projects")
     task_statuses = models.ManyToManyField(TaskStatus, blank=True, related_name="projects")
-    task_types = models.ManyToManyField(
+    task_types: "models.ManyToManyField[TaskType, ProjectTaskTypeLink]" = models.ManyToManyField(
         TaskType, through="ProjectTaskTypeLink", blank=True, related_name="projects"
     )
 
