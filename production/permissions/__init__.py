@@ -79,30 +79,35 @@ Output files (output_files/api.py)
                                                      its temporal entity (else its entity);
                                                      create, delete: ADMIN
 
-Previews (previews/api/)
+Previews (previews/api/: slots, batch, listings, media, records)
   POST actions/tasks/<id>/comments/<id>/add-preview, ACTION
     POST .../comments/<id>/preview-files/<id>
   DELETE .../comments/<id>/preview-files/<id>        ACTION on the URL's task, whose preview
-                                                     it must be (*)
-  POST actions/tasks[/<id>]/batch-comment            ACTION on each task, and the comment rules
+                                                     it must be (docs/compatibility.md#previews)
+  POST actions/tasks[/<id>]/batch-comment            ACTION on each task and the comment rule;
+                                                     `person_id`, `created_at`: managers only
+                                                     (may_post_comments_as_others) (*)
   PUT actions/tasks[/<id>]/set-main-preview,         TASK, clients refused
-    actions/preview-files/<id>/set-main-preview
-  GET data/tasks/<id>/{previews,comments}            TASK (clients do not see rejected previews)
+    actions/preview-files/<id>/set-main-preview      (check_main_preview_access)
+  GET data/tasks/<id>/{previews,comments}            TASK (clients do not see rejected previews:
+                                                     hides_rejected_previews)
   PUT actions/preview-files/<id>/update-position     ACTION
   POST pictures/preview-files/<id> (upload)          ACTION
   GET movies/..., pictures/previews/...,             TASK
     movies/tiles/..., pictures/originals/<id>/download, pictures/originals/<id>.<extension>
   GET pictures/{thumbnails,thumbnails-square,        a shared asset's main preview: all but
-    originals}/preview-files/<id>.png                vendors; else TASK (check_thumbnail_access)
+    originals}/preview-files/<id>.png                vendors; else TASK (check_thumbnail_or_admin)
   GET data/projects/<id>/preview-files,              ADMIN
     data/playlists/preview-files/running
   data/preview-files CRUD (TaskPreviewPolicy)        list: team of open projects (vendors: their
                                                      tasks); read: PROJECT (vendors: assigned);
-                                                     update: UPDATE; delete: MANAGER;
+                                                     update: UPDATE (see the Previews section
+                                                     of docs/compatibility.md); delete: MANAGER;
                                                      create: ADMIN
 
 Authentication (kitsufiles/api/auth_views.py)
-  POST auth/login, GET auth/refresh-token, GET /api  no one (the token is the credential)
+  POST auth/login, GET /api                          anyone
+  GET auth/refresh-token                             anyone with a refresh token of a live session
   GET auth/logout, GET auth/authenticated            anyone logged in
 """
 
