@@ -65,7 +65,7 @@ Working files (working_files/api.py)
   data/working-files CRUD (TaskFilePolicy)           list: team, vendors none; read: TASK;
                                                      update: ACTION; create, delete: ADMIN
 
-Output files (output_files/api.py)
+Output files (output_files/api/: paths, entity_outputs, instance_outputs, files)
   POST data/entities/<id>/output-file-path, and      entity (the instance's asset)
     the asset-instance output-file-path
   GET data/files/<id>                                PROJECT
