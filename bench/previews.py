@@ -25,7 +25,7 @@ Baselines, measured before the service starts, per source:
     fps/scale/format/setsar/pad chain, libx264 High yuv420p with MovieSettings' preset
     (MOVIE_HIGHDEF_PRESET when set), -b:v/-maxrate/-bufsize, -g MOVIE_KEYFRAME_INTERVAL,
     AAC 192k padded/cut to the video's duration, +faststart mp4).
-  * Zou's hi-def command (previews contract 3.6: -b 28M -preset slow, keyint=2:scenecut=0,
+  * Zou's hi-def command (as Zou 1.0.97 runs it: -b 28M -preset slow, keyint=2:scenecut=0,
     scale/pad, -r 24000/1001), timed once, for reference.
 
 The service: tests/previews/deployment.py's Deployment, i.e. gunicorn (1 worker, 4 threads) and
@@ -216,7 +216,7 @@ def plain_transcode(source: Path, info: media.MovieInfo, target: media.MovieSett
 
 
 def zou_hidef(source: Path, out: Path) -> list[str]:
-    """Zou's hi-def normalization (previews contract 3.6), at the bench's raster and rate."""
+    """Zou 1.0.97's hi-def normalization, at the bench's raster and rate."""
     scale = (
         "scale=trunc(iw*sar/2)*2:ih,"
         f"scale={WIDTH}:{HEIGHT}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
