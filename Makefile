@@ -22,9 +22,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# Style, layering (the import-linter contracts in pyproject.toml), types (mypy with the Django
+# and DRF stubs, files and strictness in pyproject.toml), and models without a migration.
+# Every step runs even when an earlier one fails, so one run reports everything; the target
+# fails if any did.
 lint: venv
-	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	$(BIN)/mypy || status=1; \
+	$(BIN)/python manage.py makemigrations --check --dry-run || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -7,10 +7,13 @@ The body is read from storage in chunks as the client takes it. Never compressed
 import re
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import IO, Literal
 from urllib.parse import quote
 
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date, parse_http_date_safe
 
 DOWNLOAD_CHUNK_SIZE = 256 * 1024
@@ -43,7 +46,7 @@ def _header_value(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _chunks(fileobj, start: int, length: int):
+def _chunks(fileobj: IO[bytes], start: int, length: int) -> Iterator[bytes]:
     try:
         fileobj.seek(start)
         remaining = length
@@ -57,7 +60,7 @@ def _chunks(fileobj, start: int, length: int):
         fileobj.close()
 
 
-def _not_modified(request, etag: str | None, last_modified: datetime | None) -> bool:
+def _not_modified(request: HttpRequest, etag: str | None, last_modified: datetime | None) -> bool:
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
@@ -70,7 +73,7 @@ def _not_modified(request, etag: str | None, last_modified: datetime | None) -> 
     )
 
 
-def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+def _byte_range(header: str, size: int) -> tuple[int, int] | None | Literal[False]:
     """(start, end) of a single satisfiable range; None to ignore the header; False if the
     range cannot be satisfied (416)."""
     match = RANGE.match(header.strip())
@@ -92,8 +95,8 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
 
 
 def file_response(
-    request,
-    open_file,
+    request: HttpRequest,
+    open_file: Callable[[], IO[bytes]],
     *,
     size: int,
     etag: str | None,
@@ -102,7 +105,7 @@ def file_response(
     disposition: str = 'inline; filename=""',
     cache: str = "public",
     max_age: int = CACHE_MAX_AGE,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """200, 206, 304 or 416 for a stored file. `open_file()` is only called when a body is
     sent. `etag` is the bare tag value (quoted here). `cache` is "public" or "private" (media
     of a production are private: a shared proxy must not hand them to someone else)."""
@@ -147,7 +150,9 @@ def file_response(
     return response
 
 
-def _if_range_holds(request, quoted_etag, last_modified) -> bool:
+def _if_range_holds(
+    request: HttpRequest, quoted_etag: str | None, last_modified: datetime | None
+) -> bool:
     """A range applies only if `If-Range` (when sent) still names this version."""
     if_range = request.META.get("HTTP_IF_RANGE")
     if not if_range:

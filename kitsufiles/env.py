@@ -6,6 +6,7 @@ than silently falling back, so a typo in a deployment shows up at start-up, not 
 
 import os
 from datetime import timedelta
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -13,6 +14,10 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+@overload
+def get_str(name: str, default: str, *aliases: str) -> str: ...
+@overload
+def get_str(name: str, default: None = None, *aliases: str) -> str | None: ...
 def get_str(name: str, default: str | None = None, *aliases: str) -> str | None:
     """The first variable set among `name` and its aliases (Zou's names), else `default`."""
     for key in (name, *aliases):

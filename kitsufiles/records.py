@@ -6,12 +6,18 @@ where the database cannot enforce a constraint (`nulls_distinct=False` on SQLite
 here first, so the rule holds on every backend.
 """
 
+from typing import Any, TypeVar, cast
+
 from django.db import connection, models, transaction
 
 from kitsufiles.errors import DataConflict
 
+_M = TypeVar("_M", bound=models.Model)
 
-def split_values(model: type[models.Model], values: dict) -> tuple[dict, dict]:
+
+def split_values(
+    model: type[models.Model], values: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(column values, many-to-many values) of an input dict."""
     m2m_names = {field.name for field in model._meta.many_to_many}
     columns = {key: value for key, value in values.items() if key not in m2m_names}
@@ -30,19 +36,18 @@ def check_unique_constraints(instance: models.Model) -> None:
             or constraint.nulls_distinct is not False
         ):
             continue
-        lookup = {
-            model._meta.get_field(name).attname: getattr(
-                instance, model._meta.get_field(name).attname
-            )
-            for name in constraint.fields
-        }
+        # A constraint names concrete columns (never a reverse relation), which have an attname.
+        attnames = [
+            cast(models.Field, model._meta.get_field(name)).attname for name in constraint.fields
+        ]
+        lookup = {attname: getattr(instance, attname) for attname in attnames}
         clash = model._default_manager.filter(**lookup).exclude(pk=instance.pk)
         if clash.exists():
             raise DataConflict()
 
 
 @transaction.atomic
-def create_record(model: type[models.Model], values: dict) -> models.Model:
+def create_record(model: type[_M], values: dict[str, Any]) -> _M:
     columns, relations = split_values(model, values)
     instance = model(**columns)
     check_unique_constraints(instance)
@@ -53,7 +58,7 @@ def create_record(model: type[models.Model], values: dict) -> models.Model:
 
 
 @transaction.atomic
-def update_record(instance: models.Model, values: dict) -> models.Model:
+def update_record(instance: _M, values: dict[str, Any]) -> _M:
     columns, relations = split_values(type(instance), values)
     for name, value in columns.items():
         setattr(instance, name, value)

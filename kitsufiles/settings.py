@@ -7,6 +7,7 @@ DEBUG=false, ALLOWED_HOSTS, and optionally REDIS_URL and the FS_* storage variab
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -99,7 +100,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "production.Person"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
-AUTH_PASSWORD_VALIDATORS = []  # Zou does not enforce a password policy; studios use SSO or LDAP
+# Zou does not enforce a password policy; studios use SSO or LDAP.
+AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -193,7 +195,7 @@ SIMPLE_JWT = {
 }
 JWT_COOKIE_NAME = "access_token_cookie"  # what Kitsu's <img>/<video> tags send
 
-# Previews (previews contract §3.12). Processing runs in Django Q jobs; ffmpeg is killed after
+# Previews. Processing runs in Django Q jobs; ffmpeg is killed after
 # PREVIEW_PROCESSING_TIMEOUT seconds and the preview marked broken. A job that fails for
 # another reason is retried until PREVIEW_MAX_ATTEMPTS jobs have started.
 PREVIEW_PROCESSING_TIMEOUT = env.get_int(
@@ -219,7 +221,7 @@ CLIENT_CACHE_MAX_AGE = env.get_int("CLIENT_CACHE_MAX_AGE", 604800, minimum=0)
 # broker hands an unacknowledged job out again only after that (a dead worker's job).
 REDIS_URL = env.get_str("REDIS_URL", None)
 _job_timeout = env.get_int("Q_TIMEOUT", PREVIEW_PROCESSING_TIMEOUT + 300, minimum=1)
-Q_CLUSTER = {
+Q_CLUSTER: dict[str, Any] = {
     # Clusters sharing a broker (one Redis) must have distinct names, or they take each
     # other's jobs.
     "name": env.get_str("Q_CLUSTER_NAME", "kitsufiles"),
@@ -249,7 +251,7 @@ LOGGING = {
 # services check them before writing (production.services.check_unique_constraints).
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
 
-# Zou's response headers (files contract §0.4); the CSP one is added by ZouSecurityHeaders.
+# The response headers Zou sends on every answer; the CSP one is added by ZouSecurityHeaders.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

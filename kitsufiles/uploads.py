@@ -12,9 +12,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 
 from kitsufiles.errors import UploadTooLarge
 
@@ -24,7 +27,17 @@ UPLOAD_CHUNK_SIZE = 256 * 1024
 class HashedUploadedFile(UploadedFile):
     """An upload already on disk, with its size and sha256 computed on the way in."""
 
-    def __init__(self, file, name, content_type, size, charset, sha256: str):
+    file: IO[bytes]
+
+    def __init__(
+        self,
+        file: IO[bytes],
+        name: str | None,
+        content_type: str | None,
+        size: int,
+        charset: str | None,
+        sha256: str,
+    ) -> None:
         super().__init__(file, name, content_type, size, charset)
         self.sha256 = sha256
 
@@ -39,13 +52,13 @@ class HashedUploadedFile(UploadedFile):
 class HashingUploadHandler(FileUploadHandler):
     chunk_size = UPLOAD_CHUNK_SIZE
 
-    def __init__(self, request, *, directory: Path, max_size: int | None):
+    def __init__(self, request: HttpRequest, *, directory: Path, max_size: int | None) -> None:
         super().__init__(request)
         self.directory = directory
         self.max_size = max_size
-        self.open_files: list = []
+        self.open_files: list[IO[bytes]] = []
 
-    def new_file(self, *args, **kwargs):
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.directory.mkdir(parents=True, exist_ok=True)
         # In the destination's file system, so that moving it into place is a rename.
@@ -56,7 +69,7 @@ class HashingUploadHandler(FileUploadHandler):
         self.hash = hashlib.sha256()
         self.size = 0
 
-    def receive_data_chunk(self, raw_data, start):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         self.size += len(raw_data)
         if self.max_size is not None and self.size > self.max_size:
             raise UploadTooLarge()
@@ -64,7 +77,7 @@ class HashingUploadHandler(FileUploadHandler):
         self.file.write(raw_data)
         return None
 
-    def file_complete(self, file_size):
+    def file_complete(self, file_size: int) -> HashedUploadedFile:
         self.file.flush()
         self.file.seek(0)
         return HashedUploadedFile(
@@ -90,7 +103,11 @@ class HashingUploadHandler(FileUploadHandler):
             Path(file.name).unlink(missing_ok=True)
 
 
-def receive_files(request, *, directory: Path, max_size: int | None) -> dict:
+# What the hashing handler gives, per form field: every part is a HashedUploadedFile.
+ReceivedFiles = MultiValueDict[str, HashedUploadedFile]
+
+
+def receive_files(request: HttpRequest, *, directory: Path, max_size: int | None) -> ReceivedFiles:
     """Parse a multipart request with hashing handlers; returns request.FILES.
 
     `Content-Length` above `max_size` is refused before a byte is read. If anything goes
@@ -102,7 +119,8 @@ def receive_files(request, *, directory: Path, max_size: int | None) -> dict:
     django_request = getattr(request, "_request", request)
     django_request.upload_handlers = [handler]
     try:
-        return request.FILES
+        # The hashing handler is the only one: every part it completes is a HashedUploadedFile.
+        return cast(ReceivedFiles, request.FILES)
     except BaseException:
         handler.discard_all()
         raise
@@ -116,7 +134,9 @@ def replace_file(source: str, destination: str) -> None:
 
 
 @contextmanager
-def received_files(request, *, directory: Path, max_size: int | None) -> Iterator[dict]:
+def received_files(
+    request: HttpRequest, *, directory: Path, max_size: int | None
+) -> Iterator[ReceivedFiles]:
     """`receive_files` for the length of a `with` block: whatever part was not moved into
     storage by the end of the block (other parts, a store that failed) is removed."""
     files = receive_files(request, directory=directory, max_size=max_size)

@@ -6,13 +6,14 @@ into the status and body a Zou client expects. Nothing here depends on a view.
 """
 
 import logging
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -32,7 +33,7 @@ class ZouError(exceptions.APIException):
     """An API-layer answer whose exact body a route defines itself (the log-in failure).
     Below the API layer, raise a domain error instead."""
 
-    def __init__(self, status_code: int, body: dict) -> None:
+    def __init__(self, status_code: int, body: dict[str, Any]) -> None:
         super().__init__(str(body))
         self.status_code = status_code
         self.body = body
@@ -43,7 +44,7 @@ class ZouNotAuthenticated(exceptions.AuthenticationFailed):
 
     status_code = status.HTTP_401_UNAUTHORIZED
 
-    def __init__(self, body: dict) -> None:
+    def __init__(self, body: dict[str, Any]) -> None:
         super().__init__(str(body))
         self.body = body
 
@@ -63,11 +64,11 @@ INTEGRITY_MESSAGE = "The data conflicts with database integrity rules."
 INVALID_FORMAT_MESSAGE = "One of the provided values has an invalid format."
 
 
-def validation_error_body(detail) -> dict:
+def validation_error_body(detail: Any) -> dict[str, Any]:
     """DRF's {field: [messages]} → Zou's validation body with one entry per message."""
-    errors = []
+    errors: list[dict[str, str]] = []
 
-    def walk(prefix: str, value) -> None:
+    def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), item)
@@ -97,7 +98,7 @@ def integrity_error_message(error: IntegrityError) -> str:
     return INTEGRITY_MESSAGE
 
 
-def error_body(message: str) -> dict:
+def error_body(message: str) -> dict[str, Any]:
     return {"error": True, "message": message}
 
 
@@ -121,7 +122,7 @@ def domain_error_response(error: DomainError) -> Response:
     """A domain error as Zou answers it: the status of its kind, the body of its shape."""
     message = error.message or STANDARD_MESSAGE_OF_KIND.get(error.kind, error.kind.value)
     if error.shape is Shape.WRONG_PARAMETER:
-        body: dict = {"error": True, "message": message, "data": None}
+        body: dict[str, Any] = {"error": True, "message": message, "data": None}
     elif error.shape is Shape.MESSAGE:
         body = {"message": message}
     elif error.shape is Shape.ERROR:
@@ -132,7 +133,7 @@ def domain_error_response(error: DomainError) -> Response:
     return Response(body, status=STATUS_OF_KIND[error.kind])
 
 
-def zou_exception_handler(exc, context) -> Response | None:
+def zou_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, (Http404, ObjectDoesNotExist, exceptions.NotFound)):
         return Response(error_body(NOT_FOUND_MESSAGE), status=404)
     if isinstance(exc, ZouNotAuthenticated):
@@ -178,9 +179,9 @@ def zou_exception_handler(exc, context) -> Response | None:
 
 
 @csrf_exempt  # an unknown URL is a 404 whatever the method, not a CSRF refusal
-def json_not_found(request, exception=None):
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body(NOT_FOUND_MESSAGE), status=404)
 
 
-def json_server_error(request):
+def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body("Internal server error."), status=500)

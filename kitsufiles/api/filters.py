@@ -1,4 +1,4 @@
-"""Zou's list filters: every query-string key naming a column filters on it (contract §4.1).
+"""Zou's list filters: every query-string key naming a column filters on it.
 
 gazu's `get_X_by_name` helpers all rely on this (`?name=`, `?email=&is_bot=False`,
 `?task_id=`, `?is_default=True`). Keys that are not columns are ignored, as Zou does; values
@@ -7,10 +7,13 @@ that cannot be a column's type answer 400 instead of reaching the database.
 
 import json
 import uuid
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.datastructures import MultiValueDict
 
 from kitsufiles.errors import WrongParameter
 
@@ -47,7 +50,7 @@ def filterable_fields(model: type[models.Model]) -> dict[str, models.Field]:
     return fields
 
 
-def convert(field: models.Field, value, key: str):
+def convert(field: models.Field, value: Any, key: str) -> Any:
     if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in any text
         raise WrongParameter(
             f"One of the value of the filter has not the proper format: {key}={value}"
@@ -66,7 +69,7 @@ def convert(field: models.Field, value, key: str):
         ) from None
 
 
-def filters_from_query(model: type[models.Model], params) -> Q:
+def filters_from_query(model: type[models.Model], params: MultiValueDict[str, str]) -> Q:
     """A Q object for every recognised key of `params` (a QueryDict)."""
     fields = filterable_fields(model)
     computed = model.zou_filters() if hasattr(model, "zou_filters") else {}
@@ -104,13 +107,15 @@ def filters_from_query(model: type[models.Model], params) -> Q:
 def _many_to_many_condition(field: models.ManyToManyField, values: list[str], key: str) -> Q:
     """Rows linked to any of the given ids, as a subquery so no row is listed twice."""
     ids = [parse_uuid(value) for value in values]
-    links = field.remote_field.through.objects.filter(
-        **{f"{field.m2m_reverse_name()}__in": ids}
-    ).values(field.m2m_column_name())
+    # Set once the apps are loaded: the link model, declared or generated.
+    through = cast(type[models.Model], field.remote_field.through)
+    links = through._default_manager.filter(**{f"{field.m2m_reverse_name()}__in": ids}).values(
+        field.m2m_column_name()
+    )
     return Q(pk__in=links)
 
 
-def query_flag(params, key: str, default: bool = False) -> bool:
+def query_flag(params: Mapping[str, str], key: str, default: bool = False) -> bool:
     """A boolean query parameter as Zou reads it: "true" (any case) is true, anything else
     false, absent gives `default`."""
     value = params.get(key)
@@ -119,5 +124,5 @@ def query_flag(params, key: str, default: bool = False) -> bool:
     return value.strip().lower() == "true"
 
 
-def wants_relations(params, default: bool = False) -> bool:
+def wants_relations(params: Mapping[str, str], default: bool = False) -> bool:
     return query_flag(params, "relations", default)

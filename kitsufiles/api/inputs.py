@@ -8,6 +8,7 @@ database (see kitsufiles.records) so that duplicates get Zou's message, not DRF'
 
 import math
 from functools import cache
+from typing import Any, cast
 
 from django.db import models
 from rest_framework import serializers
@@ -16,7 +17,7 @@ from rest_framework.validators import UniqueValidator
 READ_ONLY = ("id", "created_at", "updated_at")
 
 
-def _has_null_character(value) -> bool:
+def _has_null_character(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
@@ -31,7 +32,7 @@ class ZouJSONField(serializers.JSONField):
 
     default_error_messages = {"null_characters": "Null characters are not allowed."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
         if _has_null_character(value):
             self.fail("null_characters")
@@ -43,7 +44,7 @@ class ZouFloatField(serializers.FloatField):
 
     default_error_messages = {"not_finite": "A finite number is required."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> float:
         value = super().to_internal_value(data)
         if not math.isfinite(value):
             self.fail("not_finite")
@@ -57,10 +58,10 @@ class ZouInputSerializer(serializers.ModelSerializer):
         models.FloatField: ZouFloatField,
     }
 
-    def get_validators(self):
+    def get_validators(self) -> list[Any]:
         return []
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         for field in fields.values():
             field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
@@ -68,7 +69,9 @@ class ZouInputSerializer(serializers.ModelSerializer):
 
 
 def _relation_field(field: models.Field, many: bool = False) -> serializers.Field:
-    related = field.related_model._default_manager.all()
+    # Resolved to a model class once the apps are loaded (never "self" or None by then).
+    related_model = cast(type[models.Model], field.related_model)
+    related = related_model._default_manager.all()
     if many:
         return serializers.PrimaryKeyRelatedField(
             queryset=related, many=True, required=False, pk_field=serializers.UUIDField()
@@ -111,10 +114,10 @@ def input_serializer_for(
 
 def validated(
     serializer_class: type[serializers.Serializer],
-    data,
+    data: Any,
     *,
     instance: models.Model | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Validate `data` for a create (instance None) or a partial update; raise 400 if invalid."""
     serializer = serializer_class(instance, data=data, partial=instance is not None)
     serializer.is_valid(raise_exception=True)

@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+from typing import Any
+
 import orjson
 from rest_framework.renderers import BaseRenderer
 
@@ -9,12 +12,17 @@ class ZouJSONRenderer(BaseRenderer):
     format = "json"
     charset = None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if data is None:
             return b""
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS, default=_fallback)
 
 
-def _fallback(value):
+def _fallback(value: object) -> str:
     # Lazy translation strings, Decimals and other rarities end here.
     return str(value)

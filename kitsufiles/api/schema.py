@@ -6,6 +6,7 @@ resource's input serializer, or the view's `Input` class.
 """
 
 import re
+from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -17,7 +18,7 @@ class ZouJWTScheme(OpenApiAuthenticationExtension):
     target_class = "kitsufiles.api.authentication.ZouJWTAuthentication"
     name = "jwt"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
         return {
             "type": "http",
             "scheme": "bearer",
@@ -28,7 +29,9 @@ class ZouJWTScheme(OpenApiAuthenticationExtension):
 
 
 class ZouAutoSchema(AutoSchema):
-    def get_request_serializer(self):
+    # drf-spectacular accepts more than its annotations say (a serializer class or instance,
+    # an OpenApiTypes value, a {status: response} dict): these hooks answer Any.
+    def get_request_serializer(self) -> Any:
         if self.method not in ("POST", "PUT", "PATCH"):
             return None
         resource = getattr(self.view, "resource", None)
@@ -36,19 +39,21 @@ class ZouAutoSchema(AutoSchema):
             return resource.input_serializer
         return getattr(self.view, "Input", None)
 
-    def get_response_serializers(self):
+    def get_response_serializers(self) -> Any:
         if self.method == "DELETE":
             return {204: OpenApiResponse(description="Deleted (empty body).")}
         return OpenApiTypes.OBJECT
 
-    def get_operation_id(self):
+    def get_operation_id(self) -> str:
         # "/api/data/tasks/{instance_id}" + GET → "data_tasks_by_instance_id_get": unique per
         # route, where the default cannot tell a list from a detail on plain APIViews.
         path = re.sub(r"\{(\w+)\}", r"by_\1", self.path.removeprefix("/api/"))
         words = re.sub(r"[^0-9a-zA-Z]+", "_", path).strip("_") or "root"
         return f"{words}_{self.method.lower()}"
 
-    def _get_serializer_name(self, serializer, direction, bypass_extensions=False):
+    def _get_serializer_name(
+        self, serializer: Any, direction: str, bypass_extensions: bool = False
+    ) -> str:
         # Views name their body serializer `Input`: qualify it by the view ("LoginViewInput").
         name = super()._get_serializer_name(serializer, direction, bypass_extensions)
         owner = type(serializer).__qualname__.split(".")[0]
