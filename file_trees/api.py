@@ -21,9 +21,10 @@ class SetFileTreeView(APIView):
         tree_name = serializers.CharField()
 
     def post(self, request: Request, project_id: str) -> Response:
+        person = permissions.caller(request)
         values = validated(self.Input, request_body(request))
         project = permissions.get_project(
-            request.user, project_id, access=permissions.Access.MANAGER
+            person, project_id, access=permissions.Access.MANAGER
         )
         project = services.set_shipped_tree(project=project, tree_name=values["tree_name"])
         return Response(serialize_instance(project))
@@ -38,8 +39,9 @@ class GuessFromPathView(APIView):
         sep = serializers.CharField(required=False, default="/", trim_whitespace=False)
 
     def post(self, request: Request) -> Response:
+        person = permissions.caller(request)
         values = validated(self.Input, request_body(request))
         project = permissions.get_project(
-            request.user, values["project_id"], access=permissions.Access.PROJECT
+            person, values["project_id"], access=permissions.Access.PROJECT
         )
         return Response(selectors.guess_from_path(project, values["file_path"], values["sep"]))

@@ -41,14 +41,16 @@ RESOURCES = [
 
 
 def task_for(request: Request, task_id: str) -> Task:
-    return permissions.get_task(request.user, task_id, access=permissions.Access.TASK)
+    person = permissions.caller(request)
+    return permissions.get_task(person, task_id, access=permissions.Access.TASK)
 
 
 def working_file_for(
     request: Request, working_file_id: str, access: permissions.Access
 ) -> WorkingFile:
+    person = permissions.caller(request)
     working_file = selectors.working_file(working_file_id)
-    permissions.check_task_or_admin(request.user, working_file.task, access)
+    permissions.check_task_or_admin(person, working_file.task, access)
     return working_file
 
 
@@ -89,16 +91,17 @@ class NewWorkingFileView(APIView):
     Input = WorkingFileInput
 
     def post(self, request: Request, task_id: str) -> Response:
+        person = permissions.caller(request)
         values = validated(self.Input, request.data)
         task = task_for(request, task_id)
         software = optional_row(Software, values, "software_id", "software")
-        author = optional_row(Person, values, "person_id", "person") or request.user
+        author = optional_row(Person, values, "person_id", "person") or person
         with file_tree_services.tree_errors_reported(request.data):
             working_file = services.create_working_file(
                 task=task,
                 name=values["name"],
                 author=author,
-                caller=request.user,
+                caller=person,
                 software=software,
                 comment=values["comment"] or "",
                 revision=values["revision"],
@@ -112,8 +115,9 @@ class EntityWorkingFilesView(APIView):
     """GET data/entities/<id>/working-files[?task_id=&name=&relations=true]."""
 
     def get(self, request: Request, entity_id: str) -> Response:
+        person = permissions.caller(request)
         entity = permissions.get_file_entity(
-            request.user, entity_id, access=permissions.Access.PROJECT
+            person, entity_id, access=permissions.Access.PROJECT
         )
         params = request.query_params
         queryset = selectors.revisions_of_entity(

@@ -17,14 +17,16 @@ from production.models import Entity
 
 
 def entity_line(request: Request, entity_id: str) -> RevisionLine:
-    entity = permissions.get_file_entity(request.user, entity_id, access=permissions.Access.PROJECT)
+    person = permissions.caller(request)
+    entity = permissions.get_file_entity(person, entity_id, access=permissions.Access.PROJECT)
     return RevisionLine.of_entity(entity)
 
 
 def checked_line(request: Request, entity: Entity) -> RevisionLine:
     """The entity's line once the caller has project access (for the routes where Zou looks
     up the rows the request names first)."""
-    permissions.check_entity(request.user, entity, permissions.Access.PROJECT)
+    person = permissions.caller(request)
+    permissions.check_entity(person, entity, permissions.Access.PROJECT)
     return RevisionLine.of_entity(entity)
 
 
@@ -34,9 +36,10 @@ class NewEntityOutputFileView(APIView):
     Input = PublishInput
 
     def post(self, request: Request, entity_id: str) -> Response:
+        person = permissions.caller(request)
         values = validated(self.Input, request.data)
         line = entity_line(request, entity_id)
-        arguments = resolve_publish(values, request.user)
+        arguments = resolve_publish(values, person)
         try:
             output_file, folder, file_name = services.publish(line, arguments)
         except TreeCannotRender as error:  # this route answers the tree's message alone
@@ -91,8 +94,9 @@ class EntityOutputFilesView(APIView):
     """GET data/entities/<id>/output-files with Zou's filters, newest revision first."""
 
     def get(self, request: Request, entity_id: str) -> Response:
+        person = permissions.caller(request)
         entity = permissions.get_file_entity(
-            request.user, entity_id, access=permissions.Access.PROJECT
+            person, entity_id, access=permissions.Access.PROJECT
         )
         outputs = selectors.entity_output_listing(entity, request.query_params)
         return Response(serialize_rows(outputs))
@@ -102,8 +106,9 @@ class ProjectOutputFilesView(APIView):
     """GET data/projects/<id>/output-files (manager rights), latest first."""
 
     def get(self, request: Request, project_id: str) -> Response:
+        person = permissions.caller(request)
         project = permissions.get_project(
-            request.user, project_id, access=permissions.Access.MANAGER
+            person, project_id, access=permissions.Access.MANAGER
         )
         outputs = selectors.project_outputs(project, request.query_params)
         return Response(serialize_rows(outputs))

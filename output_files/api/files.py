@@ -18,9 +18,10 @@ class FileView(APIView):
     `source_file`), whichever the id names; `type` tells them apart."""
 
     def get(self, request: Request, file_id: str) -> Response:
+        person = permissions.caller(request)
         file = selectors.file_by_id(file_id)
         if isinstance(file, OutputFile):
-            permissions.check_entity(request.user, file.entity, permissions.Access.PROJECT)
+            permissions.check_entity(person, file.entity, permissions.Access.PROJECT)
             return Response(serialize_instance(file))
-        permissions.check_task(request.user, file.task, permissions.Access.PROJECT)
+        permissions.check_task(person, file.task, permissions.Access.PROJECT)
         return Response(serialize_instance(file, relations=True))

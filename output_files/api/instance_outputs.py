@@ -20,8 +20,9 @@ from production.models import AssetInstance
 
 
 def instance_for(request: Request, instance_id: str) -> AssetInstance:
+    person = permissions.caller(request)
     return permissions.get_asset_instance(
-        request.user, instance_id, access=permissions.Access.PROJECT
+        person, instance_id, access=permissions.Access.PROJECT
     )
 
 
@@ -36,12 +37,13 @@ class NewInstanceOutputFileView(APIView):
     Input = PublishInput
 
     def post(self, request: Request, instance_id: str, temporal_entity_id: str) -> Response:
+        person = permissions.caller(request)
         values = validated(self.Input, request.data)
         # The temporal entity first: an unknown one is a 404 even to an outsider, as in Zou.
         temporal_entity = selectors.entity_by_id(temporal_entity_id)
         line = RevisionLine.of_instance(instance_for(request, instance_id), temporal_entity)
         try:
-            arguments = resolve_publish(values, request.user)
+            arguments = resolve_publish(values, person)
             with file_tree_services.tree_errors_reported(request.data):
                 output_file, folder, file_name = services.publish(line, arguments)
         except PublishRefused as error:  # this route answers them as {"message": ...}

@@ -45,9 +45,10 @@ class EntityOutputFilePathView(APIView):
     Input = OutputPathInput
 
     def post(self, request: Request, entity_id: str) -> Response:
+        person = permissions.caller(request)
         values = validated(self.Input, request.data)
         entity = permissions.get_file_entity(
-            request.user, entity_id, access=permissions.Access.TASK
+            person, entity_id, access=permissions.Access.TASK
         )
         options = resolve_path_options(values)
         return path_of(request, RevisionLine.of_entity(entity), options)
@@ -61,10 +62,11 @@ class InstanceOutputFilePathView(APIView):
     Input = OutputPathInput
 
     def post(self, request: Request, instance_id: str, temporal_entity_id: str) -> Response:
+        person = permissions.caller(request)
         values = validated(self.Input, request.data)
         instance = selectors.asset_instance_by_id(instance_id)
         temporal_entity = selectors.entity_by_id(temporal_entity_id)
         line = RevisionLine.of_instance(instance, temporal_entity)
         options = resolve_path_options(values)  # its refusals come before the access check
-        permissions.check_entity(request.user, instance.asset, permissions.Access.TASK)
+        permissions.check_entity(person, instance.asset, permissions.Access.TASK)
         return path_of(request, line, options)

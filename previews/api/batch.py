@@ -52,8 +52,9 @@ class BatchCommentView(APIView):
     """All comments are written or none (docs/compatibility.md#previews)."""
 
     def post(self, request: Request, task_id: str | None = None) -> Response:
+        person = permissions.caller(request)
         url_task = (
-            permissions.get_task(request.user, task_id, access=permissions.Access.ACTION)
+            permissions.get_task(person, task_id, access=permissions.Access.ACTION)
             if task_id
             else None
         )
@@ -92,7 +93,7 @@ class BatchCommentView(APIView):
     ) -> services.BatchComment:
         """Comment `index` with its task, status and author, once the caller's rights to
         post it are checked (before anything is written)."""
-        person = request.user
+        person = permissions.caller(request)
         if url_task is not None:
             task = url_task
         elif values.get("task_id"):

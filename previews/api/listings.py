@@ -38,10 +38,11 @@ class TaskCommentsView(APIView):
     (clients are not shown rejected previews)."""
 
     def get(self, request: Request, task_id: str) -> Response:
-        task = permissions.get_task(request.user, task_id, access=Access.TASK)
+        person = permissions.caller(request)
+        task = permissions.get_task(person, task_id, access=Access.TASK)
         comments = serialize_rows(selectors.comments_of_task(task), relations=True)
         previews = selectors.previews_on_comments(
-            task, hide_rejected=permissions.hides_rejected_previews(request.user, task.project)
+            task, hide_rejected=permissions.hides_rejected_previews(person, task.project)
         )
         by_id = {
             str(row["id"]): {key: row[key] for key in COMMENT_PREVIEW_KEYS}
@@ -56,7 +57,8 @@ class TaskPreviewsView(APIView):
     """GET data/tasks/<id>/previews: the task's previews, newest revision first."""
 
     def get(self, request: Request, task_id: str) -> Response:
-        task = permissions.get_task(request.user, task_id, access=Access.TASK)
+        person = permissions.caller(request)
+        task = permissions.get_task(person, task_id, access=Access.TASK)
         return Response(serialize_rows(selectors.previews_of_task(task)))
 
 
@@ -65,7 +67,8 @@ class ProjectPreviewFilesView(APIView):
     with ?page."""
 
     def get(self, request: Request, project_id: str) -> Response:
-        permissions.check_admin(request.user)  # before the project is looked up (Zou's order)
+        person = permissions.caller(request)
+        permissions.check_admin(person)  # before the project is looked up (Zou's order)
         project = get_or_404(Project, project_id)
         previews = selectors.previews_of_project(project)
         if request.query_params.get("page") is None:
@@ -80,7 +83,8 @@ class RunningPreviewsView(APIView):
     them."""
 
     def get(self, request: Request) -> Response:
-        permissions.check_admin(request.user)
+        person = permissions.caller(request)
+        permissions.check_admin(person)
         params = request.query_params
         previews = selectors.running_page(
             cursor=params.get("cursor_preview_file_id"), limit=params.get("limit")

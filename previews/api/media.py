@@ -39,10 +39,11 @@ class UploadView(APIView):
 
     def post(self, request: Request, preview_id: str) -> Response:
         # Zou's order: an uploaded preview is refused before the caller's rights are checked.
+        person = permissions.caller(request)
         preview = find_preview(preview_id)
         if preview.is_uploaded:
             raise errors.AlreadyUploaded()
-        permissions.check_task_or_admin(request.user, preview.task, permissions.Access.ACTION)
+        permissions.check_task_or_admin(person, preview.task, permissions.Access.ACTION)
         params = request.query_params
         inline = query_flag(params, "no_job")
         with received_files(
@@ -146,7 +147,8 @@ class MovieView(APIView):
     attachment = False
 
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
-        preview = get_preview(request.user, preview_id, access=permissions.Access.TASK)
+        person = permissions.caller(request)
+        preview = get_preview(person, preview_id, access=permissions.Access.TASK)
         found = selectors.served_movie(preview, self.route)
         return serve(request, preview, found, content_type=MOVIE_TYPE, attachment=self.attachment)
 
@@ -161,10 +163,11 @@ class PictureView(APIView):
     shared_asset_rule = True
 
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
+        person = permissions.caller(request)
         if self.shared_asset_rule:
-            preview = get_preview_thumbnail(request.user, preview_id)
+            preview = get_preview_thumbnail(person, preview_id)
         else:
-            preview = get_preview(request.user, preview_id, access=permissions.Access.TASK)
+            preview = get_preview(person, preview_id, access=permissions.Access.TASK)
         found = selectors.stored(storage.picture(self.prefix, preview.pk))
         return serve(request, preview, found, content_type=PNG_TYPE)
 
@@ -178,10 +181,11 @@ class OriginalFileView(APIView):
     `.png`) or an other file's stored bytes (pdf, glb, zip...)."""
 
     def get(self, request: Request, preview_id: str, extension: str) -> HttpResponseBase:
+        person = permissions.caller(request)
         extension = extension.lower()
         if services.media_kind(extension) not in ("picture", "other"):
             raise errors.ExtensionNotAllowed(extension)
-        preview = get_preview(request.user, preview_id, access=permissions.Access.TASK)
+        preview = get_preview(person, preview_id, access=permissions.Access.TASK)
         if extension == "png":
             found = selectors.stored(storage.picture("original", preview.pk))
             return serve(request, preview, found, content_type=PNG_TYPE)
@@ -194,7 +198,8 @@ class OriginalDownloadView(APIView):
     attachment, chosen by its extension."""
 
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
-        preview = get_preview(request.user, preview_id, access=permissions.Access.TASK)
+        person = permissions.caller(request)
+        preview = get_preview(person, preview_id, access=permissions.Access.TASK)
         extension = preview.extension or ""
         if extension == "png":
             found = selectors.stored(storage.picture("original", preview.pk))

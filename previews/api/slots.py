@@ -34,14 +34,15 @@ class AddPreviewView(APIView):
     """POST actions/tasks/<task>/comments/<comment>/add-preview: an empty preview slot."""
 
     def post(self, request: Request, task_id: str, comment_id: str) -> Response:
-        task = permissions.get_task(request.user, task_id, access=Access.ACTION)
+        person = permissions.caller(request)
+        task = permissions.get_task(person, task_id, access=Access.ACTION)
         comment = comment_of(task, comment_id)
         body = RevisionInput(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
         preview = services.add_preview_slot(
             task=task,
             comment=comment,
-            author=request.user,
+            author=person,
             revision=body.validated_data.get("revision"),
         )
         return Response(serialize_instance(preview, relations=True), status=201)
@@ -51,15 +52,17 @@ class ExtraPreviewView(APIView):
     """POST: another preview in the revision of <preview>; DELETE: remove <preview>."""
 
     def post(self, request: Request, task_id: str, comment_id: str, preview_id: str) -> Response:
-        task = permissions.get_task(request.user, task_id, access=Access.ACTION)
+        person = permissions.caller(request)
+        task = permissions.get_task(person, task_id, access=Access.ACTION)
         comment = comment_of(task, comment_id)
         reference = get_or_404(selectors.previews_of_task(task), preview_id)
         preview = services.add_preview_slot(
-            task=task, comment=comment, author=request.user, same_revision_as=reference
+            task=task, comment=comment, author=person, same_revision_as=reference
         )
         return Response(serialize_instance(preview, relations=True), status=201)
 
     def delete(self, request: Request, task_id: str, comment_id: str, preview_id: str) -> Response:
+        person = permissions.caller(request)
         for value in (task_id, comment_id, preview_id):
             try:
                 parse_id(value)
@@ -71,7 +74,7 @@ class ExtraPreviewView(APIView):
         # of the URL, and action rights on it (docs/compatibility.md#previews).
         if preview.task_id != task.pk:
             raise errors.PreviewNotOnTask()
-        permissions.check_task(request.user, task, Access.ACTION)
+        permissions.check_task(person, task, Access.ACTION)
         services.delete_preview(preview=preview, force=query_flag(request.query_params, "force"))
         return Response(status=204)
 
@@ -83,9 +86,10 @@ class UpdatePositionView(APIView):
         position = serializers.IntegerField(default=0, min_value=0)
 
     def put(self, request: Request, preview_id: str) -> Response:
+        person = permissions.caller(request)
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
-        preview = get_preview(request.user, preview_id, access=Access.ACTION)
+        preview = get_preview(person, preview_id, access=Access.ACTION)
         line = services.update_position(preview=preview, position=body.validated_data["position"])
         return Response(rows_in_order(line))
 
@@ -106,7 +110,8 @@ class TaskSetMainPreviewView(APIView):
     entity's thumbnail; answers the entity."""
 
     def put(self, request: Request, task_id: str) -> Response:
-        task = main_preview_task(request.user, task_id)
+        person = permissions.caller(request)
+        task = main_preview_task(person, task_id)
         entity = services.set_task_main_preview(task=task)
         return Response(serialize_instance(entity))
 
@@ -119,10 +124,11 @@ class TasksSetMainPreviewView(APIView):
         task_ids = serializers.ListField(child=serializers.CharField(), min_length=1)
 
     def put(self, request: Request) -> Response:
+        person = permissions.caller(request)
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
         tasks = [
-            main_preview_task(request.user, task_id) for task_id in body.validated_data["task_ids"]
+            main_preview_task(person, task_id) for task_id in body.validated_data["task_ids"]
         ]
         entities = services.set_tasks_main_previews(tasks=tasks)
         return Response([serialize_instance(entity) for entity in entities])
@@ -136,10 +142,11 @@ class PreviewSetMainPreviewView(APIView):
         frame_number = serializers.IntegerField(required=False, allow_null=True)
 
     def put(self, request: Request, preview_id: str) -> Response:
+        person = permissions.caller(request)
         body = self.Input(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
-        preview = get_preview(request.user, preview_id, access=Access.TASK)
-        permissions.check_main_preview_access(request.user, preview.task)
+        preview = get_preview(person, preview_id, access=Access.TASK)
+        permissions.check_main_preview_access(person, preview.task)
         frame = body.validated_data.get("frame_number")
         if frame is not None:
             services.use_frame_as_thumbnail(preview=preview, frame_number=frame)

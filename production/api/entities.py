@@ -39,8 +39,9 @@ def kind_params(params: QueryDict, kind: str) -> QueryDict:
 
 
 def kind_list_response(request: Request, kind: str, queryset: QuerySet[Entity]) -> Response:
+    person = permissions.caller(request)
     return list_response(
-        permissions.entities_visible_to(request.user, queryset),
+        permissions.entities_visible_to(person, queryset),
         kind_params(request.query_params, kind),
         type_name=kind,
         complete_row=partial(complete_kind_row, kind=kind),
@@ -54,8 +55,9 @@ class EntityKindView(APIView):
 
     def entity(self, request: Request, entity_id: str, access: Access) -> Entity:
         """The entity of this kind `entity_id`, once the caller has `access` on it."""
+        person = permissions.caller(request)
         return permissions.get_entity(
-            request.user, entity_id, access=access, queryset=selectors.entities_of(self.kind)
+            person, entity_id, access=access, queryset=selectors.entities_of(self.kind)
         )
 
 
@@ -74,9 +76,10 @@ class EntityKindDetailView(EntityKindView):
         return Response(kind_row(entity, self.kind))
 
     def delete(self, request: Request, entity_id: str) -> Response:
+        person = permissions.caller(request)
         entity = self.entity(request, entity_id, Access.MANAGER)
         services.delete_entity(
-            instance=entity, force=force_flag(request.query_params), person=request.user
+            instance=entity, force=force_flag(request.query_params), person=person
         )
         return Response(status=204)
 
@@ -85,8 +88,9 @@ class EntityTasksView(EntityKindView):
     """GET data/assets/<id>/tasks, data/shots/<id>/tasks... sorted by name."""
 
     def get(self, request: Request, entity_id: str) -> Response:
+        person = permissions.caller(request)
         entity = self.entity(request, entity_id, Access.TASK)
-        tasks = permissions.tasks_visible_to(request.user, selectors.tasks_of_entity(entity))
+        tasks = permissions.tasks_visible_to(person, selectors.tasks_of_entity(entity))
         relations = wants_relations(request.query_params)
         return Response(serialize_rows(tasks, relations=relations))
 
@@ -123,12 +127,14 @@ class ProjectEntitiesView(EntityKindView):
         episode_id = serializers.UUIDField(required=False, allow_null=True)
 
     def get(self, request: Request, project_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.PROJECT)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.PROJECT)
         queryset = selectors.entities_of(self.kind, project=project)
         return kind_list_response(request, self.kind, queryset)
 
     def post(self, request: Request, project_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.MANAGER)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.MANAGER)
         values = validated(self.Input, request_body(request))
         parent = None
         link = KIND_PARENT.get(self.kind)
@@ -142,7 +148,7 @@ class ProjectEntitiesView(EntityKindView):
             description=values.get("description"),
             data=values.get("data"),
             nb_frames=values.get("nb_frames"),
-            created_by=request.user,
+            created_by=person,
         )
         return Response(kind_row(entity, self.kind), status=201)
 
@@ -151,7 +157,8 @@ class ProjectAssetsView(APIView):
     """GET data/projects/<id>/assets."""
 
     def get(self, request: Request, project_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.PROJECT)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.PROJECT)
         return kind_list_response(request, ASSET, selectors.entities_of(ASSET, project=project))
 
 
@@ -163,7 +170,8 @@ class NewAssetView(APIView):
         episode_id = serializers.UUIDField(required=False, allow_null=True)
 
     def post(self, request: Request, project_id: str, asset_type_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.MANAGER)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.MANAGER)
         asset_type = get_or_404(selectors.asset_types(), asset_type_id)
         values = validated(self.Input, request_body(request))
         episode = None
@@ -180,7 +188,7 @@ class NewAssetView(APIView):
             data=values.get("data"),
             is_shared=values["is_shared"],
             episode=episode,
-            created_by=request.user,
+            created_by=person,
         )
         return Response(kind_row(asset, ASSET), status=201)
 
@@ -197,8 +205,9 @@ class AssetAssetInstancesView(APIView):
         description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
 
     def get(self, request: Request, asset_id: str) -> Response:
+        person = permissions.caller(request)
         asset = permissions.get_entity(
-            request.user, asset_id, access=Access.TASK, queryset=selectors.assets()
+            person, asset_id, access=Access.TASK, queryset=selectors.assets()
         )
         grouped: dict[str, list[Row]] = {}
         for row in serialize_rows(selectors.asset_instances_in_asset(asset)):
@@ -206,8 +215,9 @@ class AssetAssetInstancesView(APIView):
         return Response(grouped)
 
     def post(self, request: Request, asset_id: str) -> Response:
+        person = permissions.caller(request)
         target = permissions.get_entity(
-            request.user, asset_id, access=Access.MANAGER, queryset=selectors.assets()
+            person, asset_id, access=Access.MANAGER, queryset=selectors.assets()
         )
         values = validated(self.Input, request_body(request))
         asset = get_or_404(selectors.assets(), values["asset_to_instantiate_id"])

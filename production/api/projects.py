@@ -26,7 +26,8 @@ def project_body(project: Project) -> Row:
 
 class OpenProjectsView(APIView):
     def get(self, request: Request) -> Response:
-        queryset = permissions.projects_visible_to(request.user, selectors.open_projects())
+        person = permissions.caller(request)
+        queryset = permissions.projects_visible_to(person, selectors.open_projects())
         return list_response(queryset, request.query_params, relations_default=True)
 
 
@@ -40,11 +41,13 @@ class ProjectTeamView(APIView):
         role = serializers.ChoiceField(choices=Role.choices, required=False, allow_null=True)
 
     def get(self, request: Request, project_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.PROJECT)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.PROJECT)
         return Response(serialize_rows(selectors.team_of(project)))
 
     def post(self, request: Request, project_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.MANAGER)
+        caller = permissions.caller(request)
+        project = permissions.get_project(caller, project_id, access=Access.MANAGER)
         values = validated(self.Input, request_body(request))
         person = get_or_404(Person, values["person_id"])
         services.add_person_to_team(project=project, person=person, role=values.get("role"))
@@ -53,7 +56,8 @@ class ProjectTeamView(APIView):
 
 class ProjectTeamMemberView(APIView):
     def delete(self, request: Request, project_id: str, person_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.MANAGER)
+        caller = permissions.caller(request)
+        project = permissions.get_project(caller, project_id, access=Access.MANAGER)
         person = get_or_404(Person, person_id)
         services.remove_person_from_team(project=project, person=person)
         return Response(status=204)
@@ -119,12 +123,14 @@ class ProjectSettingView(APIView):
     setting = NO_SETTING
 
     def get(self, request: Request, project_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.PROJECT)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.PROJECT)
         rows = selectors.project_setting_rows(project, self.setting.relation)
         return Response(serialize_rows(rows))
 
     def post(self, request: Request, project_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.MANAGER)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.MANAGER)
         body = request_body(request)
         setting = self.setting
         key = setting.body_key
@@ -141,7 +147,8 @@ class ProjectSettingItemView(APIView):
     setting = NO_SETTING
 
     def delete(self, request: Request, project_id: str, object_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.MANAGER)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.MANAGER)
         row = get_or_404(self.setting.model, object_id)
         services.remove_project_setting(
             project=project, setting=self.setting.relation, object_id=row.pk
@@ -155,6 +162,7 @@ class ProjectRelatedListView(APIView):
     setting = NO_SETTING
 
     def get(self, request: Request, project_id: str) -> Response:
-        project = permissions.get_project(request.user, project_id, access=Access.PROJECT)
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.PROJECT)
         rows = selectors.project_setting_rows(project, self.setting.relation, by_name=True)
         return Response(serialize_rows(rows, type_name=self.setting.type_name))

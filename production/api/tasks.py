@@ -18,8 +18,9 @@ class TaskFullView(APIView):
     """GET data/tasks/<id>/full: the task with its project, type, status, entity and people."""
 
     def get(self, request: Request, task_id: str) -> Response:
+        person = permissions.caller(request)
         task = permissions.get_task(
-            request.user,
+            person,
             task_id,
             access=Access.TASK,
             queryset=selectors.task_with_relations_queryset(),
@@ -49,13 +50,14 @@ class CommentTaskView(APIView):
         created_at = serializers.DateTimeField(required=False, allow_null=True)
 
     def post(self, request: Request, task_id: str) -> Response:
+        person = permissions.caller(request)
         task = get_or_404(selectors.tasks_with_project(), task_id)
         values = validated(self.Input, request_body(request))
         task_status = get_or_404(TaskStatus, values["task_status_id"])
         # The rule depends on the status the body names, so it is checked once that is known
         # (a bad body or an unknown status answers 400/404 first).
-        permissions.check_comment_access(request.user, task, task_status)
-        author = permissions.comment_author(request.user, task, values.get("person_id"))
+        permissions.check_comment_access(person, task, task_status)
+        author = permissions.comment_author(person, task, values.get("person_id"))
         comment = services.create_comment(
             task=task,
             task_status=task_status,
@@ -64,6 +66,6 @@ class CommentTaskView(APIView):
             checklist=values["checklist"],
             links=values["links"],
             for_client=values["for_client"],
-            created_at=permissions.comment_date(request.user, author, values.get("created_at")),
+            created_at=permissions.comment_date(person, author, values.get("created_at")),
         )
         return Response(serialize_instance(comment, relations=True), status=201)

@@ -2,7 +2,8 @@
 
 The rules are written once, in this package, and applied three ways:
 
-- the entry point (`access.py`): `get_task/get_project/get_entity(person, id, access=Access.X)`
+- the entry point (`access.py`): `caller(request)` is the person a route acts for;
+  `get_task/get_project/get_entity(person, id, access=Access.X)`
   fetch the object a route acts on and check the caller's access in one call;
 - named rules (`roles.py`, `tasks.py`) for what a route decides beyond that (a comment's
   status, who signs it); they raise Forbidden (403) or NotFound (404);
@@ -114,6 +115,7 @@ Authentication (kitsufiles/api/auth_views.py)
 from production.permissions.access import (
     TASK_RELATIONS,
     Access,
+    caller,
     check_entity,
     check_project,
     check_task,
@@ -193,6 +195,7 @@ __all__ = [
     "asset_instances_visible_to",
     "attachment_files_visible_to",
     "block_access_to_vendor",
+    "caller",
     "check_admin",
     "check_comment_access",
     "check_entity",

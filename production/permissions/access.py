@@ -4,10 +4,11 @@ it in one call, so that no view tests a role itself."""
 import uuid
 from collections.abc import Callable
 from enum import Enum
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from django.db.models import QuerySet
 
+from kitsufiles.errors import Forbidden
 from kitsufiles.lookups import get_or_404
 from production.models import AssetInstance, Entity, Person, Project, Task
 from production.permissions.roles import (
@@ -34,6 +35,24 @@ class Access(Enum):
     ACTION = "action"  # acting on the task: the task rule with clients and entity creators
     UPDATE = "update"  # changing the task's rows: the task rule without them
     ADMIN = "admin"  # admins only
+
+
+class HasUser(Protocol):
+    """What `caller` reads of a request: Django's and DRF's requests both carry `user`. Typed
+    structurally so that the access rules need not import DRF."""
+
+    @property
+    def user(self) -> object: ...
+
+
+def caller(request: HasUser) -> Person:
+    """The person a request acts for. Every API route requires authentication, so a request
+    reaching a view has one; should a route ever be left open by mistake, it refuses (403)
+    rather than run with an anonymous user."""
+    user = request.user
+    if not isinstance(user, Person):
+        raise Forbidden()
+    return user
 
 
 # Each rule refuses with Forbidden; what it returns (a role) does not matter here.
