@@ -181,7 +181,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Token lifetimes: Zou's JWT_ACCESS_TOKEN_EXPIRES / JWT_REFRESH_TOKEN_EXPIRES (seconds) accepted.
-SIMPLE_JWT = {
+SIMPLE_JWT: dict[str, Any] = {
     "ACCESS_TOKEN_LIFETIME": env.get_duration(
         "JWT_ACCESS_TOKEN_LIFETIME", timedelta(days=7), "JWT_ACCESS_TOKEN_EXPIRES"
     ),

@@ -1,12 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from kitsufiles.api import auth_views, schema  # noqa: F401 (schema registers the JWT scheme)
 from kitsufiles.api.errors import json_not_found
 
 # Every API path is declared without a trailing slash; ZouPathMiddleware drops one if sent.
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", auth_views.ApiRootView.as_view(), name="api-root"),
     path("auth/login", auth_views.LoginView.as_view(), name="auth-login"),
     path("auth/refresh-token", auth_views.RefreshTokenView.as_view(), name="auth-refresh"),

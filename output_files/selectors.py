@@ -13,7 +13,7 @@ from kitsufiles.errors import NotFound
 from kitsufiles.lookups import get_or_404, parse_id
 from output_files.lines import RevisionLine
 from output_files.models import OutputFile
-from production.models import AssetInstance, Entity, OutputType, Project, TaskType
+from production.models import AssetInstance, Entity, OutputType, Project, Task, TaskType
 from working_files.models import WorkingFile
 
 LISTING_FILTERS = ("output_type_id", "task_type_id", "representation", "file_status_id", "name")
@@ -46,19 +46,20 @@ def task_type_by_id(task_type_id: object) -> TaskType:
     return get_or_404(TaskType, task_type_id)
 
 
-def file_by_id(file_id: object) -> WorkingFile | OutputFile:
-    """The working file, else the output file, `file_id` names. A working file without a task
-    or an output without an entity belongs to no project: NotFound, as for an unknown id."""
+def file_by_id(file_id: object) -> tuple[WorkingFile, Task] | tuple[OutputFile, Entity]:
+    """The working file, else the output file, `file_id` names, with what places it in a
+    project (its task, its entity). A working file without a task or an output without an
+    entity belongs to no project: NotFound, as for an unknown id."""
     file_id = parse_id(file_id)
     working_file = WorkingFile.objects.select_related("task__project").filter(pk=file_id).first()
     if working_file is not None:
         if working_file.task is None:
             raise NotFound()
-        return working_file
+        return working_file, working_file.task
     output_file = get_or_404(OutputFile.objects.select_related("entity__project"), file_id)
     if output_file.entity is None:
         raise NotFound()
-    return output_file
+    return output_file, output_file.entity
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The admin: every production model, searchable and filterable, for studio managers
 (persons with the `admin` role; see Person.is_staff)."""
 
+from typing import ClassVar
+
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from production.models import (
@@ -26,7 +29,7 @@ from production.models import (
     TaskType,
 )
 
-TIMESTAMPS = ("id", "created_at", "updated_at")
+TIMESTAMPS: tuple[str, ...] = ("id", "created_at", "updated_at")
 
 
 class ZouAdmin(admin.ModelAdmin):
@@ -241,7 +244,8 @@ class TaskAdmin(ZouAdmin):
     list_select_related = ("entity", "task_type", "task_status", "project")
     autocomplete_fields = ("entity", "assignees", "assigner")
     raw_id_fields = ("project",)
-    inlines = (CommentInline,)
+    # Open-ended, so that working_files' admin adds its revision history.
+    inlines: ClassVar[tuple[type[InlineModelAdmin], ...]] = (CommentInline,)
 
 
 class AttachmentInline(admin.TabularInline):

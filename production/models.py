@@ -13,7 +13,7 @@ Where a model's JSON differs from its columns, it says so through the hooks that
 import uuid
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -181,7 +181,7 @@ class Person(ZouModel, AbstractBaseUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
     ZOU_HIDDEN_FIELDS = ("password", "last_login")
 
     objects = PersonManager()
@@ -215,8 +215,10 @@ class Person(ZouModel, AbstractBaseUser):
         """Zou's person JSON carries `full_name` next to the columns."""
         row["full_name"] = f"{row['first_name']} {row['last_name']}".strip()
 
+    # Django's base declares a plain attribute; here activity derives from `active` and
+    # `archived`, and Django's auth only reads it.
     @property
-    def is_active(self) -> bool:  # what Django's auth machinery reads
+    def is_active(self) -> bool:  # type: ignore[override]
         return self.active and not self.archived
 
     # The admin site is for studio managers (Zou's `admin` role); no per-model Django perms.

@@ -1,6 +1,7 @@
 """`/api/auth/*` and `/api/`: log-in, token refresh, log-out, who am I, API version."""
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework import serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny
@@ -12,6 +13,7 @@ from kitsufiles import accounts
 from kitsufiles.api import authentication
 from kitsufiles.api.errors import ZouError, ZouNotAuthenticated
 from kitsufiles.api.serialization import Row, serialize_instance
+from kitsufiles.errors import Forbidden
 
 # The Zou API version whose contract this service speaks (what gazu's get_api_version reads).
 ZOU_API_VERSION = "1.0.97"
@@ -95,7 +97,7 @@ class RefreshTokenView(PublicView):
 
 class LogoutView(APIView):
     def get(self, request: Request) -> Response:
-        authentication.revoke_session(request.auth)
+        authentication.revoke_session(authentication.request_token(request))
         response = Response({"logout": True})
         response.delete_cookie(settings.JWT_COOKIE_NAME)
         return response
@@ -103,10 +105,13 @@ class LogoutView(APIView):
 
 class AuthenticatedView(APIView):
     def get(self, request: Request) -> Response:
+        user = request.user
+        if not isinstance(user, AbstractBaseUser):  # the route requires authentication
+            raise Forbidden()
         return Response(
             {
                 "authenticated": True,
-                "user": serialize_instance(request.user),
+                "user": serialize_instance(user),
                 "organisation": organisation_body(),
             }
         )

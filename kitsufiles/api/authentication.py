@@ -14,7 +14,7 @@ The person behind a token is a row of settings.AUTH_USER_MODEL, reached through
 """
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -29,6 +29,7 @@ from kitsufiles import accounts
 from kitsufiles.api.errors import ZouNotAuthenticated
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_Token = TypeVar("_Token", bound=Token)
 SESSION_CLAIM = "sid"
 
 EXPIRED_BODY = {"error": True, "message": "Signature has expired"}
@@ -45,9 +46,10 @@ def raw_token_from_request(request: HttpRequest | Request, *, allow_cookie: bool
     return None
 
 
-def decode(raw: str, token_class: type[Token]) -> Token:
+def decode(raw: str, token_class: type[_Token]) -> _Token:
     try:
-        return token_class(raw)
+        # simplejwt annotates its argument as a Token; it is the encoded string.
+        return token_class(raw)  # type: ignore[arg-type]
     except ExpiredTokenError:
         raise ZouNotAuthenticated(EXPIRED_BODY) from None
     except TokenError:
@@ -96,6 +98,15 @@ def refresh_access_token(raw_refresh: str) -> tuple[Any, str]:
     refresh = decode(raw_refresh, RefreshToken)
     person = person_for_token(refresh)
     return person, str(refresh.access_token)
+
+
+def request_token(request: Request) -> Token:
+    """The token an authenticated request carries (this module's class is the only
+    authentication scheme, so there is one whenever a route requires authentication)."""
+    token = request.auth
+    if not isinstance(token, Token):
+        raise ZouNotAuthenticated({"msg": "Missing JWT in headers"})
+    return token
 
 
 def revoke_session(token: Token) -> None:

@@ -88,9 +88,14 @@ def _relation_field(field: models.Field, many: bool = False) -> serializers.Fiel
 
 @cache
 def input_serializer_for(
-    model: type[models.Model], exclude: tuple[str, ...] = ()
+    model: type[models.Model],
+    exclude: tuple[str, ...] = (),
+    base: type[ZouInputSerializer] = ZouInputSerializer,
 ) -> type[ZouInputSerializer]:
-    """A serializer class validating every writable column of `model` (and its m2m ids)."""
+    """A serializer class validating every writable column of `model` (and its m2m ids).
+
+    A model whose body carries more than its columns passes a `base` declaring the extra
+    fields (validated after the columns) and its `validate_<field>` methods."""
     hidden = set(getattr(model, "ZOU_HIDDEN_FIELDS", ()))
     skipped = set(READ_ONLY) | set(exclude) | hidden
     declared: dict[str, serializers.Field] = {}
@@ -108,8 +113,9 @@ def input_serializer_for(
             continue  # link columns (a team member's role) are set by dedicated routes
         declared[field.name] = _relation_field(field, many=True)
         names.append(field.name)
+    names.extend(name for name in base._declared_fields if name not in names)
     meta = type("Meta", (), {"model": model, "fields": names})
-    return type(f"{model.__name__}Input", (ZouInputSerializer,), {**declared, "Meta": meta})
+    return type(f"{model.__name__}Input", (base,), {**declared, "Meta": meta})
 
 
 def validated(

@@ -100,7 +100,8 @@ def serialize_rows(
     type_name: str | None = None,
 ) -> list[Row]:
     """Serialize every row of `queryset` in Zou's shape with one query (plus one per m2m)."""
-    shape = shape_of(queryset.model)
+    model: type[models.Model] = queryset.model
+    shape = shape_of(model)
     rows = list(queryset.values(*shape.columns))
     name = type_name or shape.type_name
     for row in rows:
@@ -118,34 +119,58 @@ def serialize_rows(
     return rows
 
 
+def link_table(field: models.ManyToManyField) -> type[models.Model]:
+    """The through model of a many-to-many field (Django resolves it, declared or automatic,
+    when the app registry is ready)."""
+    through = field.remote_field.through
+    if through is None:
+        raise TypeError(f"{field} has no link table yet")
+    return through
+
+
+def related_model(field: models.ForeignKey) -> type[models.Model]:
+    """The model a foreign key points at (resolved, never "self" or a name, once the app
+    registry is ready)."""
+    model = field.related_model
+    if not (isinstance(model, type) and issubclass(model, models.Model)):
+        raise TypeError(f"{field} points at an unresolved model")
+    return model
+
+
 def attach_relations(shape: ZouShape, rows: list[Row]) -> None:
     """Add each collection as a list of ids: one query per relation, not per row."""
     ids = [row["id"] for row in rows]
-    for field in shape.many_to_many:
-        through = field.remote_field.through
-        own_column = field.m2m_column_name()
-        other_column = field.m2m_reverse_name()
-        related: defaultdict[Any, list[str]] = defaultdict(list)
-        links = through.objects.filter(**{f"{own_column}__in": ids}).values_list(
-            own_column, other_column
+    related: defaultdict[Any, list[str]]
+    for m2m in shape.many_to_many:
+        own_column = m2m.m2m_column_name()
+        other_column = m2m.m2m_reverse_name()
+        related = defaultdict(list)
+        links = (
+            link_table(m2m)
+            ._default_manager.filter(**{f"{own_column}__in": ids})
+            .values_list(own_column, other_column)
         )
         for own_id, other_id in links:
             related[own_id].append(str(other_id))
         for row in rows:
-            row[field.name] = related.get(row["id"], [])
+            row[m2m.name] = related.get(row["id"], [])
     for name in shape.reverse_relations:
         relation = shape.model._meta.get_field(name)
+        if not isinstance(relation, models.ForeignObjectRel):
+            raise TypeError(f"{shape.type_name}.{name} is not a reverse relation")
+        field = relation.field
         related = defaultdict(list)
-        if relation.many_to_many:  # declared on the other model: read its link table
-            field = relation.field
-            links = field.remote_field.through.objects.filter(
-                **{f"{field.m2m_reverse_name()}__in": ids}
-            ).values_list(field.m2m_reverse_name(), field.m2m_column_name())
-        else:
-            column = relation.field.attname
-            links = relation.related_model._default_manager.filter(
-                **{f"{column}__in": ids}
-            ).values_list(column, "pk")
+        if isinstance(field, models.ManyToManyField):  # declared on the other model
+            links = (
+                link_table(field)
+                ._default_manager.filter(**{f"{field.m2m_reverse_name()}__in": ids})
+                .values_list(field.m2m_reverse_name(), field.m2m_column_name())
+            )
+        else:  # a foreign key of the other model, the one declaring it
+            column = field.attname
+            links = field.model._default_manager.filter(**{f"{column}__in": ids}).values_list(
+                column, "pk"
+            )
         for own_id, other_id in links:
             related[own_id].append(str(other_id))
         for row in rows:
@@ -156,10 +181,12 @@ def attach_nested(shape: ZouShape, rows: list[Row]) -> None:
     """Embed each nested foreign key's row (or None): one query per key, not per row."""
     for name in shape.nested:
         field = shape.model._meta.get_field(name)
+        if not isinstance(field, models.ForeignKey):
+            raise TypeError(f"{shape.type_name}.{name} is not a foreign key")
         ids = {row[field.attname] for row in rows if row[field.attname] is not None}
         related: dict[Any, Row] = {}
         if ids:
-            queryset = field.related_model._default_manager.filter(pk__in=ids)
+            queryset = related_model(field)._default_manager.filter(pk__in=ids)
             related = {row["id"]: row for row in serialize_rows(queryset)}
         for row in rows:
             row[name] = related.get(row[field.attname])

@@ -19,9 +19,11 @@ class FileView(APIView):
 
     def get(self, request: Request, file_id: str) -> Response:
         person = permissions.caller(request)
-        file = selectors.file_by_id(file_id)
-        if isinstance(file, OutputFile):
-            permissions.check_entity(person, file.entity, permissions.Access.PROJECT)
-            return Response(serialize_instance(file))
-        permissions.check_task(person, file.task, permissions.Access.PROJECT)
-        return Response(serialize_instance(file, relations=True))
+        found = selectors.file_by_id(file_id)
+        if isinstance(found[0], OutputFile):
+            output_file, entity = found
+            permissions.check_entity(person, entity, permissions.Access.PROJECT)
+            return Response(serialize_instance(output_file))
+        working_file, task = found
+        permissions.check_task(person, task, permissions.Access.PROJECT)
+        return Response(serialize_instance(working_file, relations=True))

@@ -61,7 +61,7 @@ LD_AUDIO_BITRATE = "128k"
 @cache
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary shipped by imageio-ffmpeg."""
-    import imageio_ffmpeg  # type: ignore[import-untyped]  # it ships no type information
+    import imageio_ffmpeg  # untyped: see ignore_missing_imports in pyproject.toml
 
     return imageio_ffmpeg.get_ffmpeg_exe()
 

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from file_trees.engine import validate_tree
 from kitsufiles.api.crud import CrudResource, force_flag
-from kitsufiles.api.inputs import input_serializer_for
+from kitsufiles.api.inputs import ZouInputSerializer, input_serializer_for
 from production import permissions, services
 from production.models import (
     AssetInstance,
@@ -29,25 +29,21 @@ from production.models import (
     TaskType,
 )
 
-PersonColumns = input_serializer_for(Person)
 
-
-class PersonInput(PersonColumns):
-    """A person's columns, plus the password (hashed by the service, never serialized)."""
+class PersonExtras(ZouInputSerializer):
+    """Beyond a person's columns: the password (hashed by the service, never serialized)."""
 
     password = serializers.CharField(
         write_only=True, required=False, allow_null=True, allow_blank=True
     )
 
-    class Meta(PersonColumns.Meta):
-        fields = [*PersonColumns.Meta.fields, "password"]
+
+PersonInput = input_serializer_for(Person, base=PersonExtras)
 
 
-ProjectColumns = input_serializer_for(Project)
-
-
-class ProjectInput(ProjectColumns):
-    """A project's columns; a file tree is checked whole before it replaces the old one."""
+class ProjectChecks(ZouInputSerializer):
+    """Beyond a project's columns: its file tree is checked whole before it replaces the old
+    one."""
 
     def validate_file_tree(self, tree: dict[str, Any] | None) -> dict[str, Any] | None:
         if tree is None:
@@ -56,6 +52,9 @@ class ProjectInput(ProjectColumns):
         if problems:
             raise serializers.ValidationError(problems)
         return tree
+
+
+ProjectInput = input_serializer_for(Project, base=ProjectChecks)
 
 
 def person_input(data: dict[str, Any]) -> dict[str, Any]:
