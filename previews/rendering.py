@@ -7,7 +7,7 @@ docs/compatibility.md#previews for how this differs from Zou's 3-decimal rates.
 
 import re
 from fractions import Fraction
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -54,9 +54,8 @@ def movie_settings_for(task: "Task") -> media.MovieSettings:
         frame_rate=frame_rate_of(entity_data.get("fps") or project.fps),
         hd_bitrate=project.hd_bitrate_compression or DEFAULT_HD_BITRATE,
         ld_bitrate=project.ld_bitrate_compression or DEFAULT_LD_BITRATE,
-        # Both settings have a default: never None.
-        hd_preset=cast(str, settings.MOVIE_HIGHDEF_PRESET),
-        ld_preset=cast(str, settings.MOVIE_LOWDEF_PRESET),
+        hd_preset=settings.MOVIE_HIGHDEF_PRESET,
+        ld_preset=settings.MOVIE_LOWDEF_PRESET,
         keyframe_interval=settings.MOVIE_KEYFRAME_INTERVAL,
     )
 

@@ -15,7 +15,7 @@ A working file without a task (made through the generic CRUD) is for admins only
 """
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -151,14 +151,14 @@ class WorkingFileModifiedView(APIView):
 class WorkingFileContentView(APIView):
     """GET/POST data/working-files/<id>/file: the content, streamed both ways."""
 
-    def get(self, request: Request, working_file_id: str) -> HttpResponse:
+    def get(self, request: Request, working_file_id: str) -> HttpResponseBase:
         working_file = working_file_for(request, working_file_id, permissions.Access.TASK)
         if not selectors.has_content(working_file):
             raise ContentNotFound(working_file.pk)
         return file_response(
             request,
             lambda: selectors.open_content(working_file),
-            size=working_file.size,
+            size=selectors.content_size(working_file),
             etag=working_file.checksum,
             last_modified=working_file.updated_at,
         )
@@ -183,7 +183,9 @@ class WorkingFilePathView(APIView):
     class Input(WorkingFileInput):
         name = serializers.CharField(default="main", allow_blank=True, max_length=250)
         representation = serializers.CharField(default="", allow_blank=True, max_length=20)
-        description = person_id = None  # not read by this route
+        # not read by this route (DRF drops an inherited field set to None; its stubs do not
+        # know that)
+        description = person_id = None  # type: ignore[assignment]
 
     def post(self, request: Request, task_id: str) -> Response:
         values = validated(self.Input, request.data)

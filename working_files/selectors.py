@@ -66,6 +66,14 @@ def open_content(working_file: WorkingFile) -> File:
     return storages[STORAGE_ALIAS].open(content_key(working_file), "rb")
 
 
+def content_size(working_file: WorkingFile) -> int:
+    """The size of stored content: the row's, recorded when it was stored, else the storage's
+    (a size cleared through the generic CRUD)."""
+    if working_file.size is not None:
+        return working_file.size
+    return storages[STORAGE_ALIAS].size(content_key(working_file))
+
+
 def has_content(working_file: WorkingFile) -> bool:
     """Stored and not empty (an empty file is as good as none: Zou answers 404 for both)."""
     storage = storages[STORAGE_ALIAS]

@@ -40,7 +40,7 @@ def _parts_of(files: Files, pattern: re.Pattern[str], index: int) -> list[Hashed
     """The file parts of comment `index`, by their exact names (`preview_file-1-0` is not a
     part of comment 10: Zou matched by substring; docs/compatibility.md#previews), in file
     order."""
-    found = []
+    found: list[tuple[int, HashedUploadedFile]] = []
     for name, parts in files.lists():
         match = pattern.match(name)
         if match and int(match[1]) == index:
@@ -120,6 +120,8 @@ class BatchCommentView(APIView):
         )
 
     def _answer(self, entry: services.BatchComment) -> dict[str, Any]:
+        if entry.comment is None:
+            raise ValueError("answer of a batch comment that was not posted")
         body = serialize_instance(entry.comment, relations=True)
         body["attachment_files"] = [
             {"id": str(a.pk), "name": a.name, "extension": a.extension, "size": a.size}

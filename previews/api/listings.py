@@ -92,6 +92,8 @@ class RunningPreviewsView(APIView):
         rows = rows_in_order(previews)
         for row, preview in zip(rows, previews, strict=True):
             task = preview.task
+            if task is None:  # running() lists previews of tasks only
+                continue
             row["project_id"] = task.project_id
             row["task_type_id"] = task.task_type_id
             row["full_entity_name"] = selectors.full_entity_name(task.entity)

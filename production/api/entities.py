@@ -115,7 +115,9 @@ class EntityInput(serializers.Serializer):
 
     name = serializers.CharField(max_length=160)
     description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    data = serializers.JSONField(required=False, allow_null=True)
+    # DRF's metaclass moves declared fields off the class, so the `data` property stays; the
+    # stubs see this field replace it.
+    data = serializers.JSONField(required=False, allow_null=True)  # type: ignore[assignment]
 
 
 class ProjectEntitiesView(EntityKindView):

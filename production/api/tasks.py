@@ -43,8 +43,9 @@ class CommentTaskView(APIView):
     class Input(serializers.Serializer):
         task_status_id = serializers.UUIDField()
         comment = serializers.CharField(required=False, allow_blank=True, default="")
-        checklist = serializers.JSONField(required=False, default=list)
-        links = serializers.JSONField(required=False, default=list)
+        # The stubs allow only a mapping as a JSON field's default; any JSON value is valid.
+        checklist = serializers.JSONField(required=False, default=list)  # type: ignore[arg-type]
+        links = serializers.JSONField(required=False, default=list)  # type: ignore[arg-type]
         for_client = serializers.BooleanField(required=False, default=False)
         person_id = serializers.UUIDField(required=False, allow_null=True)
         created_at = serializers.DateTimeField(required=False, allow_null=True)
