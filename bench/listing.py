@@ -4,9 +4,9 @@ whole route. Prints figures; not a test.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kitsufiles_bench \
         .venv/bin/python bench/listing.py
 
-Runs in a throwaway test database (created and dropped here). The reference (docs/decisions/listing-serialization.md): on this
-machine 1,000 rows × 16 columns take ≈ 50 ms through ModelSerializer(many=True) + JSONRenderer
-against ≈ 14 ms for .values() + orjson.
+Runs in a throwaway test database (created and dropped here). The reference
+(docs/decisions/listing-serialization.md): on this machine 1,000 rows × 16 columns take ≈ 50 ms
+through ModelSerializer(many=True) + JSONRenderer against ≈ 14 ms for .values() + orjson.
 """
 
 import os

@@ -26,8 +26,9 @@ MB/s are 10^6 bytes per second; memory is the resident set (VmRSS) of the gunico
 its workers summed, sampled every 50 ms, plus the highest worker high-water mark (VmHWM).
 Client and server share the machine's cores, so transfer rates are those of both ends.
 
-The references (docs/decisions/upload-chunk-size.md, docs/decisions/listing-serialization.md): Zou's upload path manages ≈ 91 MB/s; a hashing upload handler reads a
-multipart body at 700-760 MB/s with 256 KiB chunks; Zou answers the 1,000-row listing in
+The references (docs/decisions/upload-chunk-size.md, docs/decisions/listing-serialization.md):
+Zou's upload path manages ≈ 91 MB/s; a hashing upload handler reads a multipart body at
+700-760 MB/s with 256 KiB chunks; Zou answers the 1,000-row listing in
 ≈ 50 ms. Under gunicorn, uploads stay well below the handler's rate: gunicorn's request body
 reader hands the body over 1 KiB at a time (gunicorn issue #2596), about 60 % of the server's
 CPU for an upload. A sync worker is also killed (WORKER TIMEOUT, 30 s by default) while a
