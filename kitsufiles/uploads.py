@@ -2,8 +2,8 @@
 size are computed. Nothing holds a whole file in memory, and the bytes are written once: the
 caller moves the temporary file into place (a rename on local storage).
 
-Measured on this machine (DESIGN.md): 64-256 KiB chunks hash and write at 700-760 MB/s, 1 MiB
-chunks at about 290 MB/s; hence 256 KiB.
+Chunks of 256 KiB: 64-256 KiB chunks hash and write at 700-760 MB/s, 1 MiB chunks at about
+290 MB/s (docs/decisions/upload-chunk-size.md).
 """
 
 import hashlib

@@ -6,7 +6,8 @@ the many-to-many collections become lists of ids.
 
 Listings are hot (a task with 1,000 revisions is common), so rows come from `.values()` and
 are only touched where Zou's shape differs from what orjson writes natively: datetimes lose
-their timezone and microseconds. UUIDs, dates, dicts and lists are left to orjson.
+their timezone and microseconds. UUIDs, dates, dicts and lists are left to orjson. The figures
+behind this choice are in docs/decisions/listing-serialization.md.
 
 A model tells the serializer (and the input validation and list filters beside it) where its
 JSON differs from its columns through the hooks described by `ZouRowModel` below. They are all
