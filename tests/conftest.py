@@ -5,22 +5,29 @@ import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.files.storage import storages
+from django.db.models.signals import post_migrate
 from django_q.conf import Conf
 from rest_framework.test import APIClient
 
 from kitsufiles.api.authentication import issue_tokens
 from production import services
 from production.models import (
+    Department,
     EntityType,
+    FileStatus,
+    Organisation,
     Person,
     Project,
     ProjectPersonLink,
+    ProjectStatus,
     Role,
     Task,
     TaskStatus,
     TaskType,
 )
+from tests.cosmos import Cosmos, build_cosmos
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,9 +66,43 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# ---------------------------------------------------------------------------------------------
+# Reference data (what `init_data` creates: the organisation, statuses, entity and task types,
+# departments, the default file status) is written once per test database, not once per test:
+# each test runs in a transaction that is rolled back, so the rows seeded beforehand stay.
+# Tests with `transaction=True` (live servers) end with a flush of every table instead; Django
+# sends `post_migrate` after a flush, and `reseed_after_flush` writes the rows again there, so
+# the next test of that worker finds them too.
+
+
+def reseed_after_flush(sender, using, **kwargs):
+    services.ensure_default_data()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        services.ensure_default_data()
+    post_migrate.connect(
+        reseed_after_flush, sender=apps.get_app_config("production"), dispatch_uid="reseed"
+    )
+    yield
+    post_migrate.disconnect(dispatch_uid="reseed")
+
+
 @pytest.fixture
 def default_data(db):
-    services.ensure_default_data()
+    """The reference data; present in every test's database already (see above), so this only
+    says that a test or fixture relies on it."""
+
+
+@pytest.fixture
+def without_reference_data(db):
+    """An empty database, as a fresh install has before `init_data` (rolled back with the
+    test like any other write)."""
+    for model in (TaskType, Department, TaskStatus, EntityType, ProjectStatus, FileStatus):
+        model.objects.all().delete()
+    Organisation.objects.all().delete()
 
 
 @pytest.fixture
@@ -154,6 +195,12 @@ def task_type(default_data) -> TaskType:
 @pytest.fixture
 def task_status(default_data) -> TaskStatus:
     return TaskStatus.objects.get(short_name="todo")
+
+
+@pytest.fixture
+def cosmos(default_data, admin) -> Cosmos:
+    """The production of Zou's file tests (tests/cosmos.py)."""
+    return build_cosmos(admin)
 
 
 @pytest.fixture

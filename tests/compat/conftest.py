@@ -15,8 +15,10 @@ def gazu_admin(live_server, transactional_db, admin):
     services.ensure_default_data()
     gazu.set_host(f"{live_server.url}/api")
     gazu.log_in(admin.email, PASSWORD)
-    yield admin
-    gazu.log_out()
+    try:
+        yield admin
+    finally:
+        gazu.log_out()
 
 
 @pytest.fixture(autouse=True)

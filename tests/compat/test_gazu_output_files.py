@@ -17,7 +17,6 @@ from tests.output_files import conftest as output_files_conftest
 
 pytestmark = pytest.mark.live
 
-cosmos = output_files_conftest.cosmos
 working_file = output_files_conftest.working_file
 
 ROOT = "/simple/productions/export/cosmos_landromat"

@@ -1,20 +1,13 @@
-"""Many clients publish the same output line of one entity at once (files contract §5.3, §5.4,
-§11 item 11).
+"""Many clients publish the same output line of one entity at once.
 
 Every client gets 201 and a different revision, exactly 1..N: `publish_entity_output` locks
-the entity row for its transaction (Zou computes the number without a lock and answers 400
-to the losers).
+the entity row for its transaction. Zou computes the number without a lock and answers 400
+to the losers (docs/compatibility.md#output-files).
 
-Where the race runs (the approach of tests/working_files/test_concurrency.py, whose SQLite
-deployment is reused): pytest-django's live server on PostgreSQL; on SQLite, gunicorn
-(4 processes x 16 threads) on a database file, since the shared-cache in-memory test database
-cannot wait on locks.
+Where the race runs, and why, is explained in tests/race.py: the live server on PostgreSQL,
+gunicorn on a SQLite file otherwise.
 """
 
-import json
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -22,7 +15,7 @@ import requests
 from django.db import connection
 
 from kitsufiles.api.authentication import issue_tokens
-from tests.working_files.test_concurrency import SqliteDeployment
+from tests.race import SqliteDeployment, send_all_at_once
 
 pytestmark = pytest.mark.live
 
@@ -46,32 +39,13 @@ class PublishTarget:
 
 
 def publish_all_at_once(target: PublishTarget, bodies: list[dict]) -> list[requests.Response]:
-    """POST every body to output-files/new from its own thread, all released together, each on
-    a keep-alive connection opened beforehand (see the working-file race)."""
+    """POST every body to output-files/new from its own thread, all released together."""
     url = f"{target.base_url}/{target.owner}/output-files/new"
-    barrier = threading.Barrier(len(bodies))
-
-    def post(body: dict) -> requests.Response:
-        with requests.Session() as session:
-            session.headers.update(target.headers())
-            for attempt in range(20):
-                try:
-                    assert session.get(f"{target.base_url}/", timeout=30).status_code == 200
-                    break
-                except requests.ConnectionError:
-                    if attempt == 19:
-                        raise
-                    time.sleep(0.05 * (attempt + 1))
-            barrier.wait(timeout=60)
-            full = {
-                "output_type_id": target.output_type_id,
-                "task_type_id": target.task_type_id,
-                **body,
-            }
-            return session.post(url, json=full, timeout=120)
-
-    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-        return list(pool.map(post, bodies))
+    full = [
+        {"output_type_id": target.output_type_id, "task_type_id": target.task_type_id, **body}
+        for body in bodies
+    ]
+    return send_all_at_once(url, target.token, full, ping_url=f"{target.base_url}/")
 
 
 def stored_lines(target: PublishTarget) -> list[tuple[str, int]]:
@@ -85,10 +59,9 @@ def stored_lines(target: PublishTarget) -> list[tuple[str, int]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# SQLite: the working-file race's gunicorn deployment, plus a Cosmos Landromat of its own
+# SQLite: the race's gunicorn deployment, plus a Cosmos Landromat of its own
 
 SETUP_SCRIPT = """
-import json
 from file_trees.shipped import shipped_tree
 from production import services
 from production.models import EntityType, OutputType, Person, TaskType
@@ -113,7 +86,7 @@ shot = services.create_temporal_entity(
     kind="Shot", project=project, name="P01", parent=sequence, created_by=admin
 )
 instances = [services.create_asset_instance(asset=asset, scene=shot) for asset in assets]
-print("OUTPUT-RACE-SETUP " + json.dumps({
+print_json({
     "entities": [[str(asset.pk), asset.name.lower()] for asset in assets],
     "instances": [[str(instance.pk), instance.asset.name.lower()] for instance in instances],
     "shot_id": str(shot.pk),
@@ -121,15 +94,14 @@ print("OUTPUT-RACE-SETUP " + json.dumps({
     "shaders_id": str(shaders.pk),
     "cache_id": str(cache.pk),
     "animation_id": str(animation.pk),
-}))
+})
 """
 
 
 class OutputRaceDeployment:
     def __init__(self, deployment: SqliteDeployment):
         self.deployment = deployment
-        output = deployment.manage("shell", "-c", SETUP_SCRIPT)
-        self.setup = json.loads(output.split("OUTPUT-RACE-SETUP ", 1)[1].splitlines()[0])
+        self.setup = deployment.shell_json(SETUP_SCRIPT)
 
     def entity_target(self) -> PublishTarget:
         entity_id, name = self.setup["entities"].pop()
@@ -159,14 +131,10 @@ class OutputRaceDeployment:
 @pytest.fixture(scope="module")
 def output_race_deployment(tmp_path_factory):
     deployment = SqliteDeployment(tmp_path_factory.mktemp("output-race"))
-    yield OutputRaceDeployment(deployment)
-    deployment.stop()
-
-
-def check_no_server_errors(deployment: SqliteDeployment) -> None:
-    log = deployment.read_log()
-    assert "database is locked" not in log
-    assert "Traceback" not in log, log
+    try:
+        yield OutputRaceDeployment(deployment)
+    finally:
+        deployment.stop()
 
 
 @pytest.fixture
@@ -175,7 +143,7 @@ def race(request, live_server, transactional_db, cosmos, admin):
     PostgreSQL, the gunicorn deployment on SQLite."""
     if connection.vendor == "sqlite":
         deployment = request.getfixturevalue("output_race_deployment")
-        request.addfinalizer(lambda: check_no_server_errors(deployment.deployment))
+        request.addfinalizer(deployment.deployment.check_no_server_errors)
         return deployment
     assert connection.vendor == "postgresql"
     access, _ = issue_tokens(admin)

@@ -6,10 +6,7 @@ name (runs sharing one Redis never take each other's jobs).
 Used by tests/previews/test_cluster.py and bench/previews.py.
 """
 
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,11 +16,11 @@ from pathlib import Path
 import psycopg
 import requests
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+from tests import live
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 SETUP_SCRIPT = """
-import json
 from kitsufiles.api.authentication import issue_tokens
 from production import services
 from production.models import EntityType, Person, Role, TaskStatus, TaskType
@@ -45,33 +42,35 @@ task = services.create_task(values={
     "task_type": TaskType.objects.get(name="Modeling", for_entity="Asset"), "task_status": todo,
 })
 comment = services.create_comment(task=task, task_status=todo, author=admin)
-print("CLUSTER-SETUP " + json.dumps({
+print_json({
     "token": issue_tokens(admin)[0], "task_id": str(task.pk), "comment_id": str(comment.pk),
-}))
+})
 """
 
 
 class Deployment:
-    """The service as `make run` starts it: gunicorn for HTTP and a qcluster for jobs."""
+    """The service as `make run` starts it: gunicorn for HTTP and a qcluster for jobs.
+
+    Whatever goes wrong while it starts, the processes already started are stopped and the
+    database dropped before the error is raised; afterwards `stop()` does it."""
 
     def __init__(self, folder: Path, *, broker: str, **environment: str):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.database = None
-        self.environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kitsufiles.settings",
-            "DATA_DIR": str(folder),
-            "FS_ROOT": str(folder / "files"),
-            "PREVIEW_FOLDER": str(folder / "previews"),
-            "DEBUG": "true",
-            "Q_CLUSTER_NAME": f"e2e-{uuid.uuid4().hex[:12]}",
-            "Q_WORKERS": "1",
-            **environment,
-        }
-        self.environment.pop("REDIS_URL", None)
+        self.processes: list[subprocess.Popen] = []
+        self.environment = live.environment(
+            folder, Q_CLUSTER_NAME=f"e2e-{uuid.uuid4().hex[:12]}", Q_WORKERS="1", **environment
+        )
         if broker == "redis":
             self.environment["REDIS_URL"] = REDIS_URL
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         suite_database = os.environ.get("DATABASE_URL", "")
         if suite_database.startswith("postgres"):
             self.database = f"kitsufiles_e2e_{uuid.uuid4().hex[:12]}"
@@ -80,83 +79,37 @@ class Deployment:
             self.environment["DATABASE_URL"] = suite_database.rsplit("/", 1)[0] + (
                 f"/{self.database}"
             )
-        else:
-            self.environment.pop("DATABASE_URL", None)
-        self.processes: list[subprocess.Popen] = []
         self.manage("migrate", "--no-input", "-v", "0")
-        output = self.manage("shell", "-c", SETUP_SCRIPT)
-        self.setup = json.loads(output.split("CLUSTER-SETUP ", 1)[1].splitlines()[0])
+        self.setup = live.shell_json(self.environment, SETUP_SCRIPT)
         self.headers = {"Authorization": f"Bearer {self.setup['token']}"}
-        listener = socket.create_server(("127.0.0.1", 0))
-        self.base_url = f"http://127.0.0.1:{listener.getsockname()[1]}/api"
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        self.start(
-            "gunicorn",
-            [
-                gunicorn,
-                "kitsufiles.wsgi",
-                "--bind",
-                f"fd://{listener.fileno()}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-            ],
-            pass_fds=(listener.fileno(),),
+        self.server = live.Gunicorn(
+            env=self.environment, log_path=self.folder / "gunicorn.log", workers=1, threads=4
         )
-        listener.close()
+        self.processes.append(self.server.process)
+        self.base_url = f"{self.server.url}/api"
         self.start_cluster()
-        self.wait_until_up()
-
-    def start(self, name: str, argv: list[str], **options) -> subprocess.Popen:
-        log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 (lives with the process)
-        process = subprocess.Popen(
-            argv,
-            cwd=BASE_DIR,
-            env=self.environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopped with all its workers
-            **options,
-        )
-        self.processes.append(process)
-        return process
+        self.server.wait_until_up()
 
     def start_cluster(self) -> subprocess.Popen:
-        self.cluster = self.start("qcluster", [sys.executable, "manage.py", "qcluster"])
+        self.cluster = live.start_process(
+            [sys.executable, "manage.py", "qcluster"],
+            env=self.environment,
+            log_path=self.folder / "qcluster.log",
+        )
+        self.processes.append(self.cluster)
         return self.cluster
 
     def kill_cluster(self) -> None:
-        os.killpg(self.cluster.pid, signal.SIGKILL)
-        self.cluster.wait(timeout=30)
+        live.kill_process(self.cluster)
 
     def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env=self.environment,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
+        return live.manage(self.environment, *args)
 
     def logs(self) -> str:
         return "\n".join(
             f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}"
             for path in sorted(self.folder.glob("*.log"))
         )
-
-    def wait_until_up(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base_url}/", timeout=5).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        raise AssertionError(f"the service did not come up:\n{self.logs()}")
 
     def api(self, method: str, path: str, **options) -> requests.Response:
         return requests.request(
@@ -187,13 +140,8 @@ class Deployment:
 
     def stop(self) -> None:
         for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            live.stop_process(process)
         if self.database:
             with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            self.database = None

@@ -6,6 +6,7 @@ parallel never take each other's jobs on the shared Redis. A movie uploaded over
 answered `processing` at once and become `ready` by the cluster's hand.
 """
 
+import contextlib
 from pathlib import Path
 
 import av
@@ -19,6 +20,8 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture
 def deploy(tmp_path):
+    """Starts deployments; each is stopped at the end whatever happened (a deployment that
+    fails to start stops itself)."""
     started = []
 
     def start(broker: str, **environment) -> Deployment:
@@ -28,9 +31,12 @@ def deploy(tmp_path):
         started.append(deployment)
         return deployment
 
-    yield start
-    for deployment in started:
-        deployment.stop()
+    try:
+        yield start
+    finally:
+        with contextlib.ExitStack() as stopping:  # every one is stopped, even if one fails
+            for deployment in started:
+                stopping.callback(deployment.stop)
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,7 @@
 """The admin: every production model listed, searchable and editable by an admin person, and
 the whole thing styled under gunicorn with DEBUG=false (static files served by the app)."""
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -15,6 +9,7 @@ from django.contrib import admin as django_admin
 from django.test import Client
 
 from production.models import Person, Role
+from tests import live
 from tests.conftest import PASSWORD
 
 PRODUCTION_MODELS = [
@@ -102,62 +97,22 @@ def test_only_admins_enter_the_admin(role, make_person):
 # Under gunicorn with DEBUG=false: a separate process with its own data folder and database.
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_server(tmp_path):
-    root = Path(__file__).resolve().parents[2]
-    bin_dir = Path(sys.executable).parent
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "test-secret-key-for-the-gunicorn-admin-test",
-        "DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    manage = [sys.executable, str(root / "manage.py")]
-    for args in (
-        ["migrate", "--no-input", "-v0"],
-        ["collectstatic", "--no-input", "-v0"],
-        ["create_admin", "boss@studio.test", "--password", PASSWORD],
-    ):
-        subprocess.run([*manage, *args], env=env, cwd=root, check=True)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(bin_dir / "gunicorn"),
-            "kitsufiles.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        env=env,
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    env = live.environment(
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY="test-secret-key-for-the-gunicorn-admin-test",
+        ALLOWED_HOSTS="127.0.0.1",
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/api/", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    live.manage(env, "migrate", "--no-input", "-v0")
+    live.manage(env, "collectstatic", "--no-input", "-v0")
+    live.manage(env, "create_admin", "boss@studio.test", "--password", PASSWORD)
+    with live.gunicorn(env=env, log_path=tmp_path / "gunicorn.log", workers=1) as server:
+        yield server.url
 
 
+@pytest.mark.live
 def test_admin_is_styled_and_usable_under_gunicorn_without_debug(gunicorn_server):
     session = requests.Session()
     login_page = session.get(f"{gunicorn_server}/admin/login/")

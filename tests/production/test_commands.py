@@ -14,7 +14,7 @@ from production.models import (
     TaskType,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("without_reference_data")]
 
 
 def table_sizes() -> dict[str, int]:

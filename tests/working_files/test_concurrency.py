@@ -1,42 +1,25 @@
 """Fifty clients ask for "the next revision" of one task at once (DESIGN "Data rules").
 
 Every client gets 201 and a different number, and the numbers are exactly 1..50: the task
-row lock taken by `create_working_file` serializes the allocation (Zou computes it without a
-lock and answers 400 to the losers, files contract §5.1).
+row lock taken by `create_working_file` serializes the allocation. Zou computes the number
+without a lock and answers 400 to the losers (docs/compatibility.md#working-files).
 
-Where the race runs:
-- PostgreSQL (CI): pytest-django's live server on the test database; each request runs in
-  its own server thread with its own connection, so the row lock is what is exercised.
-- SQLite (the local default): the test database is a shared-cache in-memory database, whose
-  table locks fail at once instead of waiting ("database table is locked"), whatever the
-  application does; the live server cannot race on it. The race runs instead against the
-  deployment set-up on SQLite: gunicorn (4 processes x 16 threads) on a database file, where
-  SQLite serializes the writers (settings: BEGIN IMMEDIATE, 20 s busy timeout). Still 50
-  clients: that set-up handles them.
+Where the race runs, and why, is explained in tests/race.py: the live server on PostgreSQL,
+gunicorn on a SQLite file otherwise. Still 50 clients: that set-up handles them.
 """
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings
 from django.db import connection
 
 from kitsufiles.api.authentication import issue_tokens
+from tests.race import SqliteDeployment, send_all_at_once
 
 pytestmark = pytest.mark.live
 
 CLIENTS = 50
-BASE_DIR = Path(settings.BASE_DIR)
 
 
 @dataclass
@@ -48,30 +31,9 @@ class RaceTarget:
 
 
 def post_all_at_once(target: RaceTarget, bodies: list[dict]) -> list[requests.Response]:
-    """POST every body to working-files/new from its own thread, all released together.
-
-    Each thread first opens its keep-alive connection (a GET of the API root, retried if the
-    server's short listen queue refuses it: harmless, it changes nothing), so that the POSTs
-    themselves start at the same moment on established connections and are never retried."""
+    """POST every body to working-files/new from its own thread, all released together."""
     url = f"{target.base_url}/data/tasks/{target.task_id}/working-files/new"
-    barrier = threading.Barrier(len(bodies))
-
-    def post(body: dict) -> requests.Response:
-        with requests.Session() as session:
-            session.headers["Authorization"] = f"Bearer {target.token}"
-            for attempt in range(20):
-                try:
-                    assert session.get(f"{target.base_url}/", timeout=30).status_code == 200
-                    break
-                except requests.ConnectionError:
-                    if attempt == 19:
-                        raise
-                    time.sleep(0.05 * (attempt + 1))
-            barrier.wait(timeout=60)
-            return session.post(url, json=body, timeout=120)
-
-    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-        return list(pool.map(post, bodies))
+    return send_all_at_once(url, target.token, bodies, ping_url=f"{target.base_url}/")
 
 
 def stored_revisions(target: RaceTarget) -> list[tuple[str, int]]:
@@ -97,16 +59,11 @@ def assignee_ids(target: RaceTarget) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # SQLite: the deployment set-up (gunicorn on a database file), in processes of its own
 
-SETUP_SCRIPT = """
-import json
-from kitsufiles.api.authentication import issue_tokens
+TASKS_SCRIPT = """
 from production import services
-from production.models import EntityType, Person, Role, TaskStatus, TaskType
+from production.models import EntityType, Person, TaskStatus, TaskType
 
-services.ensure_default_data()
-admin = Person.objects.create_user(
-    email="race@studio.test", password="x", role=Role.ADMIN, first_name="Race", last_name="Admin"
-)
+admin = Person.objects.get(email="race@studio.test")
 project = services.create_project(values={"name": "Race"})
 character = EntityType.objects.get(name="Character")
 modeling = TaskType.objects.get(name="Modeling", for_entity="Asset")
@@ -121,102 +78,31 @@ for number in range(4):
         "task_status": todo,
     })
     task_ids.append(str(task.pk))
-print("RACE-SETUP " + json.dumps(
-    {"token": issue_tokens(admin)[0], "admin_id": str(admin.pk), "task_ids": task_ids}
-))
+print_json(task_ids)
 """
 
 
-class SqliteDeployment:
-    """gunicorn serving kitsufiles on a fresh SQLite file; each test takes a task of its own."""
+class TaskRace:
+    """The SQLite deployment with four tasks: each test races on a task of its own."""
 
-    def __init__(self, folder: Path):
-        self.environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kitsufiles.settings",
-            "DATA_DIR": str(folder),
-            "FS_ROOT": str(folder / "files"),
-            "PREVIEW_FOLDER": str(folder / "previews"),
-            "DEBUG": "true",
-        }
-        self.environment.pop("DATABASE_URL", None)
-        self.environment.pop("REDIS_URL", None)
-        self.manage("migrate", "--no-input", "-v", "0")
-        output = self.manage("shell", "-c", SETUP_SCRIPT)
-        setup = json.loads(output.split("RACE-SETUP ", 1)[1].splitlines()[0])
-        self.token, self.admin_id = setup["token"], setup["admin_id"]
-        self.free_tasks = setup["task_ids"]
-        self.log = open(folder / "gunicorn.log", "wb")  # noqa: SIM115 (closed in stop)
-        listener = socket.create_server(("127.0.0.1", 0), backlog=256)
-        self.base_url = f"http://127.0.0.1:{listener.getsockname()[1]}/api"
-        self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "kitsufiles.wsgi",
-                "--bind",
-                f"fd://{listener.fileno()}",
-                "--workers",
-                "4",
-                "--threads",
-                "16",
-                "--timeout",
-                "120",
-            ],
-            cwd=BASE_DIR,
-            env=self.environment,
-            pass_fds=(listener.fileno(),),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        listener.close()
-        self.wait_until_up()
-
-    def manage(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env=self.environment,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
-
-    def wait_until_up(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.read_log()
-            try:
-                if requests.get(f"{self.base_url}/", timeout=5).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"gunicorn did not come up:\n{self.read_log()}")
-
-    def read_log(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")
+    def __init__(self, deployment: SqliteDeployment):
+        self.deployment = deployment
+        self.free_tasks = deployment.shell_json(TASKS_SCRIPT)
 
     def target(self) -> RaceTarget:
-        return RaceTarget(self.base_url, self.free_tasks.pop(), self.token, self.admin_id)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=30)
-        self.log.close()
+        deployment = self.deployment
+        return RaceTarget(
+            deployment.base_url, self.free_tasks.pop(), deployment.token, deployment.admin_id
+        )
 
 
 @pytest.fixture(scope="module")
 def sqlite_deployment(tmp_path_factory):
     deployment = SqliteDeployment(tmp_path_factory.mktemp("race"))
-    yield deployment
-    deployment.stop()
+    try:
+        yield TaskRace(deployment)
+    finally:
+        deployment.stop()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,15 +115,9 @@ def target(request, live_server, transactional_db, task, admin) -> RaceTarget:
         access, _ = issue_tokens(admin)
         return RaceTarget(f"{live_server.url}/api", str(task.pk), access, str(admin.pk))
     assert connection.vendor == "sqlite"
-    deployment = request.getfixturevalue("sqlite_deployment")
-    request.addfinalizer(lambda: check_no_server_errors(deployment))
-    return deployment.target()
-
-
-def check_no_server_errors(deployment: SqliteDeployment) -> None:
-    log = deployment.read_log()
-    assert "database is locked" not in log
-    assert "Traceback" not in log, log
+    race = request.getfixturevalue("sqlite_deployment")
+    request.addfinalizer(race.deployment.check_no_server_errors)
+    return race.target()
 
 
 def test_fifty_concurrent_new_revisions_are_1_to_50(target):

@@ -1,8 +1,14 @@
-"""The production of Zou's file-tree tests (Cosmos Landromat on the `simple` tree)."""
+""""Cosmos Landromat": the production of Zou's own file tests, on the shipped `simple` tree.
+
+Asset Tree (Props) with a Shaders task, asset Rabbit (Character), episode E01 / sequence S01 /
+shot P01 / scene SC01 with Animation tasks (and one on the episode), the output types and the
+Blender software those tests use, and the instances of Zou's instance tests: Tree in P01 and
+in SC01, Rabbit inside Tree.
+
+Built by the `cosmos` fixture (tests/conftest.py) for the file-tree and output-file tests.
+"""
 
 from dataclasses import dataclass
-
-import pytest
 
 from file_trees.shipped import shipped_tree
 from production import services
@@ -11,6 +17,7 @@ from production.models import (
     Entity,
     EntityType,
     OutputType,
+    Person,
     Project,
     Software,
     Task,
@@ -21,8 +28,6 @@ from production.models import (
 
 @dataclass
 class Cosmos:
-    """The production of Zou's file-tree tests, on the `simple` tree."""
-
     project: Project
     tree: Entity
     rabbit: Entity
@@ -36,7 +41,10 @@ class Cosmos:
     episode_task: Task
     shaders: TaskType
     animation: TaskType
+    texture: OutputType
     cache: OutputType
+    geometry: OutputType
+    render: OutputType
     materials: OutputType
     blender: Software
     shot_instance: AssetInstance
@@ -44,8 +52,8 @@ class Cosmos:
     asset_instance: AssetInstance
 
 
-@pytest.fixture
-def cosmos(default_data, admin) -> Cosmos:
+def build_cosmos(admin: Person) -> Cosmos:
+    """The production, created by `admin`; the reference data must be there."""
     project = services.create_project(
         values={
             "name": "Cosmos Landromat",
@@ -70,7 +78,7 @@ def cosmos(default_data, admin) -> Cosmos:
     shot = temporal("Shot", "P01", sequence)
     scene = temporal("Scene", "SC01", sequence)
     shaders = TaskType.objects.create(name="Shaders", short_name="shd", for_entity="Asset")
-    animation = TaskType.objects.get(name="Animation", for_entity="Shot")  # init_data
+    animation = TaskType.objects.get(name="Animation", for_entity="Shot")  # reference data
     status = TaskStatus.objects.get(is_default=True)
 
     def task(entity, task_type):
@@ -83,6 +91,9 @@ def cosmos(default_data, admin) -> Cosmos:
                 "task_status": status,
             }
         )
+
+    def output_type(name, short_name):
+        return OutputType.objects.create(name=name, short_name=short_name)
 
     return Cosmos(
         project=project,
@@ -98,8 +109,11 @@ def cosmos(default_data, admin) -> Cosmos:
         episode_task=task(episode, animation),
         shaders=shaders,
         animation=animation,
-        cache=OutputType.objects.create(name="Cache", short_name="cch"),
-        materials=OutputType.objects.create(name="Materials", short_name="mat"),
+        texture=output_type("Texture", "tex"),
+        cache=output_type("Cache", "cch"),
+        geometry=output_type("Geometry", "geo"),
+        render=output_type("Render", "rdr"),
+        materials=output_type("Materials", "mat"),
         blender=Software.objects.create(name="Blender", short_name="bl", file_extension=".blend"),
         shot_instance=services.create_asset_instance(asset=tree, scene=shot),
         scene_instance=services.create_asset_instance(asset=tree, scene=scene),
