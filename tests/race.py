@@ -82,7 +82,10 @@ class SqliteDeployment:
             workers=4,
             threads=16,
             backlog=256,
-            extra=("--timeout", "120"),
+            # Clients open their connection, then wait for the others at the barrier: on a busy
+            # machine that can take longer than gunicorn's 2 s keep-alive, after which it would
+            # close the idle connection under the POST about to be sent.
+            extra=("--timeout", "120", "--keep-alive", "120"),
         )
         try:
             self.server.wait_until_up()
