@@ -3,6 +3,7 @@ the `cosmos` fixture of tests/conftest.py)."""
 
 import pytest
 
+from production.models import ProjectPersonLink, Role
 from working_files import services as working_file_services
 from working_files.models import WorkingFile
 
@@ -17,3 +18,21 @@ def working_file(cosmos, admin) -> WorkingFile:
     working_file.checksum = "ab" * 32
     working_file.save(update_fields=["size", "checksum"])
     return working_file
+
+
+@pytest.fixture
+def member(make_person, cosmos, client_for):
+    """A client for a person of `role`, in the team (with an optional project role) or not,
+    optionally assigned to the Tree's Shaders task."""
+
+    def make(role=Role.ARTIST, *, inside=True, project_role=None, assigned_to=None):
+        person = make_person(role)
+        if inside:
+            ProjectPersonLink.objects.create(
+                project=cosmos.project, person=person, role=project_role
+            )
+        if assigned_to is not None:
+            assigned_to.assignees.add(person)
+        return client_for(person)
+
+    return make
