@@ -1,4 +1,4 @@
-""""Cosmos Landromat": the production of Zou's own file tests, on the shipped `simple` tree.
+"""The "Cosmos Landromat" production of Zou's own file tests, on the shipped `simple` tree.
 
 Asset Tree (Props) with a Shaders task, asset Rabbit (Character), episode E01 / sequence S01 /
 shot P01 / scene SC01 with Animation tasks (and one on the episode), the output types and the

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from kitsufiles.api.errors import NOT_FOUND_MESSAGE
+from tests.zou_bodies import NOT_FOUND_MESSAGE
 
 
 @pytest.mark.parametrize("path", ["/api", "/api/"])

@@ -10,8 +10,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from kitsufiles.api.authentication import issue_tokens
 from production.models import RevokedToken
 from tests.conftest import PASSWORD
-
-EXPIRED = {"error": True, "message": "Signature has expired"}
+from tests.zou_bodies import EXPIRED_TOKEN, WRONG_CREDENTIALS
 
 
 def login(email: str, password: str):
@@ -46,7 +45,7 @@ class TestLogin:
     def test_wrong_password_is_400_with_login_false(self, admin):
         response = login(admin.email, "wrong")
         assert response.status_code == 400
-        assert response.json() == {"login": False, "message": "Wrong email or password."}
+        assert response.json() == WRONG_CREDENTIALS
 
     def test_unknown_email_answers_like_a_wrong_password(self, db):
         response = login("nobody@studio.test", "whatever")
@@ -111,7 +110,7 @@ class TestTokens:
         response = bearer(str(token)).get("/api/data/projects")
         assert response.status_code == 401
         # The exact text gazu looks for before refreshing its token.
-        assert response.json() == EXPIRED
+        assert response.json() == EXPIRED_TOKEN
 
     def test_expired_refresh_token_says_signature_has_expired(self, admin):
         _, refresh = issue_tokens(admin)
@@ -119,7 +118,7 @@ class TestTokens:
         token.set_exp(lifetime=-timedelta(seconds=1))
         response = bearer(str(token)).get("/api/auth/refresh-token")
         assert response.status_code == 401
-        assert response.json() == EXPIRED
+        assert response.json() == EXPIRED_TOKEN
 
     def test_deactivated_person_loses_access(self, make_person):
         person = make_person()

@@ -16,11 +16,11 @@ from django.db import connection
 
 from kitsufiles.api.authentication import issue_tokens
 from tests.race import SqliteDeployment, send_all_at_once
+from tests.zou_bodies import INSTANCE_OUTPUT_FILE_EXISTS, OUTPUT_FILE_EXISTS
 
 pytestmark = pytest.mark.live
 
 CLIENTS = 40
-ALREADY_EXISTS = {"error": "The given output file already exists."}
 FOLDER = "/simple/productions/export/cosmos_landromat/assets/props/{name}/shaders/texture"
 
 
@@ -227,7 +227,7 @@ def test_concurrent_explicit_duplicates_give_one_201_and_400s(target):
     assert statuses == [201] + [400] * 9
     for response in responses:
         if response.status_code == 400:
-            assert response.json() == ALREADY_EXISTS
+            assert response.json() == OUTPUT_FILE_EXISTS
     assert stored_lines(target) == [("main", 7)]
 
 
@@ -257,5 +257,5 @@ def test_concurrent_explicit_instance_duplicates_give_one_201_and_400s(instance_
     assert statuses == [201] + [400] * 9
     for response in responses:
         if response.status_code == 400:
-            assert response.json() == {"message": "The given output file already exists."}
+            assert response.json() == INSTANCE_OUTPUT_FILE_EXISTS
     assert stored_lines(instance_target) == [("main", 4)]

@@ -1,25 +1,11 @@
-"""Small helpers of the preview tests: Zou's error bodies, pictures as bytes, multipart
-files, streamed bodies."""
+"""Small helpers of the preview tests: pictures as bytes, multipart files, streamed bodies.
+Zou's error bodies are in tests/zou_bodies.py."""
 
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-NOT_FOUND = {
-    "error": True,
-    "message": (
-        "404 Not Found: The requested URL was not found on the server. If you entered the URL "
-        "manually please check your spelling and try again."
-    ),
-}
-FORBIDDEN = {
-    "error": True,
-    "message": (
-        "You don't have the permission to access the requested resource. It is either "
-        "read-protected or not readable by the server."
-    ),
-}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 

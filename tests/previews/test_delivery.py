@@ -28,7 +28,8 @@ from kitsufiles.api.authentication import issue_tokens
 from previews.models import PreviewFile, PreviewStatus
 from production import services as production_services
 from production.models import Entity, Organisation, Role, TaskType
-from tests.previews.helpers import FORBIDDEN, NOT_FOUND, PDF, body_of, picture_size, png_bytes
+from tests.previews.helpers import PDF, body_of, picture_size, png_bytes
+from tests.zou_bodies import FORBIDDEN, NOT_FOUND
 
 GAZU_ACCEPT = "application/json, */*;q=0.1"
 BROWSER_ACCEPT = "image/avif,image/webp,*/*;q=0.8"

@@ -14,16 +14,13 @@ from previews.models import PreviewFile
 from production import services as production_services
 from production.models import Entity, ProjectStatus, Role, Task
 from tests.previews.helpers import png_bytes
+from tests.zou_bodies import FORBIDDEN_MESSAGE
 
 REVISION_EXISTS = (
     "Revision {} already exists for this task. Choose a different revision number, "
     "or omit it to let the revision auto-increment."
 )
 SINGLE_PREVIEW = "Only one preview file is allowed per revision for this project."
-FORBIDDEN = (
-    "You don't have the permission to access the requested resource. It is either "
-    "read-protected or not readable by the server."
-)
 
 
 def add_url(task, comment) -> str:
@@ -188,7 +185,7 @@ def test_artist_needs_the_assignment(task, comment, artist_in_team, client_for, 
     client = client_for(artist_in_team)
     refused = add_preview(client, task, comment)
     assert refused.status_code == 403
-    assert refused.json()["message"] == FORBIDDEN
+    assert refused.json()["message"] == FORBIDDEN_MESSAGE
     assert not PreviewFile.objects.exists()
     task.assignees.add(artist_in_team)
     allowed = add_preview(client, task, comment)

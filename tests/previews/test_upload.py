@@ -14,17 +14,13 @@ from django_q.conf import Conf
 from PIL import Image
 
 from previews.models import PreviewFile, PreviewStatus
-from tests.previews.helpers import FORBIDDEN, NOT_FOUND, PDF, body_of, picture_size, png_bytes
+from tests.previews.helpers import PDF, body_of, picture_size, png_bytes
+from tests.zou_bodies import BAD_REQUEST, FORBIDDEN, NOT_FOUND, TOO_LARGE
 
-REUPLOAD = {
-    "error": True,
-    "message": "The browser (or proxy) sent a request that this server could not understand.",
-}
 EMPTY_MOVIE = (
     "Uploaded movie could not be written to temporary storage or is empty; aborting before "
     "dispatching normalization."
 )
-TOO_LARGE = {"error": True, "message": "The data value transmitted exceeds the capacity limit."}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -107,7 +103,7 @@ def test_reupload_onto_an_uploaded_preview_is_refused(admin_client, slot, upload
 
     response = post_file(admin_client, preview_id, "second.pdf", b"%PDF-1.7 other")
     assert response.status_code == 400
-    assert response.json() == REUPLOAD
+    assert response.json() == BAD_REQUEST
     assert row(preview_id).original_name == "first"
     assert sharded(preview_storage, "files", "previews", preview_id).read_bytes() == PDF
     assert leftovers(preview_storage) == []
@@ -121,7 +117,7 @@ def test_reupload_is_checked_before_permissions(
 
     response = post_file(client_for(artist_in_team), preview_id, "second.pdf", PDF)
     assert response.status_code == 400
-    assert response.json() == REUPLOAD
+    assert response.json() == BAD_REQUEST
 
 
 def test_an_artist_not_assigned_to_the_task_gets_403(

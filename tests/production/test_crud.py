@@ -36,20 +36,8 @@ from production.models import (
     TaskStatus,
     TaskType,
 )
+from tests.zou_bodies import EMPTY_BODY, NOT_FOUND, REFERENCED, UNIQUE_VIOLATION
 
-NOT_FOUND_BODY = {
-    "error": True,
-    "message": "404 Not Found: The requested URL was not found on the server. If you entered "
-    "the URL manually please check your spelling and try again.",
-}
-REFERENCE_VIOLATION_BODY = {"message": "The change conflicts with records referencing this one."}
-UNIQUE_VIOLATION_BODY = {"message": "A record with the same unique values already exists."}
-EMPTY_BODY_BODY = {
-    "error": True,
-    "message": "Data are empty. Please verify that you sent JSON data and that you set the "
-    "right headers.",
-    "data": None,
-}
 ZOU_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 ZOU_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 HIDDEN_PERSON_KEYS = {"password", "last_login"}
@@ -74,7 +62,7 @@ def wrong_parameter(message: str) -> dict:
 
 def assert_not_found(response) -> None:
     assert response.status_code == 404
-    assert response.json() == NOT_FOUND_BODY
+    assert response.json() == NOT_FOUND
 
 
 def assert_validation_error(response, field_name: str) -> None:
@@ -966,7 +954,7 @@ def test_create_with_an_empty_body_is_a_400(admin_client, world, case, body):
     response = admin_client.post(collection_url(case.collection), body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == EMPTY_BODY_BODY
+    assert response.json() == EMPTY_BODY
     assert case.model.objects.count() == before
 
 
@@ -990,7 +978,7 @@ def test_create_a_duplicate_is_a_400_and_writes_nothing(admin_client, world, cas
     response = admin_client.post(collection_url(case.collection), case.duplicate(world), "json")
 
     assert response.status_code == 400
-    assert response.json() == UNIQUE_VIOLATION_BODY
+    assert response.json() == UNIQUE_VIOLATION
     assert case.model.objects.count() == before
 
 
@@ -1004,7 +992,7 @@ def test_create_twice_the_same_body_is_refused_the_second_time(admin_client, wor
     response = admin_client.post(url, body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == UNIQUE_VIOLATION_BODY
+    assert response.json() == UNIQUE_VIOLATION
     assert case.model.objects.count() == after_first
 
 
@@ -1087,7 +1075,7 @@ def test_update_into_a_duplicate_is_a_400_and_changes_nothing(admin_client, worl
     )
 
     assert response.status_code == 400
-    assert response.json() == UNIQUE_VIOLATION_BODY
+    assert response.json() == UNIQUE_VIOLATION
     assert stored_row(instance) == before
 
 
@@ -1111,7 +1099,7 @@ def test_update_with_an_empty_body_is_a_400(admin_client, world, case):
     response = admin_client.put(instance_url(case.collection, existing.pk), {}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == EMPTY_BODY_BODY
+    assert response.json() == EMPTY_BODY
     assert stored_row(existing) == before
 
 
@@ -1154,7 +1142,7 @@ def test_delete_a_referenced_row_is_a_400_and_keeps_it(admin_client, world, case
     response = admin_client.delete(instance_url(case.collection, row.pk))
 
     assert response.status_code == 400
-    assert response.json() == REFERENCE_VIOLATION_BODY
+    assert response.json() == REFERENCED
     assert stored_row(row) == before
 
 

@@ -23,9 +23,6 @@ from production.models import (
 )
 from tests.conftest import PASSWORD
 from tests.production.test_crud import (
-    NOT_FOUND_BODY,
-    REFERENCE_VIOLATION_BODY,
-    UNIQUE_VIOLATION_BODY,
     assert_not_found,
     assert_validation_error,
     collection_url,
@@ -34,12 +31,14 @@ from tests.production.test_crud import (
     stored_row,
     wrong_parameter,
 )
-
-METHOD_NOT_ALLOWED_BODY = {
-    "error": True,
-    "message": "The method is not allowed for the requested URL.",
-}
-INTEGRITY_BODY = {"message": "The data conflicts with database integrity rules."}
+from tests.zou_bodies import (
+    INTEGRITY,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    REFERENCED,
+    UNIQUE_VIOLATION,
+    WRONG_CREDENTIALS,
+)
 
 
 def result_ids(response) -> set[str]:
@@ -187,7 +186,7 @@ def test_delete_a_closed_project_with_data_needs_force(admin_client, busy_projec
     response = admin_client.delete(instance_url("projects", busy_project.pk))
 
     assert response.status_code == 400
-    assert response.json() == REFERENCE_VIOLATION_BODY
+    assert response.json() == REFERENCED
     assert {model: model.objects.count() for model in before} == before
 
 
@@ -261,7 +260,7 @@ def test_task_difficulty_stays_between_1_and_5(
     response = admin_client.post(collection_url("tasks"), body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == INTEGRITY_BODY
+    assert response.json() == INTEGRITY
     assert Task.objects.count() == 0
 
 
@@ -388,7 +387,7 @@ def test_a_person_created_without_a_password_cannot_log_in(admin_client, client_
     response = login(client_for, "linus@studio.test", "")
 
     assert response.status_code == 400
-    assert response.json() == {"login": False, "message": "Wrong email or password."}
+    assert response.json() == WRONG_CREDENTIALS
 
 
 def test_update_a_password(admin_client, client_for, make_person):
@@ -437,7 +436,7 @@ def test_emails_are_unique_whatever_their_case(admin_client, make_person):
     response = admin_client.post(collection_url("persons"), body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == UNIQUE_VIOLATION_BODY
+    assert response.json() == UNIQUE_VIOLATION
     assert Person.objects.filter(email__iexact=person.email).count() == 1
 
 
@@ -479,7 +478,7 @@ def test_task_types_without_department_are_unique_by_name_and_kind(admin_client,
     assert first.status_code == 201
     assert first.json()["department_id"] is None
     assert again.status_code == 400
-    assert again.json() == UNIQUE_VIOLATION_BODY
+    assert again.json() == UNIQUE_VIOLATION
     assert for_shots.status_code == 201
     assert TaskType.objects.filter(name="Grooming").count() == 2
 
@@ -594,7 +593,7 @@ def test_a_wrong_method_is_a_405(admin_client, project, method, on_instance):
     response = getattr(admin_client, method)(url, {"name": "x"}, format="json")
 
     assert response.status_code == 405
-    assert response.json() == METHOD_NOT_ALLOWED_BODY
+    assert response.json() == METHOD_NOT_ALLOWED
     assert Project.objects.get(pk=project.pk).name == project.name
 
 
@@ -613,4 +612,4 @@ def test_an_unknown_url_is_a_json_404(admin_client, project, path, method):
     response = getattr(admin_client, method)(path.format(id=project.pk))
 
     assert response.status_code == 404
-    assert response.json() == NOT_FOUND_BODY
+    assert response.json() == NOT_FOUND

@@ -17,17 +17,8 @@ from production.models import (
     TaskStatus,
     TaskType,
 )
+from tests.zou_bodies import FORBIDDEN, NOT_FOUND
 
-NOT_FOUND = {
-    "error": True,
-    "message": "404 Not Found: The requested URL was not found on the server. If you entered "
-    "the URL manually please check your spelling and try again.",
-}
-FORBIDDEN = {
-    "error": True,
-    "message": "You don't have the permission to access the requested resource. It is either "
-    "read-protected or not readable by the server.",
-}
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 BAD_IDS = pytest.mark.parametrize(
     "bad_id", [UNKNOWN_ID, "not-a-uuid"], ids=["unknown", "malformed"]

@@ -16,6 +16,7 @@ from django.db import connection
 
 from kitsufiles.api.authentication import issue_tokens
 from tests.race import SqliteDeployment, send_all_at_once
+from tests.zou_bodies import WORKING_FILE_EXISTS
 
 pytestmark = pytest.mark.live
 
@@ -157,5 +158,5 @@ def test_concurrent_explicit_duplicates_give_one_201_and_400s(target):
     assert statuses == [201] + [400] * 9
     for response in responses:
         if response.status_code == 400:
-            assert response.json() == {"error": "The given working file already exists."}
+            assert response.json() == WORKING_FILE_EXISTS
     assert stored_revisions(target) == [("main", 7)]

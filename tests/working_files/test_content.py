@@ -20,13 +20,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.http import http_date
 
 from kitsufiles.api.authentication import issue_tokens
-from kitsufiles.api.errors import BAD_REQUEST_MESSAGE, FORBIDDEN_MESSAGE
 from kitsufiles.uploads import UPLOAD_CHUNK_SIZE
 from production.models import Role
+from tests.zou_bodies import BAD_REQUEST_MESSAGE, FORBIDDEN_MESSAGE, TOO_LARGE
 from working_files import selectors, services
 from working_files.models import WorkingFile
 
-TOO_LARGE = {"error": True, "message": "The data value transmitted exceeds the capacity limit."}
 KIB = 1024
 MIB = 1024 * 1024
 
