@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.files.storage import storages
+from django.db import transaction
 from django.db.models.signals import post_migrate
 from django_q.conf import Conf
 from rest_framework.test import APIClient
@@ -57,6 +58,22 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 # ---------------------------------------------------------------------------------------------
+# The slow lanes, left out by `make test-fast` (see pyproject.toml for the markers): a test that
+# uses pytest-django's live server is `live` like those that start gunicorn or a qcluster
+# (marked in their modules); a test that uses a generated clip (`clip_dir` is behind every one,
+# `clip` names the short clip or the clip a test is parametrized over) runs ffmpeg.
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "live_server" in names:
+            item.add_marker(pytest.mark.live)
+        if names & {"clip_dir", "clip"}:
+            item.add_marker(pytest.mark.ffmpeg)
+
+
+# ---------------------------------------------------------------------------------------------
 # People and clients
 
 
@@ -88,6 +105,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
     )
     yield
     post_migrate.disconnect(dispatch_uid="reseed")
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction around a whole test module, rolled back when the module ends: rows written
+    once for every test of a module (what Django's `setUpTestData` does for a class).
+
+    A module-scoped fixture that depends on this one writes the rows (inside
+    `django_db_blocker.unblock()`); each test then runs in a savepoint of this transaction,
+    rolled back after it, so the shared rows are the same for every test. Give each test a
+    deep copy of the shared objects, as Django does, so that a test changing one in memory
+    does not change it for the next. Not for modules with `transaction=True` tests."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ be deleted and a row that others reference; every generic test runs for every co
 Model-specific rules (projects, persons, tasks, error routes) are in test_crud_rules.py.
 """
 
+import copy
 import math
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from django.db import models
@@ -30,12 +31,15 @@ from production.models import (
     OutputType,
     Person,
     Project,
+    ProjectPersonLink,
     ProjectStatus,
+    Role,
     Software,
     Task,
     TaskStatus,
     TaskType,
 )
+from tests.conftest import PASSWORD
 from tests.zou_bodies import EMPTY_BODY, NOT_FOUND, REFERENCED, UNIQUE_VIOLATION
 
 ZOU_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
@@ -173,18 +177,51 @@ class World:
     task: Task
     comment: Comment
     attachment: AttachmentFile
-    make_person: Callable
+    make_person: Callable | None  # the test's own `make_person`
 
 
-@pytest.fixture
-def world(
-    admin, make_person, add_to_team, project, asset, sequence, shot, task, task_type, task_status
-) -> World:
-    modeling = Department.objects.get(name="Modeling")
-    artist = make_person(first_name="Ada", last_name="Lovelace")
-    artist.departments.add(modeling)
-    add_to_team(artist)
+def build_world() -> World:
+    """The world, written once per module (see `module_transaction`); its people have e-mail
+    addresses of their own, so the `make_person` of a test never takes one of them."""
+    admin = Person.objects.create_user(
+        email="world-admin@studio.test",
+        password=PASSWORD,
+        role=Role.ADMIN,
+        first_name="Admin",
+        last_name="Number1",
+    )
+    artist = Person.objects.create_user(
+        email="world-artist@studio.test",
+        password=PASSWORD,
+        role=Role.ARTIST,
+        first_name="Ada",
+        last_name="Lovelace",
+    )
+    project = services.create_project(values={"name": "Big Buck Bunny", "fps": "24000/1001"})
     character = EntityType.objects.get(name="Character")
+    asset = services.create_asset(
+        project=project, asset_type=character, name="Bunny", created_by=admin
+    )
+    sequence = services.create_temporal_entity(
+        kind="Sequence", project=project, name="SQ01", created_by=admin
+    )
+    shot = services.create_temporal_entity(
+        kind="Shot", project=project, name="SH010", parent=sequence, created_by=admin
+    )
+    task_type = TaskType.objects.get(name="Modeling", for_entity="Asset")
+    task_status = TaskStatus.objects.get(short_name="todo")
+    task = services.create_task(
+        values={
+            "name": "main",
+            "project": project,
+            "entity": asset,
+            "task_type": task_type,
+            "task_status": task_status,
+        }
+    )
+    modeling = Department.objects.get(name="Modeling")
+    artist.departments.add(modeling)
+    ProjectPersonLink.objects.create(project=project, person=artist)
     character.task_types.add(task_type)
     prop = EntityType.objects.get(name="Prop")
     project.asset_types.add(character)
@@ -224,8 +261,26 @@ def world(
         attachment=AttachmentFile.objects.create(
             name="notes.pdf", extension="pdf", mimetype="application/pdf", comment=comment
         ),
-        make_person=make_person,
+        make_person=None,
     )
+
+
+@pytest.fixture(scope="module")
+def shared_world(module_transaction, django_db_blocker) -> World:
+    with django_db_blocker.unblock():
+        return build_world()
+
+
+@pytest.fixture
+def world(shared_world, db, make_person) -> World:
+    """This test's own copy of the module's world."""
+    return replace(copy.deepcopy(shared_world), make_person=make_person)
+
+
+@pytest.fixture
+def admin(world) -> Person:
+    """The world's admin: `admin_client` calls as them."""
+    return world.admin
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Each matrix is a table `{role: (expected inside the team, expected outside it)}`
 turns it into one test per role × membership.
 """
 
+import copy
 from types import SimpleNamespace
 
 import pytest
@@ -16,12 +17,14 @@ from production.models import (
     FileStatus,
     OutputType,
     Person,
+    ProjectPersonLink,
     Role,
     Software,
     Task,
     TaskStatus,
     TaskType,
 )
+from tests.conftest import PASSWORD
 from tests.production.test_production_routes import (
     UNKNOWN_ID,
     expect,
@@ -84,15 +87,27 @@ def populate(project, admin, asset_type, task_status) -> SimpleNamespace:
     )
 
 
-@pytest.fixture
-def stage(project, admin, asset_type, task_status, make_person, add_to_team):
+def build_stage() -> SimpleNamespace:
+    """The stage, written once per module (see `module_transaction`); its people have e-mail
+    addresses of their own, so the `make_person` of a test never takes one of them."""
+
+    def person(email: str, role: str) -> Person:
+        return Person.objects.create_user(
+            email=email, password=PASSWORD, role=role, first_name=role.capitalize()
+        )
+
+    admin = person("stage-admin@studio.test", ADMIN)
+    project = services.create_project(values={"name": "Big Buck Bunny", "fps": "24000/1001"})
+    asset_type = EntityType.objects.get(name="Character")
+    task_status = TaskStatus.objects.get(short_name="todo")
     ours = populate(project, admin, asset_type, task_status)
     sintel = services.create_project(values={"name": "Sintel"})
     ours.elsewhere = populate(sintel, admin, asset_type, task_status)
     ours.asset_type = asset_type
     ours.task_status = task_status
-    ours.newcomer = make_person(ARTIST)
-    ours.member = add_to_team(make_person(ARTIST))
+    ours.newcomer = person("stage-newcomer@studio.test", ARTIST)
+    ours.member = person("stage-member@studio.test", ARTIST)
+    ProjectPersonLink.objects.create(project=project, person=ours.member)
     ours.prop = services.create_asset(
         project=project,
         asset_type=EntityType.objects.get(name="Prop"),
@@ -101,6 +116,24 @@ def stage(project, admin, asset_type, task_status, make_person, add_to_team):
     )
     project.task_statuses.add(task_status)
     return ours
+
+
+@pytest.fixture(scope="module")
+def shared_stage(module_transaction, django_db_blocker) -> SimpleNamespace:
+    with django_db_blocker.unblock():
+        return build_stage()
+
+
+@pytest.fixture
+def stage(shared_stage, db) -> SimpleNamespace:
+    """This test's own copy of the module's stage."""
+    return copy.deepcopy(shared_stage)
+
+
+@pytest.fixture
+def project(stage):
+    """The stage's project: `add_to_team` adds people to it."""
+    return stage.project
 
 
 @pytest.fixture
