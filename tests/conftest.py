@@ -237,8 +237,24 @@ def task_status(default_data) -> TaskStatus:
 
 @pytest.fixture
 def cosmos(default_data, admin) -> Cosmos:
-    """The production of Zou's file tests (tests/cosmos.py)."""
+    """The production of Zou's file tests (tests/cosmos.py), built for this test. The file-tree
+    and output-file tests override it with a copy of `shared_cosmos`."""
     return build_cosmos(admin)
+
+
+@pytest.fixture(scope="module")
+def shared_cosmos(module_transaction, django_db_blocker) -> Cosmos:
+    """The same production, built once for a whole module (see `module_transaction`) by an admin
+    of its own."""
+    with django_db_blocker.unblock():
+        creator = Person.objects.create_user(
+            email="cosmos-admin@studio.test",
+            password=PASSWORD,
+            role=Role.ADMIN,
+            first_name="Cosmos",
+            last_name="Admin",
+        )
+        return build_cosmos(creator)
 
 
 @pytest.fixture

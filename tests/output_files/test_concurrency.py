@@ -15,6 +15,7 @@ import requests
 from django.db import connection
 
 from kitsufiles.api.authentication import issue_tokens
+from tests.cosmos import Cosmos, build_cosmos
 from tests.race import SqliteDeployment, send_all_at_once
 from tests.zou_bodies import INSTANCE_OUTPUT_FILE_EXISTS, OUTPUT_FILE_EXISTS
 
@@ -135,6 +136,12 @@ def output_race_deployment(tmp_path_factory):
         yield OutputRaceDeployment(deployment)
     finally:
         deployment.stop()
+
+
+@pytest.fixture
+def cosmos(transactional_db, admin) -> Cosmos:
+    """Built for the test: the live server's tests cannot share a module's transaction."""
+    return build_cosmos(admin)
 
 
 @pytest.fixture
