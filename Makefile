@@ -5,13 +5,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv lint check clean
+.PHONY: run test test-fast venv lint check clean
 
 run: venv
 	./scripts/run
 
 test: venv
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# Everything but the tests that start servers (gazu's live server, gunicorn, qcluster) or run
+# ffmpeg on generated clips: the markers are described in pyproject.toml.
+test-fast: venv
+	$(BIN)/python -m pytest -n auto -m "not live and not ffmpeg" $(PYTEST_ARGS)
 
 venv: $(VENV)/.installed
 
