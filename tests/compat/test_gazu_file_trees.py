@@ -1,8 +1,9 @@
 """File trees and path building, driven through gazu 1.3.1 against the live server.
 
-Contracts: gazu-client-map §3.2 and the guess_from_path row of §5; zou-files-contract §3.5,
-§3.17, §3.23, §3.26, §3.27, §6 and §7. The production is the "Cosmos Landromat" of Zou's own
-tests, built through gazu wherever gazu can build it.
+What gazu's files and entity modules call: path building for working files, entity outputs
+and instance outputs, the project's tree (update and set-file-tree) and guess_from_path. The
+production is the "Cosmos Landromat" of Zou's own tests, built through gazu wherever gazu can
+build it.
 """
 
 import copy
@@ -447,7 +448,7 @@ def test_project_without_tree(cosmos):
             cosmos.rabbit_in_tree, cosmos.tree, cosmos.materials, cosmos.shaders, revision=3
         )
     assert raised.value.args[1] == "No tree can be found for given project."
-    # Zou answers 500 here (contract §11.26, safe to fix): a 400 is what a client can handle.
+    # Zou answers 500 here: a 400 is what a client can handle.
     with pytest.raises(ParameterException):
         gazu.entity.guess_from_path(cosmos.project["id"], f"{WORK}/assets/props/tree")
 

@@ -1,7 +1,8 @@
 """Output files driven through gazu 1.3.1 against the live server.
 
-Contracts: gazu-client-map §3.4; zou-files-contract §3.11-§3.16, §3.18-§3.25, §4.3. The
-production is "Cosmos Landromat" on the `simple` tree (tests/output_files/conftest.py).
+What gazu's files module calls for output files: publishing for entities and asset
+instances, next and last revisions, listings and updates. The production is "Cosmos
+Landromat" on the `simple` tree (tests/cosmos.py).
 """
 
 import uuid

@@ -1,4 +1,5 @@
-"""Previews driven through gazu 1.3.1 against the live server (gazu-client-map §3.5, §4).
+"""Previews driven through gazu 1.3.1 against the live server: what a review tool uploads,
+reads and downloads.
 
 Jobs run in the live server's thread as soon as the upload commits (Django Q's sync mode);
 the real cluster is exercised by tests/previews/test_cluster.py."""

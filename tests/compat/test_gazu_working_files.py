@@ -1,7 +1,8 @@
 """Working files driven through gazu 1.3.1 against the live server.
 
-Contracts: gazu-client-map §1.5, §1.6, §3.3; zou-files-contract §3.3, §5.1, §8. The project
-uses the `simple` tree, so stored paths are Zou's strings.
+What gazu's files module calls for working files: new revisions, reads and listings,
+comments, and content upload and download. The project uses the `simple` tree, so stored paths
+are Zou's strings.
 """
 
 import hashlib
@@ -19,7 +20,7 @@ from working_files.models import WorkingFile
 
 pytestmark = pytest.mark.live
 
-# The keys of Zou 1.0.97's working-file dict (gazu-client-map §3.3).
+# The keys of Zou 1.0.97's working-file dict, as gazu receives it.
 WORKING_FILE_KEYS = {
     "id",
     "type",
@@ -233,7 +234,7 @@ def test_get_working_file(prod):
 
     fetched = gazu.files.get_working_file(made["id"])
 
-    # The single read is the list item plus `outputs` (contract §4.2).
+    # The single read is the list item plus `outputs`, as in Zou.
     assert fetched == {**made, "outputs": []}
 
 

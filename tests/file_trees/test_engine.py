@@ -1,5 +1,5 @@
-"""The template engine on its own (no database): contract §6, §7.2, and Zou's
-test_file_tree_service behaviours (§10.7), each as its own test."""
+"""The template engine on its own (no database): rendering, reading values back from a path,
+and the behaviours of Zou's test_file_tree_service, each as its own test."""
 
 import copy
 import uuid
@@ -105,7 +105,7 @@ def path_of(tree_name: str, mode: str, kind: str, **overrides) -> tuple[str, str
 
 
 # ---------------------------------------------------------------------------------------------
-# §6.10 worked examples, exact strings, for both shipped trees
+# Worked examples, exact strings, for both shipped trees
 
 SIMPLE = [
     (
@@ -329,7 +329,7 @@ def test_both_shipped_trees_are_valid():
 
 
 # ---------------------------------------------------------------------------------------------
-# §10.7: reading trees
+# Reading trees
 
 
 def test_a_shipped_tree_is_read_by_name():
@@ -410,7 +410,7 @@ def test_a_mode_without_folder_path_is_malformed_not_a_crash():
 
 
 # ---------------------------------------------------------------------------------------------
-# §10.7: tokens
+# Tokens
 
 
 def render_name(template: str, subjects: Subjects, style: str = "lowercase") -> str:
@@ -602,7 +602,7 @@ def test_the_style_of_a_tree_is_applied(style, expected):
 
 
 # ---------------------------------------------------------------------------------------------
-# §7.2 and beyond: parsing
+# Parsing: a path back to its values
 
 
 def test_a_token_is_read_without_its_prefix_and_suffix():

@@ -1,5 +1,5 @@
-"""The file-tree routes against the database: path building (§3.5, §3.17, §3.23 and Zou's
-test_file_tree.py, §10.1), set-file-tree (§3.26), guess-from-path (§3.27, §7.5), tree
+"""The file-tree routes against the database: path building (working-file path, entity and
+instance output paths, and Zou's test_file_tree.py), set-file-tree, guess-from-path, tree
 validation on the project update, and bad input answered with 400s that write nothing."""
 
 import pytest
@@ -43,7 +43,7 @@ EXPORT = "/simple/productions/export/cosmos_landromat"
 
 
 # ---------------------------------------------------------------------------------------------
-# §10.1 test_file_tree.py, one test each
+# Zou's test_file_tree.py, one test each
 
 
 def test_get_path_shot(admin_client, cosmos):
@@ -174,7 +174,10 @@ def test_get_entity_output_file_path_next_revision(admin_client, cosmos):
 
 
 # ---------------------------------------------------------------------------------------------
-# The keys of each route (§11 items 3, 7, 9)
+# What each path route reads and answers, as in Zou: `path`/`name` for a working path and
+# `folder_path`/`file_name` for output paths, `sep` or `separator` depending on the route, no
+# automatic revision on the instance path; then bad input, answered with a 400 that creates
+# nothing
 
 
 def test_output_path_reads_separator_not_sep(admin_client, cosmos):
@@ -344,7 +347,7 @@ def test_a_vendor_reaches_the_paths_of_their_tasks(client_for, make_person, cosm
 
 
 # ---------------------------------------------------------------------------------------------
-# set-file-tree (§3.26) and tree validation on the project update
+# set-file-tree and tree validation on the project update
 
 
 def set_tree(client, project, body):
@@ -437,7 +440,7 @@ def test_a_broken_tree_set_through_the_project_is_refused_and_the_old_one_kept(
 
 
 # ---------------------------------------------------------------------------------------------
-# guess-from-path (§7.5)
+# guess-from-path (the behaviours Zou's own tests check)
 
 
 def guess(client, project, path, route="guess-from-path", **extra):

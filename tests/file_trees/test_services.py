@@ -1,5 +1,5 @@
-"""Path services on database rows (Zou's test_file_tree_service.py, §10.7): the paths of
-tasks, outputs and instances, the fallbacks, and the path → task helpers (§6.11)."""
+"""Path services on database rows (Zou's test_file_tree_service.py): the paths of tasks,
+outputs and instances, the fallbacks, and the helpers that find a task from a path."""
 
 import pytest
 

@@ -54,6 +54,7 @@ def run_check(tmp_path, **variables) -> subprocess.CompletedProcess:
         env=environment,
         capture_output=True,
         text=True,
+        timeout=300,  # generous: a busy machine is slow, a hung process is a failure
     )
 
 

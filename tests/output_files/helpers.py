@@ -20,7 +20,7 @@ TEXTURE_STEM = "cosmos_landromat_props_tree_shaders_texture"
 # The filters the output-file listings accept.
 FILTER_KEYS = ["output_type_id", "task_type_id", "representation", "file_status_id", "name"]
 
-# Keys of an output file's JSON (§1.2).
+# Keys of an output file's JSON (its columns, plus the embedded `source_file`).
 OF_KEYS = {
     "id",
     "created_at",

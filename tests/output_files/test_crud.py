@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# CRUD data/output-files (§4.1, §4.3, §11 item 29)
+# CRUD data/output-files. As in Zou, the listing shows the team's open projects only.
 
 
 def test_the_crud_list_shows_open_projects_of_the_team_only(

@@ -32,7 +32,9 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# Asset-instance outputs (§3.18-§3.22, §3.24; §10.4 instance part, §10.6 instance rows)
+# Asset-instance outputs (the instance parts of Zou's test_output_files.py and
+# test_files_service.py). Zou answers 500 to every listing of an instance's output files
+# (GET data/asset-instances/<id>/output-files); it answers here.
 
 SHOT_CACHE_FOLDER = f"{ROOT}/shot/s01/p01/animation/cache/props/tree/instance_0001/abc"
 SHOT_CACHE_STEM = "cosmos_landromat_s01_p01_animation_cache_main_tree_0001"

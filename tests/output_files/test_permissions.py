@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# Permissions of the routes (§2, §3.11-§3.16, §3.25, §11 item 27)
+# Permissions of the routes, as in Zou: publishing needs project access only (any team member
+# may publish, a client or a vendor without a task on the entity included), the entity routes
+# need project access, the project's listing needs manager rights.
 
 
 @pytest.mark.parametrize("role", [ARTIST, SUPERVISOR, MANAGER, CLIENT, VENDOR])

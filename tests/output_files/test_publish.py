@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# §10.4 test_output_files.py (entity part)
+# Zou's test_output_files.py, entity part
 
 
 def test_publishing_twice_takes_the_next_revision(admin_client, cosmos, working_file):
@@ -193,7 +193,8 @@ def test_get_next_revision_with_empty_revision(admin_client, cosmos):
 
 
 # ---------------------------------------------------------------------------------------------
-# Bad input (§3.11, §11 items 14, 15): nothing is created
+# Bad input: nothing is created. As in Zou, an unknown output type is a 400 here (a 404 on
+# other routes); a project without a tree, where Zou writes the row first, is refused before.
 
 
 @pytest.mark.parametrize("output_type_id", ["unknown", "UUID"])
@@ -323,7 +324,7 @@ def test_a_separator_shapes_the_stored_path(admin_client, cosmos):
         admin_client, cosmos.tree, cosmos.texture, cosmos.shaders, sep="\\", extension=".tx"
     )
 
-    # The root and mountpoint are inserted verbatim (§11 item 34).
+    # As in Zou, the root and mountpoint are inserted verbatim: their `/` stay.
     folder = "/simple\\productions/export\\cosmos_landromat\\assets\\props\\tree\\shaders\\texture"
     assert answer["folder_path"] == folder
     assert answer["path"] == f"{folder}\\{TEXTURE_STEM}_main_v001.tx"

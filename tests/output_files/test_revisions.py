@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# §10.6 test_files_service.py (output rows)
+# The output rows of Zou's test_files_service.py
 
 
 def test_the_default_status_is_created_on_first_publish(admin_client, cosmos):
@@ -176,7 +176,8 @@ def test_an_updated_output_file_is_read_back_updated(admin_client, cosmos):
 
 
 # ---------------------------------------------------------------------------------------------
-# Quirks kept (§5.3, §11 items 9, 10)
+# Zou's quirks, kept because clients see them: revision 0 (or below) means "the next one", and
+# the entity's next revision counts the outputs of its instances too.
 
 
 def test_next_revision_counts_the_instance_outputs_of_the_asset(admin_client, cosmos):

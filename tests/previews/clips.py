@@ -15,7 +15,9 @@ X264_FAST = ("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
 def ffmpeg(*args: str) -> None:
     """Run ffmpeg quietly; raise with its log when it fails."""
     argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
-    result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    result = subprocess.run(
+        argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600
+    )
     if result.returncode != 0:
         raise RuntimeError(f"ffmpeg {' '.join(args)} failed:\n{result.stderr}")
 

@@ -1,5 +1,6 @@
-"""Batch comments (previews contract §6.2, bugs §10.24 fixed): JSON and gazu's multipart
-form, previews and attachments per comment, all comments written or none."""
+"""Batch comments: JSON and gazu's multipart form, previews and attachments per comment, all
+comments written or none. Zou matches file parts by substring and keeps the comments written
+before a failure (docs/compatibility.md#previews)."""
 
 import json
 import uuid
@@ -249,7 +250,7 @@ def test_multipart_previews_and_attachment(task, wip, admin_client, post_batch, 
 
 def test_file_parts_belong_to_their_own_comment(task, wip, admin_client, post_batch):
     """With 11 comments, `preview_file-1-0` is comment 1's only, `preview_file-10-0`
-    comment 10's only (Zou matched by substring, §10.24)."""
+    comment 10's only (Zou matched by substring)."""
     comments = [{"text": f"note {i}", "task_status_id": str(wip.pk)} for i in range(11)]
     response = post_batch(
         admin_client,

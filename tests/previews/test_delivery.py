@@ -1,5 +1,5 @@
-"""Delivery of preview media (previews contract §0.3, §6.3-6.5, Appendix A): movie routes and
-their fallbacks, picture variants, generic originals, download names (§4.9), the HTTP
+"""Delivery of preview media: movie routes and their fallbacks, picture variants, generic
+originals, download names, the HTTP
 validators, ranges and cache headers, the 202 answer while processing, permissions, the
 access_token_cookie cookie, and one real socket.
 
@@ -82,7 +82,7 @@ def ready_pdf(task, preview_on):
 
 
 # ---------------------------------------------------------------------------------------------
-# Movie routes (§6.3)
+# Movie routes
 
 
 def test_movie_routes_serve_their_renditions(admin_client, ready_movie, preview_storage, clip):
@@ -179,7 +179,7 @@ def test_movie_route_on_a_picture_preview_is_a_404(admin_client, ready_picture):
 
 
 # ---------------------------------------------------------------------------------------------
-# Download names (§4.9)
+# Download names
 
 
 def test_movie_download_is_an_attachment_named_after_the_task(admin_client, ready_movie):
@@ -262,7 +262,7 @@ def test_download_of_a_preview_without_task(admin_client, client_for, artist_in_
 
 
 # ---------------------------------------------------------------------------------------------
-# Picture variants (§6.4) and generic originals (§6.5)
+# Picture variants and generic originals
 
 
 def test_picture_variants_have_their_sizes(admin_client, ready_picture):
@@ -312,7 +312,7 @@ def test_generic_original_serves_an_other_file(admin_client, ready_pdf, preview_
         assert response["Content-Disposition"] == 'inline; filename=""'
         assert body_of(response) == PDF
 
-    # The extension asked for is not compared with the row's (quirk 10.16).
+    # As in Zou, the extension asked for is not compared with the row's.
     as_zip = admin_client.get(f"/api/pictures/originals/preview-files/{ready_pdf}.zip")
     assert as_zip.status_code == 200
     assert as_zip["Content-Type"] == "application/octet-stream"
@@ -378,7 +378,7 @@ def test_other_file_of_another_kind_is_octet_stream(admin_client, task, preview_
 
 
 # ---------------------------------------------------------------------------------------------
-# Headers, validators, ranges (§0.3)
+# Headers, validators, ranges
 
 
 def test_cache_and_validator_headers(admin_client, ready_movie, preview_storage):
@@ -451,7 +451,8 @@ def test_several_ranges_get_the_whole_file(admin_client, ready_picture, preview_
     response = admin_client.get(
         picture_url("thumbnails", ready_picture), HTTP_RANGE="bytes=0-10,20-30"
     )
-    assert response.status_code == 200  # Zou answers 416 (bug 10.17): the whole file is fine
+    # Zou answers 416; the whole file is a valid answer (docs/compatibility.md#previews).
+    assert response.status_code == 200
     assert body_of(response) == data
 
 
@@ -482,7 +483,7 @@ def test_conditional_requests(admin_client, ready_movie):
     assert by_etag["Cache-Control"] == "private, max-age=604800"
     assert admin_client.get(url, HTTP_IF_NONE_MATCH=f'W/{etag}, "x"').status_code == 304
     assert admin_client.get(url, HTTP_IF_NONE_MATCH='"another"').status_code == 200
-    # If-None-Match decides alone when it is sent (RFC 9110 §13.2.2).
+    # If-None-Match decides alone when it is sent (RFC 9110, section 13.2.2).
     assert (
         admin_client.get(
             url, HTTP_IF_NONE_MATCH='"another"', HTTP_IF_MODIFIED_SINCE=last_modified
@@ -564,7 +565,8 @@ def test_head_through_the_test_client(admin_client, ready_picture):
 
 
 # ---------------------------------------------------------------------------------------------
-# While processing (Appendix A), and files gone
+# While processing (as Zou 1.0.97 answers: 202 to clients that poll, 404 to browsers), and files
+# gone
 
 
 @pytest.fixture
@@ -737,7 +739,7 @@ def test_shared_entity_rule_needs_the_main_preview_and_the_flag(
 
 
 # ---------------------------------------------------------------------------------------------
-# The access_token_cookie cookie (§0.1)
+# The access_token_cookie cookie (how Kitsu's browser pages authenticate media)
 
 
 def test_media_routes_accept_the_access_token_cookie(admin, ready_picture, ready_pdf):

@@ -1,5 +1,5 @@
-"""CRUD of preview files, /api/data/preview-files (previews contract §6.14, §9.5; bug
-§10.26 fixed): creation, scoped listings, reads, updates and deletion."""
+"""CRUD of preview files, /api/data/preview-files: creation, scoped listings, reads, updates
+and deletion."""
 
 import json
 import uuid
@@ -266,7 +266,8 @@ def test_read_one_permissions(world, client_for, make_person):
 
 
 def test_assignee_sets_the_validation_status(world, client_for):
-    """Bug §10.26 fixed: the assignee of the task may validate its preview."""
+    """The assignee of the task may validate its preview; Zou refuses everyone but managers
+    (docs/compatibility.md#previews)."""
     preview = world.previews["task"]
     response = client_for(world.artist).put(
         one(preview), {"validation_status": "validated"}, format="json"

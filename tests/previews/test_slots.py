@@ -1,6 +1,5 @@
-"""Preview slots on comments and the task-level preview routes (previews contract §4.1, §4.2,
-§4.4, §4.7, §4.8, §6.9-6.11, §6.13): add-preview, extra previews, deletion, listings, main
-previews, ordering, the running listing."""
+"""Preview slots on comments and the task-level preview routes: add-preview, extra previews,
+deletion, listings, main previews, ordering, the running listing."""
 
 import uuid
 from datetime import timedelta
@@ -64,7 +63,7 @@ def stored_files(root: Path, preview_id) -> list[Path]:
 
 
 # ---------------------------------------------------------------------------------------------
-# add-preview (§4.1, §6.13)
+# add-preview: the revision and position of a new slot
 
 
 def test_revision_auto_increments_per_comment(admin, task, comment_for, slot):
@@ -202,9 +201,9 @@ def test_person_outside_the_team_is_refused(task, comment, make_person, client_f
 def test_comment_of_another_task_is_404(
     task, shot_task, comment_for, add_preview, client_for, artist_in_team
 ):
-    """§10.21: Zou hangs the slot on the URL's task whatever the comment's task; here the
-    comment must be one of that task, or an assignee of one task could write into the
-    comments of any other."""
+    """Zou hangs the slot on the URL's task whatever the comment's task; here the comment
+    must be one of that task, or an assignee of one task could write into the comments of any
+    other (docs/compatibility.md#previews)."""
     task.assignees.add(artist_in_team)
     foreign = comment_for(on_task=shot_task)
     response = add_preview(client_for(artist_in_team), task, foreign)
@@ -214,7 +213,7 @@ def test_comment_of_another_task_is_404(
 
 
 # ---------------------------------------------------------------------------------------------
-# Extra previews (§6.13)
+# Extra previews
 
 
 def test_extra_preview_takes_the_next_position(task, comment_for, slot, admin_client):
@@ -256,7 +255,7 @@ def test_extra_preview_needs_action_access(task, comment, slot, artist_in_team, 
 
 
 # ---------------------------------------------------------------------------------------------
-# Deletion from a comment (§4.8, §6.13)
+# Deletion from a comment
 
 
 def comment_previews(client, task, comment) -> list[str]:
@@ -377,7 +376,7 @@ def test_deleting_the_last_preview_repairs_task_and_entity(
 
 
 # ---------------------------------------------------------------------------------------------
-# GET data/tasks/<id>/previews (§6.13)
+# GET data/tasks/<id>/previews
 
 
 def test_task_previews_newest_revision_first(task, shot_task, comment_for, slot, admin_client):
@@ -407,7 +406,7 @@ def test_task_previews_need_task_access(task, comment, slot, make_person, add_to
 
 
 # ---------------------------------------------------------------------------------------------
-# Main previews (§4.4, §6.9, §6.13)
+# Main previews of entities
 
 
 def test_set_main_preview_of_a_task(task, asset, comment_for, slot, admin_client):
@@ -436,7 +435,7 @@ def test_set_main_preview_without_preview_is_400(task, admin_client):
 def test_clients_cannot_set_the_main_preview(
     task, asset, comment, slot, make_person, add_to_team, client_for, global_role
 ):
-    """A client, and a global artist who is a client of this project (§9.4)."""
+    """A client, and a global artist who is a client of this project."""
     slot(task, comment)
     person = add_to_team(make_person(global_role), Role.CLIENT)
     client = client_for(person)
@@ -583,7 +582,7 @@ def test_frame_number_on_a_picture_is_400(task, asset, comment, ready_picture, a
 
 
 # ---------------------------------------------------------------------------------------------
-# update-position (§4.2, §6.10)
+# update-position: reordering within a revision
 
 
 @pytest.fixture
@@ -654,7 +653,7 @@ def test_update_position_needs_action_access(revision_of_three, artist_in_team, 
 
 
 # ---------------------------------------------------------------------------------------------
-# GET data/playlists/preview-files/running (§4.7, §6.11)
+# GET data/playlists/preview-files/running
 
 RUNNING = "/api/data/playlists/preview-files/running"
 
@@ -699,7 +698,7 @@ def test_running_previews_newest_first(running_previews, admin_client):
 def test_running_previews_say_where_they_belong(
     project, task, shot_task, comment_for, slot, admin_client
 ):
-    """Each entry carries its project, task type and entity name (§4.7)."""
+    """Each entry carries its project, task type and entity name."""
     asset_preview = slot(task, comment_for())["id"]
     shot_preview = slot(shot_task, comment_for(on_task=shot_task))["id"]
     rows = {row["id"]: row for row in admin_client.get(RUNNING).json()}
@@ -750,7 +749,7 @@ def test_running_previews_are_for_admins(running_previews, make_person, add_to_t
 
 
 # ---------------------------------------------------------------------------------------------
-# GET data/projects/<id>/preview-files (§6.13)
+# GET data/projects/<id>/preview-files
 
 
 def test_project_preview_files(project, task, comment_for, slot, admin_client, asset_type, admin):
@@ -801,7 +800,7 @@ def test_project_preview_files_of_unknown_project_is_404(admin_client):
 
 
 # ---------------------------------------------------------------------------------------------
-# Task and entity links after processing (§4.1 task info update, §4.4)
+# Task and entity links after processing: the task's last preview, the entity's main preview
 
 
 def test_ready_picture_becomes_the_task_last_preview(
@@ -831,7 +830,7 @@ def test_extra_picture_does_not_replace_the_task_last_preview(
 def test_other_files_do_not_become_the_task_last_preview(
     project, task, asset, comment, slot, upload, admin_client
 ):
-    """§10.23, kept: a pdf (or any non-media file) is ready at once but is not a thumbnail."""
+    """As in Zou, a pdf (or any non-media file) is ready at once but is not a thumbnail."""
     project.is_set_preview_automated = True
     project.save()
     body = slot(task, comment)

@@ -1,5 +1,5 @@
-"""POST pictures/preview-files/<id>: the upload of a preview's media (previews contract §6.1,
-§3.1-3.2, §2.1-2.2; gazu client map §1.5): order of checks, classification by extension,
+"""POST pictures/preview-files/<id>: the upload of a preview's media, as gazu sends it: order
+of checks, classification by extension,
 limits, processing results, Zou's storage layout and the temporary files left behind.
 
 Jobs run in-process (Django Q sync mode) when the on-commit callbacks are executed; movies are
@@ -86,7 +86,7 @@ def post_file(client, preview_id, name: str, content: bytes, *, field="file", qu
 
 
 # ---------------------------------------------------------------------------------------------
-# Order of checks (§6.1)
+# Order of checks (Zou's, so that each refusal is the one a client expects)
 
 
 def test_unknown_or_malformed_preview_is_a_404(admin_client, db, preview_storage):
@@ -159,7 +159,7 @@ def test_no_file_part_is_400(admin_client, slot, preview_storage):
 
 
 # ---------------------------------------------------------------------------------------------
-# Classification by extension (§3.1)
+# Classification by extension
 
 
 @pytest.mark.parametrize(
@@ -279,7 +279,7 @@ def test_an_upload_over_the_limit_is_413(admin_client, slot, upload, settings, p
 
 
 # ---------------------------------------------------------------------------------------------
-# Pictures (§3.2)
+# Pictures
 
 
 def test_picture_upload_answers_the_row_then_is_ready(admin_client, slot, upload, preview_storage):
@@ -336,7 +336,7 @@ def test_a_picture_is_stored_in_zous_layout(
     head, middle = preview_id[0:3], preview_id[3:6]
     expected = [
         f"pictures/thumbnails/{head}/{middle}/{preview_id}",
-        f"pictures/thumbnails/squ/are/square-{preview_id}",  # Zou's quirk (§2.2)
+        f"pictures/thumbnails/squ/are/square-{preview_id}",  # Zou's layout, kept
         f"pictures/previews/{head}/{middle}/{preview_id}",
         f"pictures/original/{head}/{middle}/{preview_id}",
     ]
@@ -448,7 +448,7 @@ def test_a_corrupt_movie_processed_in_the_request_answers_broken(
     preview_id = slot()
 
     response = post_file(admin_client, preview_id, "bad.mp4", b"\x00" * 4096, query="?no_job=true")
-    assert response.status_code == 201  # the upload itself succeeded (Zou: quirk 10.20)
+    assert response.status_code == 201  # the upload itself succeeded (Zou answers the same)
     assert response.json()["status"] == "broken"
     assert response.json()["broken_reason"]
     assert leftovers(preview_storage) == []

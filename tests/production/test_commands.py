@@ -1,4 +1,5 @@
-"""init_data and create_admin: idempotent, and what gazu needs pre-seeded (gazu map §8.17)."""
+"""init_data and create_admin: idempotent, and what gazu expects to find already there (the
+organisation, the project and task statuses, the default file status, the entity types)."""
 
 import pytest
 from django.core.management import CommandError, call_command

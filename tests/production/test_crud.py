@@ -1,5 +1,5 @@
 """The generic CRUD routes `/api/data/<collection>[/<id>]`, for every collection of
-production.api.RESOURCES (files contract §0.4, §0.5, §4.1; gazu-client-map §1.3, §1.4, §5).
+production.api.RESOURCES: Zou's JSON for each row, its error bodies, and what gazu sends.
 
 One table (CASES) says, per collection, which row the read tests look at, a valid create body,
 a partial update, a value of the wrong type, a body clashing with a unique key, a row that can
@@ -664,7 +664,7 @@ def test_list_of_persons_carries_full_name_and_never_the_password(admin_client, 
 
 
 def test_exact_keys_of_the_files_reference_models(admin_client, world):
-    """The JSON keys files contract §1.3-§1.5 lists for output types, file statuses, softwares."""
+    """Zou's JSON keys for output types, file statuses and softwares."""
     common = {"id", "created_at", "updated_at", "type"}
     expected = {
         "output-types": common | {"name", "short_name"},
@@ -687,7 +687,7 @@ def test_exact_keys_of_the_files_reference_models(admin_client, world):
 
 
 # ---------------------------------------------------------------------------------------------
-# Filters (files contract §4.1; gazu-client-map §8.6)
+# Filters (query parameters naming columns, as gazu sends them)
 
 
 @pytest.mark.parametrize("case", cases())

@@ -1,6 +1,5 @@
 """Model-specific rules of the generic CRUD routes: projects (fps, closing, deleting), tasks,
-entities, persons (passwords, role alias), filters gazu relies on, and the error routes
-(files contract §0.4, §1, §4.1; gazu-client-map §1.4, §5, §8)."""
+entities, persons (passwords, role alias), filters gazu relies on, and the error routes."""
 
 import uuid
 

@@ -1,5 +1,5 @@
-"""The permission matrix (files contract §1.15, §2): every role, inside and outside the
-project's team, through real HTTP calls with real tokens.
+"""The permission matrix: every role (global, or overridden by a project role), inside and
+outside the project's team, through real HTTP calls with real tokens.
 
 Each matrix is a table `{role: (expected inside the team, expected outside it)}`; `matrix()`
 turns it into one test per role × membership.
@@ -219,7 +219,7 @@ def test_reading_entities_and_tasks(stage, caller, role, inside, status, templat
 
 @pytest.mark.parametrize("role", [ARTIST, SUPERVISOR, MANAGER, CLIENT, VENDOR, ADMIN])
 def test_unknown_rows_are_not_found_whatever_the_role(stage, caller, role):
-    """The lookup comes before the membership test: 404, not 403 (contract §2)."""
+    """As in Zou, the lookup comes before the membership test: 404, not 403."""
     client = caller(role)
     for path in (
         f"/api/data/projects/{UNKNOWN_ID}",

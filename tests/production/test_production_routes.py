@@ -1,5 +1,6 @@
-"""The production routes gazu uses to set a project up (gazu-client-map §5, §4, §7): each with
-its success answer and its error codes, and nothing written when it fails."""
+"""The production routes gazu uses to set a project up (projects and their team and settings,
+assets, sequences, shots, asset types...): each with its success answer and its error codes,
+and nothing written when it fails."""
 
 import pytest
 

@@ -35,7 +35,7 @@ ROOT = "/simple/productions/cosmos_landromat"
 TREE_FOLDER = f"{ROOT}/assets/props/tree/shaders"
 TREE_FILE = "cosmos_landromat_props_tree_shaders"
 
-# Keys of a working file's JSON (§1.1, plus `validation_status` of Zou 1.0.97).
+# Keys of a working file's JSON in Zou 1.0.97, `validation_status` included.
 WF_KEYS = {
     "id",
     "created_at",

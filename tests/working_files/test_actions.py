@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# §3.7 PUT actions/working-files/<id>/comment (Zou's test_comment_working_file,
+# PUT actions/working-files/<id>/comment (Zou's test_comment_working_file,
 # test_update_working_file_permission, test_comment_working_wrong_data)
 
 
@@ -89,7 +89,7 @@ def test_commenting_needs_the_team_then_the_assignment(stage, client_for, make_p
 
 
 # ---------------------------------------------------------------------------------------------
-# §3.8 PUT actions/working-files/<id>/modified (Zou's test_update_modification_date)
+# PUT actions/working-files/<id>/modified (Zou's test_update_modification_date)
 
 
 def test_touching_a_working_file_moves_its_modification_date_to_now(admin_client, stage):

@@ -1,4 +1,4 @@
-"""Fifty clients ask for "the next revision" of one task at once (DESIGN "Data rules").
+"""Fifty clients ask for "the next revision" of one task at once.
 
 Every client gets 201 and a different number, and the numbers are exactly 1..50: the task
 row lock taken by `create_working_file` serializes the allocation. Zou computes the number

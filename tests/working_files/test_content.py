@@ -1,4 +1,4 @@
-"""Working-file content: streamed uploads and downloads (files contract §8, DESIGN "Data rules").
+"""Working-file content: streamed uploads and downloads.
 
 POST/GET data/working-files/<id>/file. Uploads go to a temporary file beside the destination in
 256 KiB chunks while their sha256 and size are computed, then take the old content's place in
@@ -367,7 +367,7 @@ def test_upload_just_under_max_upload_size_is_accepted(admin_client, working_fil
 
 
 # ---------------------------------------------------------------------------------------------
-# Permissions (contract §8.1: read access to the task is enough, even to overwrite)
+# Permissions (as in Zou, read access to the task is enough, even to overwrite)
 
 
 def test_artist_outside_the_team_gets_403_both_ways(

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# §4.2 CRUD routes data/working-files
+# CRUD routes data/working-files
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_the_crud_read_lists_the_outputs(admin_client, stage, three_files):
 
 
 def test_the_crud_read_always_carries_the_outputs(admin_client, stage, three_files):
-    """§11.30: the single read ignores `relations`; the working file always has `outputs`."""
+    """As in Zou, the single read ignores `relations`: a working file always has `outputs`."""
     output = make_output(stage, three_files[0])
     url = f"/api/data/working-files/{three_files[0].id}"
     body = admin_client.get(url, {"relations": "false"}).json()

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# §3.1 GET data/files/<id> (Zou's test_get_working_file, test_get_output_file,
+# GET data/files/<id> (Zou's test_get_working_file, test_get_output_file,
 # test_get_untyped_file)
 
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# §3.2 GET data/tasks/<id>/working-files
+# GET data/tasks/<id>/working-files
 
 
 def test_the_revisions_of_a_task_are_listed_newest_first(admin_client, stage):
@@ -76,7 +76,7 @@ def test_the_task_listing_of_no_task_is_a_404(admin_client, stage, task_id):
 
 
 # ---------------------------------------------------------------------------------------------
-# §3.4 GET data/tasks/<id>/working-files/last-revisions (Zou's test_get_last_working_files)
+# GET data/tasks/<id>/working-files/last-revisions (Zou's test_get_last_working_files)
 
 
 def test_the_last_revisions_are_keyed_by_name(admin_client, stage):
@@ -115,7 +115,7 @@ def test_the_last_revisions_of_no_task_is_a_404(admin_client):
 
 
 # ---------------------------------------------------------------------------------------------
-# §3.6 GET data/entities/<id>/working-files (Zou's test_get_working_files_for_entity)
+# GET data/entities/<id>/working-files (Zou's test_get_working_files_for_entity)
 
 
 def test_the_working_files_of_an_entity_are_only_its_own(admin_client, stage):

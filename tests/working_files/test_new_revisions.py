@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# §3.3 POST data/tasks/<id>/working-files/new (Zou's test_new_working_file and
+# POST data/tasks/<id>/working-files/new (Zou's test_new_working_file and
 # test_create_same_working_file)
 
 
@@ -202,8 +202,9 @@ def test_the_given_person_is_stored_as_author(admin_client, admin, stage, make_p
 
 @pytest.mark.parametrize("person_id", ["random", "malformed"])
 def test_an_unknown_author_is_refused_and_nothing_is_written(admin_client, admin, stage, person_id):
-    """Zou answers "already exists" (a random id) or 500 (a malformed one): a 400 naming the
-    key, before anything is written (§11.13 leaves the wording to the team)."""
+    """Zou answers "already exists" (a random id) or 500 (a malformed one): we answer a 400
+    that names the unknown person, before anything is written
+    (docs/compatibility.md#working-files)."""
     person_id = {"random": str(uuid.uuid4()), "malformed": "nobody"}[person_id]
     response = new_file(admin_client, stage.task, name="main", person_id=person_id)
     assert response.status_code == 400
@@ -253,7 +254,7 @@ def test_a_new_working_file_for_no_task_is_a_404(admin_client, admin, stage, tas
 
 
 def test_a_project_without_file_tree_refuses_a_new_working_file(stage, client_for, person_in):
-    """Zou answers 500 here (§3.3, §11.15): a 400 that writes nothing."""
+    """Zou answers 500 here: a 400 that writes nothing."""
     Project.objects.filter(pk=stage.project.pk).update(file_tree=None)
     artist = person_in(ARTIST)
     body = {"name": "main"}

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# The permission table (§2, §3): new (project + entity access), list (task access), comment
+# The permission table: new (project + entity access), list (task access), comment
 # (task action access), per role, inside and outside the team, assigned or not.
 
 # (id, global role, project role, inside the team, assigned to the task) → expected status.
@@ -43,7 +43,7 @@ NEW = [
     ("client-outside", CLIENT, None, False, False, 403),
     ("vendor-inside", VENDOR, None, True, False, 403),
     ("vendor-inside-assigned", VENDOR, None, True, True, 201),
-    # Entity access: a task of the same entity is enough (§2 check_entity_access).
+    # Entity access: for a vendor, a task of the same entity is enough (as in Zou).
     ("vendor-inside-assigned-to-a-sibling-task", VENDOR, None, True, SIBLING, 201),
     ("vendor-outside", VENDOR, None, False, False, 403),
     ("artist-as-vendor-inside", ARTIST, VENDOR, True, False, 403),

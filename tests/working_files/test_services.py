@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 # ---------------------------------------------------------------------------------------------
-# §10.6 / §5.1 / §5.2 services and selectors
+# Services and selectors (the working-file rows of Zou's test_files_service.py)
 
 
 def test_the_revisions_of_a_task_come_newest_first(stage):
