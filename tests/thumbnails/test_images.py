@@ -81,7 +81,7 @@ def test_constants():
 
 # ---------------------------------------------------------------------------------------------
 # Boxes: the sizes Zou gives each variant, measured on Zou itself; a picture smaller than its
-# box is centred on the canvas, never stretched or upscaled
+# box is centred on the canvas, never enlarged (docs/compatibility.md#thumbnails-and-pictures)
 
 
 @pytest.mark.parametrize(
