@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models.signals import post_migrate
+from django.test.utils import override_settings
 from django_q.conf import Conf
 from rest_framework.test import APIClient
 
@@ -77,10 +78,12 @@ def pytest_collection_modifyitems(config, items):
 # People and clients
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """PBKDF2 would dominate set-up time (tests make many people); log-in still hashes."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """PBKDF2 would dominate set-up time (tests make many people); log-in still hashes. For the
+    whole session, so that people written once for a module hash quickly too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 # ---------------------------------------------------------------------------------------------
