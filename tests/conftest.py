@@ -1,6 +1,7 @@
 """Shared fixtures: people of every role, a project with its team, entities and tasks, and
 API clients logged in as any of them (real JWTs, issued by the service itself)."""
 
+import itertools
 import os
 from pathlib import Path
 
@@ -281,10 +282,20 @@ def task(project, asset, task_type, task_status) -> Task:
 # exercised by tests/previews/test_cluster.py.
 
 
+@pytest.fixture(scope="session")
+def storage_folders(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("storage")
+
+
+_storage_numbers = itertools.count(1)
+
+
 @pytest.fixture(autouse=True)
-def preview_storage(settings, tmp_path):
-    """`previews` storage, uploads and work folder inside this test's own folder."""
-    root = tmp_path / "previews"
+def preview_storage(settings, storage_folders):
+    """`previews` storage, uploads and work folder in a folder of this test's own (created when
+    something is stored: most tests store nothing, and pytest's `tmp_path` for each of them would
+    cost more than the test)."""
+    root = storage_folders / f"test-{next(_storage_numbers)}" / "previews"
     settings.PREVIEW_FOLDER = root
     settings.PREVIEW_WORK_DIR = root / ".work"
     settings.STORAGES = {
