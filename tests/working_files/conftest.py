@@ -1,5 +1,7 @@
-"""Fixtures of the working-file tests: the production (`stage`) and people placed in it
-(`person_in`). Helpers and constants are in helpers.py."""
+"""Fixtures of the working-file tests: the production (`stage`, built once per module) and
+people placed in it (`person_in`). Helpers and constants are in helpers.py."""
+
+import copy
 
 import pytest
 
@@ -12,15 +14,21 @@ from production.models import (
     OutputType,
     Person,
     ProjectPersonLink,
+    Role,
     Software,
     TaskStatus,
     TaskType,
 )
+from tests.conftest import PASSWORD
 from tests.working_files.helpers import ARTIST, SIBLING, Stage
 
 
-@pytest.fixture
-def stage(default_data, admin, make_person) -> Stage:
+def build_stage() -> Stage:
+    """The production, written once per module (see `module_transaction` in tests/conftest.py);
+    its people have e-mail addresses of their own, so a test's `make_person` never takes one."""
+    admin = Person.objects.create_user(
+        email="stage-admin@studio.test", password=PASSWORD, role=Role.ADMIN, first_name="Admin"
+    )
     project = production_services.create_project(
         values={"name": "Cosmos Landromat", "file_tree": shipped_tree("simple")}
     )
@@ -50,7 +58,9 @@ def stage(default_data, admin, make_person) -> Stage:
         )
 
     the_task = task(tree, shaders)
-    worker = make_person(ARTIST)
+    worker = Person.objects.create_user(
+        email="stage-worker@studio.test", password=PASSWORD, role=ARTIST, first_name="Worker"
+    )
     ProjectPersonLink.objects.create(project=project, person=worker)
     the_task.assignees.add(worker)
     return Stage(
@@ -69,6 +79,18 @@ def stage(default_data, admin, make_person) -> Stage:
         )[0],
         geometry=OutputType.objects.create(name="Geometry", short_name="geo"),
     )
+
+
+@pytest.fixture(scope="module")
+def shared_stage(module_transaction, django_db_blocker) -> Stage:
+    with django_db_blocker.unblock():
+        return build_stage()
+
+
+@pytest.fixture
+def stage(shared_stage, db) -> Stage:
+    """This test's own copy of the module's production."""
+    return copy.deepcopy(shared_stage)
 
 
 @pytest.fixture
