@@ -1,11 +1,10 @@
 """Fixtures of the output-file tests. Their production is "Cosmos Landromat" (tests/cosmos.py),
 built once per module."""
 
-import copy
-
 import pytest
 
 from production.models import ProjectPersonLink, Role
+from tests.conftest import own_copy
 from tests.cosmos import Cosmos
 from working_files import services as working_file_services
 from working_files.models import WorkingFile
@@ -14,7 +13,7 @@ from working_files.models import WorkingFile
 @pytest.fixture
 def cosmos(shared_cosmos, db) -> Cosmos:
     """This test's own copy of the module's Cosmos Landromat."""
-    return copy.deepcopy(shared_cosmos)
+    return own_copy(shared_cosmos)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ be deleted and a row that others reference; every generic test runs for every co
 Model-specific rules (projects, persons, tasks, error routes) are in test_crud_rules.py.
 """
 
-import copy
 import math
 import re
 import uuid
@@ -39,7 +38,7 @@ from production.models import (
     TaskStatus,
     TaskType,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, own_copy
 from tests.zou_bodies import EMPTY_BODY, NOT_FOUND, REFERENCED, UNIQUE_VIOLATION
 
 ZOU_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
@@ -274,7 +273,7 @@ def shared_world(module_transaction, django_db_blocker) -> World:
 @pytest.fixture
 def world(shared_world, db, make_person) -> World:
     """This test's own copy of the module's world."""
-    return replace(copy.deepcopy(shared_world), make_person=make_person)
+    return replace(own_copy(shared_world), make_person=make_person)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Each matrix is a table `{role: (expected inside the team, expected outside it)}`
 turns it into one test per role × membership.
 """
 
-import copy
 from types import SimpleNamespace
 
 import pytest
@@ -24,7 +23,7 @@ from production.models import (
     TaskStatus,
     TaskType,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, own_copy
 from tests.production.test_production_routes import (
     UNKNOWN_ID,
     expect,
@@ -127,7 +126,7 @@ def shared_stage(module_transaction, django_db_blocker) -> SimpleNamespace:
 @pytest.fixture
 def stage(shared_stage, db) -> SimpleNamespace:
     """This test's own copy of the module's stage."""
-    return copy.deepcopy(shared_stage)
+    return own_copy(shared_stage)
 
 
 @pytest.fixture

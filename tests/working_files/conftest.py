@@ -1,8 +1,6 @@
 """Fixtures of the working-file tests: the production (`stage`, built once per module) and
 people placed in it (`person_in`). Helpers and constants are in helpers.py."""
 
-import copy
-
 import pytest
 
 from file_trees.shipped import shipped_tree
@@ -19,7 +17,7 @@ from production.models import (
     TaskStatus,
     TaskType,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, own_copy
 from tests.working_files.helpers import ARTIST, SIBLING, Stage
 
 
@@ -90,7 +88,7 @@ def shared_stage(module_transaction, django_db_blocker) -> Stage:
 @pytest.fixture
 def stage(shared_stage, db) -> Stage:
     """This test's own copy of the module's production."""
-    return copy.deepcopy(shared_stage)
+    return own_copy(shared_stage)
 
 
 @pytest.fixture
