@@ -34,7 +34,8 @@ pytestmark = pytest.mark.django_db
 # ---------------------------------------------------------------------------------------------
 # Asset-instance outputs (the instance parts of Zou's test_output_files.py and
 # test_files_service.py). Zou answers 500 to every listing of an instance's output files
-# (GET data/asset-instances/<id>/output-files); it answers here.
+# (GET data/asset-instances/<id>/output-files); it answers here
+# (docs/compatibility.md#output-files).
 
 SHOT_CACHE_FOLDER = f"{ROOT}/shot/s01/p01/animation/cache/props/tree/instance_0001/abc"
 SHOT_CACHE_STEM = "cosmos_landromat_s01_p01_animation_cache_main_tree_0001"

@@ -204,7 +204,7 @@ def test_the_given_person_is_stored_as_author(admin_client, admin, stage, make_p
 def test_an_unknown_author_is_refused_and_nothing_is_written(admin_client, admin, stage, person_id):
     """Zou answers "already exists" (a random id) or 500 (a malformed one): we answer a 400
     that names the unknown person, before anything is written
-    (docs/compatibility.md#working-files)."""
+    (docs/compatibility.md#file-trees, on ids in a body)."""
     person_id = {"random": str(uuid.uuid4()), "malformed": "nobody"}[person_id]
     response = new_file(admin_client, stage.task, name="main", person_id=person_id)
     assert response.status_code == 400
