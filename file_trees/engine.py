@@ -56,6 +56,10 @@ PARSE_TOKEN = re.compile(r"(\w*)<(\w+)>(\w*)")
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 # Entity kinds that have no episode to walk up to: Zou renders `<Episode>` as e001 for them.
 EPISODE_FALLBACK = "e001"
+# Path separators a tree may be rendered with (`sep`): `..` between either climbs a folder.
+SEPARATORS = re.compile(r"[/\\]")
+# A path that starts at a root of its own: `/x`, `\\server\x`, `C:` or `C:\x`.
+ABSOLUTE = re.compile(r"^([/\\]|[A-Za-z]:)")
 
 
 class FileTreeError(ValueError):
@@ -301,7 +305,11 @@ def render_folder(
     template = template_of(tree, mode, "folder_path", subjects.kind)
     style = style_of(tree, mode, "folder_path")
     rendered = _render(template, subjects, style=style, for_folder=True)
-    return root_path(tree, mode, sep) + rendered.replace("/", sep)
+    path = root_path(tree, mode, sep) + rendered.replace("/", sep)
+    # Trees stored before they were validated may still climb out of their mount.
+    if climbs(path):
+        raise FileTreeError(f"The {mode} mode of the tree points outside its mountpoint.")
+    return path
 
 
 def render_file_name(
@@ -379,6 +387,11 @@ def parse_path(tree: Mapping[str, Any] | None, path: str, sep: str = "/") -> lis
 # Validation
 
 
+def climbs(path: str) -> bool:
+    """Whether a `..` element (between `/` or `\\`) would lead out of the folder it starts in."""
+    return any(part.strip() == ".." for part in SEPARATORS.split(path))
+
+
 def validate_tree(tree: object) -> list[str]:
     """Everything wrong with a tree, one message each (empty: the tree is usable)."""
     if not isinstance(tree, Mapping) or not tree:
@@ -389,8 +402,15 @@ def validate_tree(tree: object) -> list[str]:
             problems.append(f"Mode {mode} must be an object.")
             continue
         for key in ("mountpoint", "root"):
-            if not isinstance(settings.get(key), str):
+            value = settings.get(key)
+            if not isinstance(value, str):
                 problems.append(f"Mode {mode} needs a {key} string.")
+            elif climbs(value):
+                problems.append(f"{mode}.{key}: a '..' in {value!r} points outside the mount.")
+        root = settings.get("root")
+        # The root continues the mountpoint: one of its own would leave it.
+        if isinstance(root, str) and ABSOLUTE.match(root):
+            problems.append(f"{mode}.root: {root!r} must be relative to the mountpoint.")
         for section in SECTIONS:
             templates = settings.get(section)
             if not isinstance(templates, Mapping):
@@ -444,4 +464,8 @@ def _template_problems(where: str, template: str) -> list[str]:
             problems.append(f"{where}: <{word}> has no {wanted} field.")
     if "//" in template or template.startswith("/") or template.endswith("/"):
         problems.append(f"{where}: empty folder in {template!r}.")
+    elif ABSOLUTE.match(template):
+        problems.append(f"{where}: {template!r} must be relative to the root.")
+    if climbs(template):
+        problems.append(f"{where}: a '..' in {template!r} points outside the mount.")
     return problems
