@@ -36,7 +36,13 @@ from working_files.errors import ContentNotFound, NoFileSent
 from working_files.models import WorkingFile
 
 RESOURCES = [
-    CrudResource(WorkingFile, "working-files", permissions.TaskFilePolicy(), read_relations=True)
+    CrudResource(
+        WorkingFile,
+        "working-files",
+        permissions.TaskFilePolicy(),
+        read_relations=True,
+        delete=services.delete_working_file,
+    )
 ]
 
 

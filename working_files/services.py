@@ -136,3 +136,29 @@ def store_content(*, working_file: WorkingFile, upload: HashedUploadedFile) -> W
     )
     working_file.refresh_from_db()
     return working_file
+
+
+# ---------------------------------------------------------------------------------------------
+# Deletion
+
+
+def delete_working_file(*, person: Person, instance: WorkingFile, force: bool = False) -> None:
+    """Delete the row, then its stored content once the deletion has committed
+    (docs/compatibility.md#working-files).
+
+    The content goes only after the commit: a deletion that rolls back (an output still made
+    from the file, a later failure in the same transaction) keeps a row whose bytes are
+    still there."""
+    key = selectors.content_key(instance)
+    with transaction.atomic():
+        records.delete_record(instance)
+        transaction.on_commit(lambda: remove_content(key))
+
+
+def remove_content(key: str) -> None:
+    """Remove stored content; content that is already gone (never uploaded) is no error."""
+    storage = storages[selectors.STORAGE_ALIAS]
+    try:
+        storage.delete(key)
+    except FileNotFoundError:  # some object stores say so; the local one does not
+        return
