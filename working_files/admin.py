@@ -5,6 +5,7 @@ from django.template.defaultfilters import filesizeformat
 
 from production.admin import TaskAdmin, ZouAdmin
 from production.models import Task
+from working_files import services
 from working_files.models import WorkingFile
 
 HISTORY_FIELDS = ("name", "revision", "human_size", "checksum", "person", "comment", "updated_at")
@@ -33,6 +34,15 @@ class WorkingFileAdmin(ZouAdmin):
     ordering = ("task", "name", "-revision")
     autocomplete_fields = ("task", "entity", "person")
     readonly_fields = (*ZouAdmin.readonly_fields, "size", "checksum")
+
+    # Deleting through the admin goes through the service, like the API: the stored content
+    # goes with the row once the deletion commits (docs/compatibility.md#working-files).
+    def delete_model(self, request, obj: WorkingFile) -> None:
+        services.delete_working_file(person=request.user, instance=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for working_file in queryset:
+            services.delete_working_file(person=request.user, instance=working_file)
 
 
 class WorkingFileHistoryInline(admin.TabularInline):

@@ -7,7 +7,9 @@ import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 
+from tests.conftest import PASSWORD
 from tests.working_files.helpers import ARTIST, MANAGER, make_file, make_output
 from working_files import selectors, services
 from working_files.models import WorkingFile
@@ -111,3 +113,35 @@ def test_a_rolled_back_deletion_keeps_the_content(
 def test_content_already_gone_is_no_error(admin, stage):
     working_file = make_file(stage.task)
     services.remove_content(selectors.content_key(working_file))
+
+
+
+def upload(client, working_file: WorkingFile) -> None:
+    part = SimpleUploadedFile("scene.blend", CONTENT, "application/octet-stream")
+    response = client.post(
+        f"/api/data/working-files/{working_file.pk}/file", {"file": part}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_deleting_through_the_admin_removes_the_content_too(
+    admin, admin_client, stage, django_capture_on_commit_callbacks
+):
+    """The admin's delete (one row, and the bulk action) goes through the same service."""
+    one, two = make_file(stage.task, name="one"), make_file(stage.task, name="two")
+    upload(admin_client, one)
+    upload(admin_client, two)
+    browser = Client()
+    assert browser.login(email=admin.email, password=PASSWORD)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        single = browser.post(f"/admin/working_files/workingfile/{one.pk}/delete/", {"post": "yes"})
+        bulk = browser.post(
+            "/admin/working_files/workingfile/",
+            {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"},
+        )
+
+    assert (single.status_code, bulk.status_code) == (302, 302)
+    assert not WorkingFile.objects.filter(pk__in=[one.pk, two.pk]).exists()
+    assert not stored_path(one).exists()
+    assert not stored_path(two).exists()
