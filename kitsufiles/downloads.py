@@ -18,6 +18,7 @@ from django.utils.http import http_date, parse_http_date_safe
 
 DOWNLOAD_CHUNK_SIZE = 256 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+MAX_POSITION_DIGITS = 20  # 2**64 has 20 digits: no file is that large
 CACHE_MAX_AGE = 604800  # Zou's CLIENT_CACHE_MAX_AGE
 RANGE_NOT_SATISFIABLE = "The server cannot provide the requested range."
 # RFC 9110 token characters: a parameter value made only of these is sent unquoted.
@@ -83,15 +84,29 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None | Literal[Fals
     if not first and not last:
         return None
     if not first:  # the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0:
             return False
         return max(size - length, 0), size - 1
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if start >= size or (last and int(last) < start):
+    start = _position(first)
+    end = min(_position(last), size - 1) if last else size - 1
+    if start >= size or (last and _position(last) < start):
         return False
     return start, end
+
+
+# Beyond any file's size; stands for a position written with more digits than a size can have.
+_BEYOND_ANY_SIZE = 10**MAX_POSITION_DIGITS
+
+
+def _position(digits: str) -> int:
+    """A byte position of the header. One with thousands of digits (which int() refuses) is
+    read as what it is, a position past the end: a start there cannot be satisfied, an end
+    there is the last byte, a suffix that long is the whole file."""
+    significant = digits.lstrip("0")
+    if len(significant) > MAX_POSITION_DIGITS:
+        return _BEYOND_ANY_SIZE
+    return int(significant or "0")
 
 
 def file_response(

@@ -136,6 +136,8 @@ FS_ROOT = Path(env.get_str("FS_ROOT", str(DATA_DIR / "files"))).resolve()
 PREVIEW_FOLDER = Path(env.get_str("PREVIEW_FOLDER", str(DATA_DIR / "previews"))).resolve()
 # Largest upload accepted (Zou's MAX_CONTENT_LENGTH, 10 GiB by default); above it: 413.
 MAX_UPLOAD_SIZE = env.get_int("MAX_UPLOAD_SIZE", 10 * 1024**3, "MAX_CONTENT_LENGTH", minimum=1)
+# Largest JSON body accepted (uploads keep MAX_UPLOAD_SIZE); above it: 413, before it is read.
+MAX_JSON_BODY_SIZE = env.get_int("MAX_JSON_BODY_SIZE", 4 * 1024**2, minimum=1)
 STORAGES["files"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(FS_ROOT)},
@@ -159,7 +161,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["kitsufiles.api.renderers.ZouJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "kitsufiles.api.parsers.ZouJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -89,7 +89,7 @@ def filters_from_query(model: type[models.Model], params: MultiValueDict[str, st
         if len(values) == 1 and values[0].startswith("["):
             try:
                 values = json.loads(values[0])
-            except ValueError:
+            except (ValueError, RecursionError):  # nesting deep enough to exhaust the parser
                 raise WrongParameter(f"Malformed list filter for field {key}.") from None
             if not isinstance(values, list):
                 raise WrongParameter(f"Malformed list filter for field {key}.")
