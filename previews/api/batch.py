@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kitsufiles.api.parsers import check_json
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.errors import WrongParameter
 from kitsufiles.lookups import get_or_404
@@ -75,8 +76,10 @@ class BatchCommentView(APIView):
         if isinstance(raw, str):
             try:
                 raw = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise WrongParameter("comments must be a JSON list of comments.") from None
+            # The same bounds as JSON bodies: no value a later read cannot write back.
+            check_json(raw)
         if not isinstance(raw, list):
             raise WrongParameter("comments must be a JSON list of comments.")
         body = BatchCommentInput(data=raw, many=True)

@@ -136,6 +136,27 @@ def test_invalid_json_in_multipart_is_400(task, admin_client, post_batch):
     assert not PreviewFile.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "comments",
+    [
+        '[{"text": "big", "task_status_id": "%s", "checklist": [{"n": 1e20}]}]',
+        '[{"text": "big", "task_status_id": "%s", "checklist": [{"n": 123456789012345678901234}]}]',
+        "[" * 1000,
+    ],
+    ids=["float-beyond-64-bits", "int-beyond-64-bits", "nested-1000"],
+)
+def test_multipart_comments_are_bounded_like_json_bodies(
+    task, wip, admin_client, post_batch, comments
+):
+    """The multipart `comments` field is held to the JSON bodies' bounds: a value no later read
+    could write back is refused before anything is written."""
+    text = comments % wip.pk if "%s" in comments else comments
+    response = post_batch(admin_client, task_url(task), {"comments": text}, format="multipart")
+    assert response.status_code == 400
+    assert not Comment.objects.exists()
+    assert admin_client.get("/api/data/comments").status_code == 200
+
+
 @pytest.mark.parametrize("missing", ["text", "task_status_id"])
 def test_incomplete_comment_writes_nothing(task, wip, admin_client, post_batch, missing):
     incomplete = {"text": "second", "task_status_id": str(wip.pk)}
