@@ -2,7 +2,11 @@
 (docs/compatibility.md#authentication)."""
 
 import io
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -15,6 +19,8 @@ from kitsufiles.api.authentication import issue_tokens
 from production import services
 from tests.conftest import PASSWORD
 from tests.zou_bodies import WRONG_CREDENTIALS
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def login(email: str, password: str, address: str = "192.0.2.1"):
@@ -186,3 +192,34 @@ def test_a_token_without_the_password_claim_is_refused(admin):
     refresh = RefreshToken.for_user(admin)
     response = bearer(str(refresh.access_token)).get("/api/auth/authenticated")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "redis_url, backend",
+    [
+        ("", "django.core.cache.backends.locmem.LocMemCache"),
+        ("redis://127.0.0.1:6379/0", "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_the_counters_are_shared_through_redis_when_redis_url_is_set(
+    tmp_path, redis_url, backend
+):
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kitsufiles.settings",
+        "DATA_DIR": str(tmp_path),
+        "REDIS_URL": redis_url,
+    }
+    if not redis_url:
+        del environment["REDIS_URL"]
+    script = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == backend
