@@ -50,6 +50,16 @@ def user_by_id(user_id: object) -> Any:
     return user_model()._default_manager.get(pk=user_id)
 
 
+def password_fingerprint(user: Any) -> str:
+    """A keyed digest of the user's password hash, which every token carries: a token whose
+    fingerprint is no longer the user's was issued before a password change. Keyed with
+    SECRET_KEY (Django's session hash), so a token reveals nothing of the hash.
+
+    Django rehashes a password when its hasher's parameters change (after an upgrade), which
+    changes the fingerprint too: that person logs in again once."""
+    return str(user.get_session_auth_hash())[:32]
+
+
 def is_session_revoked(session_id: str) -> bool:
     return account_manager().revoked_sessions().filter(jti=session_id).exists()
 

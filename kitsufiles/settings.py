@@ -197,6 +197,13 @@ SIMPLE_JWT: dict[str, Any] = {
 }
 JWT_COOKIE_NAME = "access_token_cookie"  # what Kitsu's <img>/<video> tags send
 
+# Failed log-ins: after this many failures within LOGIN_FAILURE_WINDOW seconds, further
+# attempts for the same e-mail, or from the same client address, get 429 until the window
+# ends (0 turns a limit off). The counters live in the "default" cache (see CACHES).
+LOGIN_FAILURES_PER_ACCOUNT = env.get_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=0)
+LOGIN_FAILURES_PER_ADDRESS = env.get_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=0)
+LOGIN_FAILURE_WINDOW = env.get_int("LOGIN_FAILURE_WINDOW", 900, minimum=1)
+
 # Previews. Processing runs in Django Q jobs; ffmpeg is killed after
 # PREVIEW_PROCESSING_TIMEOUT seconds and the preview marked broken. A job that fails for
 # another reason is retried until PREVIEW_MAX_ATTEMPTS jobs have started.
@@ -241,6 +248,19 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+
+# The cache holds the failed log-in counters. Django's default local-memory cache belongs to
+# one process: with several web processes each counts on its own, so the limits are
+# multiplied by their number. A production with several processes sets REDIS_URL, which
+# makes the counters shared.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kitsufiles",
+        }
+    }
 
 LOGGING = {
     "version": 1,

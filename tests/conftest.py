@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models.signals import post_migrate
@@ -319,3 +320,10 @@ def preview_storage(settings, storage_folders):
 @pytest.fixture(autouse=True)
 def jobs_in_process(monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: the failed log-in counters of earlier tests (all
+    from the test client's one address) must not throttle this one."""
+    cache.clear()

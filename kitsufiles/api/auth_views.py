@@ -9,15 +9,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kitsufiles import accounts
+from kitsufiles import accounts, login_failures
 from kitsufiles.api import authentication
-from kitsufiles.api.errors import ZouError, ZouNotAuthenticated
+from kitsufiles.api.errors import ZouError, ZouNotAuthenticated, error_body
 from kitsufiles.api.serialization import Row, serialize_instance
 from kitsufiles.errors import Forbidden
 
 # The Zou API version whose contract this service speaks (what gazu's get_api_version reads).
 ZOU_API_VERSION = "1.0.97"
 WRONG_CREDENTIALS = {"login": False, "message": "Wrong email or password."}
+TOO_MANY_FAILURES = "Too many failed log-ins: try again later."
 
 
 def organisation_body() -> Row | None:
@@ -65,9 +66,17 @@ class LoginView(PublicView):
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
         email, password = body.validated_data["email"], body.validated_data["password"]
+        address = request.META.get("REMOTE_ADDR") or ""
+        wait = login_failures.retry_after(email, address)
+        if wait is not None:
+            return Response(
+                error_body(TOO_MANY_FAILURES), status=429, headers={"Retry-After": str(wait)}
+            )
         person = accounts.user_by_login(email.strip())
         if person is None or not person.is_active or not person.check_password(password):
+            login_failures.record_failure(email, address)
             raise ZouError(400, WRONG_CREDENTIALS)
+        login_failures.clear_account(email)
         access_token, refresh_token = authentication.issue_tokens(person)
         response = Response(
             {

@@ -5,6 +5,9 @@
   a cookie travels with cross-site requests, so it must not authorize writes (no CSRF token).
 - Every token of one log-in carries the same session id (`sid`); log-out revokes the session,
   so both the access and the refresh token stop working at once.
+- Every token also carries a fingerprint of the person's password (`pwd`, see
+  `accounts.password_fingerprint`): changing the password, by whatever route, refuses every
+  token issued before, with no list of tokens to keep.
 - Errors are flask-jwt-extended's bodies, and an expired token answers Zou's exact
   `"Signature has expired"`, which is what makes gazu refresh its token and retry.
   See docs/compatibility.md#authentication.
@@ -20,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from rest_framework import authentication
 from rest_framework.request import Request
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
@@ -31,6 +35,8 @@ from kitsufiles.api.errors import ZouNotAuthenticated
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _Token = TypeVar("_Token", bound=Token)
 SESSION_CLAIM = "sid"
+PASSWORD_CLAIM = "pwd"
+REVOKED_BODY = {"msg": "Token has been revoked"}
 
 EXPIRED_BODY = {"error": True, "message": "Signature has expired"}
 
@@ -63,7 +69,7 @@ def session_of(token: Token) -> str:
 
 def person_for_token(token: Token) -> Any:
     if accounts.is_session_revoked(session_of(token)):
-        raise ZouNotAuthenticated({"msg": "Token has been revoked"})
+        raise ZouNotAuthenticated(REVOKED_BODY)
     person_id = token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
     try:
         person = accounts.user_by_id(person_id)
@@ -71,6 +77,12 @@ def person_for_token(token: Token) -> Any:
         raise ZouNotAuthenticated({"msg": "User not found"}) from None
     if not person.is_active:
         raise ZouNotAuthenticated({"msg": "User is inactive"})
+    # A token without the claim predates it: refused too, so a token stolen before the
+    # upgrade cannot outlive a password change (everyone logs in once more).
+    if not constant_time_compare(
+        str(token.get(PASSWORD_CLAIM, "")), accounts.password_fingerprint(person)
+    ):
+        raise ZouNotAuthenticated(REVOKED_BODY)
     return person
 
 
@@ -91,6 +103,7 @@ def issue_tokens(person: Any) -> tuple[str, str]:
     """A new log-in session: (access token, refresh token) sharing one session id."""
     refresh = RefreshToken.for_user(person)
     refresh[SESSION_CLAIM] = uuid.uuid4().hex
+    refresh[PASSWORD_CLAIM] = accounts.password_fingerprint(person)
     return str(refresh.access_token), str(refresh)
 
 
