@@ -4,6 +4,7 @@ The body is read from storage in chunks as the client takes it. Never compressed
 `response.raw` to disk, so a Content-Encoding would end up in the user's file.
 """
 
+import os
 import re
 import time
 import unicodedata
@@ -61,6 +62,18 @@ def _chunks(fileobj: IO[bytes], start: int, length: int) -> Iterator[bytes]:
         fileobj.close()
 
 
+def stored_length(fileobj: IO[bytes]) -> int:
+    """The length of an open stored file, from the object itself: a file replaced after it
+    was opened keeps the length of the bytes this handle reads."""
+    try:
+        return os.fstat(fileobj.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # an object store's file: no descriptor
+        position = fileobj.tell()
+        length = fileobj.seek(0, os.SEEK_END)
+        fileobj.seek(position)
+        return length
+
+
 def _not_modified(request: HttpRequest, etag: str | None, last_modified: datetime | None) -> bool:
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
@@ -113,7 +126,7 @@ def file_response(
     request: HttpRequest,
     open_file: Callable[[], IO[bytes]],
     *,
-    size: int,
+    size: int | None = None,
     etag: str | None,
     last_modified: datetime | None,
     content_type: str = "application/octet-stream",
@@ -121,8 +134,12 @@ def file_response(
     cache: str = "public",
     max_age: int = CACHE_MAX_AGE,
 ) -> HttpResponseBase:
-    """200, 206, 304 or 416 for a stored file. `open_file()` is only called when a body is
-    sent. `etag` is the bare tag value (quoted here). `cache` is "public" or "private" (media
+    """200, 206, 304 or 416 for a stored file. `etag` is the bare tag value (quoted here).
+
+    Without `size`, the file is opened first and its length read from the open object, so the
+    Content-Length is always that of the bytes sent, whatever a row says or a concurrent
+    write does; with `size` (already measured on the stored object), `open_file()` is only
+    called when a body is sent. `cache` is "public" or "private" (media
     of a production are private: a shared proxy must not hand them to someone else)."""
     quoted_etag = f'"{etag}"' if etag else None
     headers = {
@@ -131,11 +148,48 @@ def file_response(
         "Expires": http_date(time.time() + max_age),
         "Content-Disposition": disposition,
     }
+    opened: IO[bytes] | None = None
+    if size is None:
+        opened = open_file()
+        size = stored_length(opened)
+    try:
+        return _file_answer(
+            request,
+            open_file if opened is None else opened,
+            size,
+            quoted_etag,
+            last_modified,
+            headers,
+            content_type,
+        )
+    except BaseException:
+        if opened is not None:
+            opened.close()
+        raise
+
+
+def _file_answer(
+    request: HttpRequest,
+    source: IO[bytes] | Callable[[], IO[bytes]],
+    size: int,
+    quoted_etag: str | None,
+    last_modified: datetime | None,
+    headers: dict[str, str],
+    content_type: str,
+) -> HttpResponseBase:
+    """The answer once the length is known; `source` is the open file or how to open it. An
+    open file is closed here unless the body streams it (the stream closes it)."""
+
+    def close_unsent() -> None:
+        if not callable(source):
+            source.close()
+
     if quoted_etag:
         headers["ETag"] = quoted_etag
     if last_modified is not None:
         headers["Last-Modified"] = http_date(last_modified.timestamp())
     if _not_modified(request, quoted_etag, last_modified):
+        close_unsent()
         return HttpResponse(status=304, headers=headers)
 
     start, end, status = 0, size - 1, 200
@@ -143,6 +197,7 @@ def file_response(
     if range_header and size > 0 and _if_range_holds(request, quoted_etag, last_modified):
         wanted = _byte_range(range_header, size)
         if wanted is False:
+            close_unsent()
             headers["Content-Range"] = f"bytes */{size}"
             return JsonResponse(
                 {"error": True, "message": RANGE_NOT_SATISFIABLE}, status=416, headers=headers
@@ -155,8 +210,12 @@ def file_response(
     # HEAD gets the headers of GET and no body: WSGI servers such as gunicorn send whatever
     # the application returns, which would put a whole movie on the wire.
     sends_body = length > 0 and request.method != "HEAD"
+    if not sends_body:
+        close_unsent()
     response = StreamingHttpResponse(
-        _chunks(open_file(), start, length) if sends_body else iter(()),
+        _chunks(source() if callable(source) else source, start, length)
+        if sends_body
+        else iter(()),
         status=status,
         content_type=content_type,
         headers=headers,

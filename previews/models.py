@@ -21,6 +21,21 @@ class ValidationStatus(models.TextChoices):
 
 
 class PreviewFile(ZouModel):
+    # What the upload and its processing find out (the stored media's kind, size, picture and
+    # duration) and the processing bookkeeping the stuck-job sweep relies on.
+    ZOU_READ_ONLY_FIELDS = (
+        "original_name",
+        "extension",
+        "file_size",
+        "status",
+        "width",
+        "height",
+        "duration",
+        "broken_reason",
+        "attempts",
+        "attempt_started_at",
+    )
+
     # Zou's columns, in its order.
     name = models.CharField(max_length=250)
     original_name = models.CharField(max_length=250, null=True, blank=True)  # set by the upload

@@ -7,7 +7,8 @@ model's `ZOU_HIDDEN_FIELDS` and never serialized.
 
 Where a model's JSON differs from its columns, it says so through the hooks that
 `kitsufiles.api.serialization.ZouRowModel` documents: `ZOU_HIDDEN_FIELDS`,
-`ZOU_REVERSE_RELATIONS`, `ZOU_NESTED`, `zou_complete_row` and `zou_filters`.
+`ZOU_REVERSE_RELATIONS`, `ZOU_NESTED`, `ZOU_READ_ONLY_FIELDS`, `zou_complete_row` and
+`zou_filters`.
 """
 
 import uuid
@@ -37,6 +38,8 @@ class ZouModel(models.Model):
     ZOU_REVERSE_RELATIONS: tuple[str, ...] = ()
     # Foreign keys whose row is embedded whole.
     ZOU_NESTED: tuple[str, ...] = ()
+    # Columns the server computes: serialized, never taken from a body.
+    ZOU_READ_ONLY_FIELDS: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -573,6 +576,8 @@ class Comment(ZouModel):
 
 
 class AttachmentFile(ZouModel):
+    ZOU_READ_ONLY_FIELDS = ("size",)  # measured when the file is stored
+
     name = models.CharField(max_length=250)
     size = models.BigIntegerField(default=0)
     extension = models.CharField(max_length=6)

@@ -159,12 +159,14 @@ class WorkingFileContentView(APIView):
 
     def get(self, request: Request, working_file_id: str) -> HttpResponseBase:
         working_file = working_file_for(request, working_file_id, permissions.Access.TASK)
-        if not selectors.has_content(working_file):
+        opened = selectors.opened_content(working_file)
+        if opened is None:
             raise ContentNotFound(working_file.pk)
+        handle, working_file = opened
+        # The length is the open file's, never the row's `size` (file_response measures it).
         return file_response(
             request,
-            lambda: selectors.open_content(working_file),
-            size=selectors.content_size(working_file),
+            lambda: handle,
             etag=working_file.checksum,
             last_modified=working_file.updated_at,
         )

@@ -7,6 +7,8 @@ from production.models import Entity, Person, Software, Task, ZouModel
 
 class WorkingFile(ZouModel):
     ZOU_REVERSE_RELATIONS = ("outputs",)  # the output files published from this one
+    # Measured from the stored content when it is uploaded: a download's length and ETag.
+    ZOU_READ_ONLY_FIELDS = ("size", "checksum")
 
     shotgun_id = models.IntegerField(null=True, blank=True, db_index=True)
     name = models.CharField(max_length=250, null=True, blank=True)  # the revision line: main...

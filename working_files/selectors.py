@@ -6,8 +6,11 @@ serializers, since a task with 1,000 revisions is common
 
 from django.core.files import File
 from django.core.files.storage import storages
+from django.db import transaction
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
+from kitsufiles import records
+from kitsufiles.downloads import stored_length
 from kitsufiles.lookups import get_or_404, parse_id
 from production import permissions
 from production.models import Entity, Task
@@ -66,16 +69,22 @@ def open_content(working_file: WorkingFile) -> File:
     return storages[STORAGE_ALIAS].open(content_key(working_file), "rb")
 
 
-def content_size(working_file: WorkingFile) -> int:
-    """The size of stored content: the row's, recorded when it was stored, else the storage's
-    (a size cleared through the generic CRUD)."""
-    if working_file.size is not None:
-        return working_file.size
-    return storages[STORAGE_ALIAS].size(content_key(working_file))
+def opened_content(working_file: WorkingFile) -> tuple[File, WorkingFile] | None:
+    """The stored content, opened, with the row as it describes those bytes; None when there
+    is no content (absent or empty: Zou answers 404 for both).
 
-
-def has_content(working_file: WorkingFile) -> bool:
-    """Stored and not empty (an empty file is as good as none: Zou answers 404 for both)."""
-    storage = storages[STORAGE_ALIAS]
-    key = content_key(working_file)
-    return storage.exists(key) and storage.size(key) > 0
+    Opened under the row's lock: an upload replaces the bytes and records them under that
+    lock (`services.store_content`), so the handle and the checksum read here are both from
+    before it or both from after it. The handle keeps reading the bytes it opened even if
+    they are replaced afterwards."""
+    with transaction.atomic():
+        records.lock_row(WorkingFile, working_file.pk)
+        working_file.refresh_from_db(fields=["size", "checksum", "updated_at"])
+        try:
+            handle = open_content(working_file)
+        except FileNotFoundError:
+            return None
+    if stored_length(handle) == 0:
+        handle.close()
+        return None
+    return handle, working_file

@@ -113,12 +113,20 @@ def upload_directory() -> Path:
     return Path(settings.DATA_DIR) / "incoming"
 
 
+@transaction.atomic
 def store_content(*, working_file: WorkingFile, upload: HashedUploadedFile) -> WorkingFile:
-    """Replace the content with a finished upload, then record its size and checksum (Zou
+    """Replace the content with a finished upload and record its size and checksum (Zou
     records neither: docs/compatibility.md#working-files).
 
-    The new bytes take the old ones' place in one step, so an interrupted upload (which
-    never gets here) leaves the previous content whole."""
+    Both happen under the row's lock, in the transaction that records them: of two uploads
+    at once, one moves its bytes in and records them, then the other does, so the row always
+    describes the bytes in storage (and a download, which opens them under the same lock,
+    gets a checksum matching what it sends). If the move fails the record is rolled back;
+    if the commit fails after it, the bytes are a whole upload whose row still holds the
+    previous values, which a download never serves as its length. The new bytes take the old
+    ones' place in one step, so an interrupted upload (which never gets here) leaves the
+    previous content whole."""
+    records.lock_row(WorkingFile, working_file.pk)
     storage = storages[selectors.STORAGE_ALIAS]
     key = selectors.content_key(working_file)
     if isinstance(storage, FileSystemStorage):

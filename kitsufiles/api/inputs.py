@@ -2,7 +2,8 @@
 
 Output never goes through these (see serialization.py); they only turn a JSON body into
 validated values. Zou's bodies name foreign keys by column (`project_id`), so each foreign key
-is exposed under its attname. Unknown keys are ignored, as Zou does. Uniqueness is left to the
+is exposed under its attname. Unknown keys are ignored, as Zou does, and so are the columns a
+model lists in `ZOU_READ_ONLY_FIELDS`. Uniqueness is left to the
 database (see kitsufiles.records) so that duplicates get Zou's message, not DRF's.
 """
 
@@ -97,7 +98,10 @@ def input_serializer_for(
     A model whose body carries more than its columns passes a `base` declaring the extra
     fields (validated after the columns) and its `validate_<field>` methods."""
     hidden = set(getattr(model, "ZOU_HIDDEN_FIELDS", ()))
-    skipped = set(READ_ONLY) | set(exclude) | hidden
+    # Sent values of the server's columns are dropped like unknown keys: a client may send
+    # back a row it read (docs/compatibility.md#generic-crud-routes).
+    server_owned = set(getattr(model, "ZOU_READ_ONLY_FIELDS", ()))
+    skipped = set(READ_ONLY) | set(exclude) | hidden | server_owned
     declared: dict[str, serializers.Field] = {}
     names: list[str] = []
     for field in model._meta.concrete_fields:

@@ -32,6 +32,10 @@ class ZouRowModel(Protocol):
 
     - `ZOU_HIDDEN_FIELDS`: field names never serialized, validated from a body nor filtered on
       (a password hash, Django's `last_login`).
+    - `ZOU_READ_ONLY_FIELDS`: columns the server computes (a stored file's `size` and
+      `checksum`, a preview's `status` and `width`): serialized and filtered on like any
+      column, but a body's values for them are ignored by the input validation, as unknown
+      keys are, on creation and update alike.
     - `ZOU_REVERSE_RELATIONS`: reverse relations listed as lists of ids with `relations=True`
       (a comment's `previews`, a working file's `outputs`); reverse foreign keys and
       many-to-many fields declared on the other model both work.
@@ -44,6 +48,7 @@ class ZouRowModel(Protocol):
     """
 
     ZOU_HIDDEN_FIELDS: ClassVar[tuple[str, ...]]
+    ZOU_READ_ONLY_FIELDS: ClassVar[tuple[str, ...]]
     ZOU_REVERSE_RELATIONS: ClassVar[tuple[str, ...]]
     ZOU_NESTED: ClassVar[tuple[str, ...]]
 

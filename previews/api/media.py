@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from kitsufiles.api.filters import query_flag
 from kitsufiles.api.serialization import serialize_instance
-from kitsufiles.downloads import attachment_disposition, file_response
+from kitsufiles.downloads import attachment_disposition, file_response, stored_length
 from kitsufiles.errors import NotFound
 from kitsufiles.uploads import received_files
 from previews import errors, selectors, services, storage
@@ -119,8 +119,21 @@ def serve(
 ) -> HttpResponseBase:
     if found is None:
         return _not_there(request, preview)
-    item, size = found
-    modified = storage.modified_at(item)
+    item, _ = found
+    # Measured on the opened file, not before opening it: reprocessing may replace the media
+    # in between, and the length sent must be that of the bytes sent.
+    try:
+        handle = storage.open_media(item)
+    except FileNotFoundError:
+        return _not_there(request, preview)
+    size = stored_length(handle)
+    try:
+        modified = storage.modified_at(item)
+    except FileNotFoundError:
+        size = 0  # removed since it was opened: gone, like an empty file
+    if not size:
+        handle.close()
+        return _not_there(request, preview)
     disposition = (
         attachment_disposition(selectors.download_name(preview))
         if attachment
@@ -128,8 +141,7 @@ def serve(
     )
     return file_response(
         request,
-        lambda: storage.open_media(item),
-        size=size,
+        lambda: handle,
         # Changes whenever the file is rewritten, even if the row is not touched.
         etag=f"{item.prefix}-{size}-{int(modified * 1000)}",
         last_modified=preview.updated_at,

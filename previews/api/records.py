@@ -32,7 +32,5 @@ RESOURCES = [
         update=_update,
         delete=_delete,
         read_force=_force,
-        # Processing bookkeeping is the server's; clients read it.
-        input_exclude=("attempts", "attempt_started_at", "broken_reason"),
     )
 ]
