@@ -98,3 +98,10 @@ class UploadTooLarge(DomainError):
 
     kind = Kind.TOO_LARGE
     default_message = "The data value transmitted exceeds the capacity limit."
+
+
+class UploadInterrupted(DomainError):
+    """A multipart body that ended before its closing boundary or before the length it
+    declared (the client went away mid-upload): nothing of it is kept or written."""
+
+    default_message = "The upload was cut off before its end: send it again."

@@ -16,10 +16,10 @@ from typing import IO, Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest
+from django.http import HttpRequest, UnreadablePostError
 from django.utils.datastructures import MultiValueDict
 
-from kitsufiles.errors import UploadTooLarge
+from kitsufiles.errors import UploadInterrupted, UploadTooLarge
 
 UPLOAD_CHUNK_SIZE = 256 * 1024
 
@@ -57,6 +57,8 @@ class HashingUploadHandler(FileUploadHandler):
         self.directory = directory
         self.max_size = max_size
         self.open_files: list[IO[bytes]] = []
+        # Set when a file part never reached its closing boundary (see upload_interrupted).
+        self.interrupted = False
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
@@ -91,7 +93,9 @@ class HashingUploadHandler(FileUploadHandler):
 
     def upload_interrupted(self) -> None:
         """The body ended before the file's closing boundary (the client went away): Django
-        neither completes the file nor raises, so its temporary file is removed here."""
+        neither completes the file nor raises, and hands over the parts it has. The flag makes
+        `receive_files` refuse the whole request; the temporary file is removed here."""
+        self.interrupted = True
         file = getattr(self, "file", None)
         if file is not None:
             file.close()
@@ -107,20 +111,63 @@ class HashingUploadHandler(FileUploadHandler):
 ReceivedFiles = MultiValueDict[str, HashedUploadedFile]
 
 
+class _CountingStream:
+    """The request's body stream, counting the bytes read from it: a body that ends before its
+    Content-Length (the client's connection closed) reads short without any error."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.read_bytes = 0
+
+    def read(self, *args: Any, **kwargs: Any) -> bytes:
+        data: bytes = self.stream.read(*args, **kwargs)
+        self.read_bytes += len(data)
+        return data
+
+    def readline(self, *args: Any, **kwargs: Any) -> bytes:
+        data: bytes = self.stream.readline(*args, **kwargs)
+        self.read_bytes += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def receive_files(request: HttpRequest, *, directory: Path, max_size: int | None) -> ReceivedFiles:
     """Parse a multipart request with hashing handlers; returns request.FILES.
 
-    `Content-Length` above `max_size` is refused before a byte is read. If anything goes
-    wrong mid-way (client gone, too large), every temporary file is removed."""
+    `Content-Length` above `max_size` is refused before a byte is read. A body cut short (it
+    ended inside a file part, or before its declared length, or the connection failed while it
+    was read) is refused as a whole with `UploadInterrupted`: the parser would otherwise hand
+    over the parts it had, and a route would write a comment or a status from half a request.
+    If anything goes wrong mid-way, every temporary file is removed before the error leaves."""
     declared = request.META.get("CONTENT_LENGTH")
-    if max_size is not None and declared and declared.isdigit() and int(declared) > max_size:
+    declared_length = int(declared) if declared and declared.isdigit() else None
+    if max_size is not None and declared_length is not None and declared_length > max_size:
         raise UploadTooLarge()
     handler = HashingUploadHandler(request, directory=directory, max_size=max_size)
     django_request = getattr(request, "_request", request)
     django_request.upload_handlers = [handler]
+    # Django reads the body through this attribute (DRF through Django's request): counting
+    # there sees every byte either parser reads, without a parser of our own.
+    counter = None
+    if not getattr(django_request, "_read_started", True) and hasattr(django_request, "_stream"):
+        counter = _CountingStream(django_request._stream)
+        django_request._stream = counter
     try:
-        # The hashing handler is the only one: every part it completes is a HashedUploadedFile.
-        return cast(ReceivedFiles, request.FILES)
+        try:
+            # The hashing handler is the only one: every part it completes is a HashedUploadedFile.
+            files = cast(ReceivedFiles, request.FILES)
+        except UnreadablePostError:
+            raise UploadInterrupted() from None
+        short = (
+            counter is not None
+            and declared_length is not None
+            and counter.read_bytes < declared_length
+        )
+        if handler.interrupted or short:
+            raise UploadInterrupted()
+        return files
     except BaseException:
         handler.discard_all()
         raise
