@@ -17,8 +17,6 @@ from working_files.models import WorkingFile
 class OutputFile(ZouModel):
     ZOU_NESTED = ("source_file",)  # clients read the source working file from the output
     # Copied from the source working file's stored content when the output is published.
-    ZOU_READ_ONLY_FIELDS = ("size", "checksum")
-
     shotgun_id = models.IntegerField(null=True, blank=True)
     name = models.CharField(max_length=250)
     canceled = models.BooleanField(default=False)

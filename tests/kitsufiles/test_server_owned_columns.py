@@ -14,7 +14,6 @@ from working_files.models import WorkingFile
 
 FORGED = {
     WorkingFile: {"size": 1, "checksum": "0" * 64},
-    OutputFile: {"size": 1, "checksum": "0" * 64},
     PreviewFile: {
         "original_name": "forged.mov",
         "extension": "mp4",
@@ -30,7 +29,6 @@ FORGED = {
 }
 COLLECTIONS = {
     WorkingFile: "working-files",
-    OutputFile: "output-files",
     PreviewFile: "preview-files",
 }
 
@@ -52,16 +50,12 @@ def server_columns(row, model) -> dict:
 
 @pytest.fixture
 def rows(task, admin):
-    file_status, _ = FileStatus.objects.get_or_create(name="Created", defaults={"color": "#000000"})
     working_file = working_file_services.create_working_file(
         task=task, name="main", author=admin, caller=admin
     )
     WorkingFile.objects.filter(pk=working_file.pk).update(size=10, checksum="a" * 64)
     return {
         WorkingFile: working_file,
-        OutputFile: OutputFile.objects.create(
-            name="main", revision=1, file_status=file_status, entity=task.entity, size=10
-        ),
         PreviewFile: PreviewFile.objects.create(name="v1", task=task, width=640, file_size=10),
     }
 
@@ -98,3 +92,19 @@ def test_a_creation_ignores_server_columns(admin_client, task, model):
     assert server_columns(created, model) == {
         name: getattr(fresh, name) for name in model.ZOU_READ_ONLY_FIELDS
     }
+
+
+def test_an_output_file_declares_its_own_size_and_checksum(admin_client, task):
+    """Outputs are published files the studio keeps on its own disks: nothing of them is stored
+    here, so their `size` and `checksum` are what the pipeline says (gazu's
+    update_output_file sets them)."""
+    file_status, _ = FileStatus.objects.get_or_create(name="Created", defaults={"color": "#000000"})
+    output = OutputFile.objects.create(
+        name="main", revision=1, file_status=file_status, entity=task.entity, size=10
+    )
+    response = admin_client.put(
+        f"/api/data/output-files/{output.pk}", {"size": 99, "checksum": "b" * 64}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    output.refresh_from_db()
+    assert (output.size, output.checksum) == (99, "b" * 64)
