@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "output_files",
     "previews",
     "thumbnails",
+    "kitsufiles.apps.KitsufilesConfig",
 ]
 
 MIDDLEWARE = [

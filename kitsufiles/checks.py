@@ -1,0 +1,42 @@
+"""Start-up checks of the plumbing (Django's system checks, run by `migrate`, `runserver` and
+`check`).
+
+With DEBUG=false the static files are served from WhiteNoise's hashed copies, found through the
+manifest `collectstatic` writes. Without that manifest every page that links a static file (the
+admin, the API docs) answers 500, so the checks name the missing step instead of leaving it to
+the first visitor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.checks import CheckMessage, register
+from django.core.checks import Warning as CheckWarning
+from django.core.files.storage import storages
+
+STATIC_MANIFEST_MISSING = "kitsufiles.W001"
+
+
+@register("kitsufiles")
+def static_manifest_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn when the static storage needs a manifest that `collectstatic` has not written.
+
+    A warning, not an error: `migrate` runs every check and stops on errors, and a deployment
+    may well migrate before it collects the static files."""
+    storage = storages["staticfiles"]
+    if settings.DEBUG or not isinstance(storage, ManifestFilesMixin):
+        return []
+    if storage.exists(storage.manifest_name):
+        return []
+    return [
+        CheckWarning(
+            f"The static files manifest ({storage.manifest_name} in {settings.STATIC_ROOT}) "
+            "is missing: with DEBUG=false the admin and the API docs answer 500 until it exists.",
+            hint="run `python manage.py collectstatic --no-input` before starting the service.",
+            id=STATIC_MANIFEST_MISSING,
+        )
+    ]
+
