@@ -5,6 +5,7 @@ plumbing imports no app, so nothing here inherits from it). `values` are the val
 foreign keys resolved to rows. See docs/compatibility.md#generic-crud-routes.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,7 +22,12 @@ from production.models import (
     Task,
 )
 from production.permissions import scopes
-from production.permissions.access import Access, check_entity, check_task_or_admin
+from production.permissions.access import (
+    Access,
+    check_entity,
+    check_task,
+    check_task_or_admin,
+)
 from production.permissions.roles import (
     block_access_to_vendor,
     check_admin,
@@ -33,6 +39,35 @@ from production.permissions.roles import (
     is_vendor,
 )
 from production.permissions.tasks import check_task_access, has_task_on
+
+
+def _check_targets(
+    person: Person, values: dict[str, Any], rules: dict[str, Callable[[Person, Any], object]]
+) -> None:
+    """A write is judged by where the row goes as well as where it is: for every field of
+    `rules` the body sets, refuse unless `person` passes the rule on the row it names (None
+    for a cleared foreign key)."""
+    for field, rule in rules.items():
+        if field in values:
+            rule(person, values[field])
+
+
+def _manager_of_entity(person: Person, entity: Entity | None) -> None:
+    if entity is None:
+        check_admin(person)
+    else:
+        check_manager_project_access(person, entity.project)
+
+
+def _unchanged_unless_admin(obj: Any, field: str) -> Callable[[Person, Any], None]:
+    """A rule refusing non-admins a new value for `field` of `obj` (sending back the current
+    one, as a client echoing a row it read does, is allowed)."""
+
+    def rule(person: Person, target: Any) -> None:
+        if getattr(target, "pk", None) != getattr(obj, f"{field}_id") and not is_admin(person):
+            deny()
+
+    return rule
 
 
 class AdminWritePolicy:
@@ -125,6 +160,12 @@ class TaskPolicy(ProjectRolePolicy):
 
     def check_update(self, person: Person, obj: Task, values: dict[str, Any]) -> None:
         check_manager_project_access(person, obj.project)
+        # Moving it: managing the project (and the entity's project) it goes to as well.
+        _check_targets(
+            person,
+            values,
+            {"project": check_manager_project_access, "entity": _manager_of_entity},
+        )
 
     def check_delete(self, person: Person, obj: Task) -> None:
         check_manager_project_access(person, obj.project)
@@ -142,6 +183,16 @@ class CommentPolicy(AdminWritePolicy):
     def check_update(self, person: Person, obj: Comment, values: dict[str, Any]) -> None:
         if not (is_admin(person) or obj.person_id == person.pk):
             deny()
+        # Its author may edit the text, not move it to another task nor hand it to someone
+        # else (docs/compatibility.md#access-rules).
+        _check_targets(
+            person,
+            values,
+            {
+                "object": _unchanged_unless_admin(obj, "object"),
+                "person": _unchanged_unless_admin(obj, "person"),
+            },
+        )
 
 
 class AttachmentFilePolicy(AdminWritePolicy):
@@ -167,6 +218,11 @@ class TaskFilePolicy(AdminWritePolicy):
 
     def check_update(self, person: Person, obj: Any, values: dict[str, Any]) -> None:
         check_task_or_admin(person, obj.task, Access.ACTION)
+        _check_targets(
+            person,
+            values,
+            {"task": lambda person, task: check_task_or_admin(person, task, Access.ACTION)},
+        )
 
 
 class EntityFilePolicy(AdminWritePolicy):
@@ -184,10 +240,19 @@ class EntityFilePolicy(AdminWritePolicy):
         check_entity(person, obj.entity, Access.TASK)
 
     def check_update(self, person: Person, obj: Any, values: dict[str, Any]) -> None:
-        if obj.entity is None:
+        self._check_place(person, obj.entity, obj.temporal_entity_id)
+        # Where it goes: its new entity (and temporal entity), by the same rule.
+        if "entity" in values or "temporal_entity" in values:
+            entity = values.get("entity", obj.entity)
+            temporal = values.get("temporal_entity", obj.temporal_entity)
+            self._check_place(person, entity, temporal.pk if temporal else None)
+
+    @staticmethod
+    def _check_place(person: Person, entity: Entity | None, temporal_entity_id: Any) -> None:
+        if entity is None:
             check_admin(person)
-        elif not has_manager_project_access(person, obj.entity.project) and not has_task_on(
-            person, obj.temporal_entity_id or obj.entity_id
+        elif not has_manager_project_access(person, entity.project) and not has_task_on(
+            person, temporal_entity_id or entity.pk
         ):
             deny()
 
@@ -215,6 +280,20 @@ class TaskPreviewPolicy(AdminWritePolicy):
         # The preview's task, and the task it would move to (a task-less row: admins only).
         for task in (obj.task, *([values["task"]] if "task" in values else [])):
             check_task_or_admin(person, task, Access.UPDATE)
+        task = values.get("task", obj.task)
+        _check_targets(
+            person, values, {"comments": lambda person, comments: _linkable(person, task, comments)}
+        )
 
     def check_delete(self, person: Person, obj: Any) -> None:
         check_task_or_admin(person, obj.task, Access.MANAGER)
+
+
+def _linkable(person: Person, task: Task | None, comments: list[Comment]) -> None:
+    """A preview may be linked only to comments the caller may update, in its own project."""
+    if task is None:
+        return  # a task-less preview: admins only, checked already
+    for comment in comments:
+        if comment.object.project_id != task.project_id:
+            deny()
+        check_task(person, comment.object, Access.UPDATE)

@@ -1,0 +1,153 @@
+"""Writes through the generic CRUD are judged by where the row goes, not only where it is:
+moving a row (or linking it) into another project needs rights there too."""
+
+import pytest
+
+from output_files.models import OutputFile
+from previews.models import PreviewFile
+from production import services
+from production.models import Comment, FileStatus, Role, Task
+from working_files.models import WorkingFile
+
+
+@pytest.fixture
+def other(project, admin, asset_type, task_type, task_status):
+    """A second project with an asset and a task on it; nobody of ours is in its team."""
+    sintel = services.create_project(values={"name": "Sintel"})
+    asset = services.create_asset(
+        project=sintel, asset_type=asset_type, name="Dragon", created_by=admin
+    )
+    task = services.create_task(
+        values={
+            "name": "main",
+            "project": sintel,
+            "entity": asset,
+            "task_type": task_type,
+            "task_status": task_status,
+        }
+    )
+    return task
+
+
+@pytest.fixture
+def artist(make_person, add_to_team, task):
+    """An artist of our project, assigned to our task."""
+    person = add_to_team(make_person(Role.ARTIST))
+    task.assignees.add(person)
+    return person
+
+
+@pytest.fixture
+def sibling(task, asset, task_type, task_status, artist):
+    """Another task of our project, also assigned to the artist."""
+    sibling = services.create_task(
+        values={
+            "name": "retake",
+            "project": task.project,
+            "entity": asset,
+            "task_type": task_type,
+            "task_status": task_status,
+        }
+    )
+    sibling.assignees.add(artist)
+    return sibling
+
+
+def put(client, collection: str, row, body: dict):
+    return client.put(f"/api/data/{collection}/{row.id}", body, format="json")
+
+
+def test_working_file_cannot_move_to_a_task_of_another_project(
+    client_for, artist, task, asset, other
+):
+    row = WorkingFile.objects.create(name="main", revision=1, task=task, entity=asset)
+    response = put(client_for(artist), "working-files", row, {"task_id": str(other.id)})
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert row.task_id == task.id
+
+
+def test_working_file_cannot_become_task_less(client_for, artist, task, asset):
+    row = WorkingFile.objects.create(name="main", revision=1, task=task, entity=asset)
+    response = put(client_for(artist), "working-files", row, {"task_id": None})
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert row.task_id == task.id
+
+
+def test_working_file_moves_between_tasks_of_the_artist(client_for, artist, task, asset, sibling):
+    row = WorkingFile.objects.create(name="main", revision=1, task=task, entity=asset)
+    response = put(client_for(artist), "working-files", row, {"task_id": str(sibling.id)})
+    assert response.status_code == 200, response.json()
+    row.refresh_from_db()
+    assert row.task_id == sibling.id
+
+
+def test_output_file_cannot_move_to_an_entity_of_another_project(
+    client_for, artist, task, asset, other
+):
+    row = OutputFile.objects.create(
+        name="main", revision=1, entity=asset, file_status=FileStatus.objects.first()
+    )
+    response = put(client_for(artist), "output-files", row, {"entity_id": str(other.entity_id)})
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert row.entity_id == asset.id
+
+
+def test_task_cannot_move_to_another_project(
+    client_for, make_person, add_to_team, project, asset, task, other
+):
+    manager = add_to_team(make_person(Role.MANAGER))
+    client = client_for(manager)
+    response = put(client, "tasks", task, {"project_id": str(other.project_id)})
+    assert response.status_code == 403
+    response = put(client, "tasks", task, {"entity_id": str(other.entity_id)})
+    assert response.status_code == 403
+    task.refresh_from_db()
+    assert (task.project_id, task.entity_id) == (project.id, asset.id)
+
+
+def test_preview_cannot_link_a_comment_of_another_project(
+    client_for, artist, task, other, admin, task_status
+):
+    preview = PreviewFile.objects.create(name="v1", task=task)
+    foreign = Comment.objects.create(object=other, task_status=task_status, person=admin)
+    response = put(client_for(artist), "preview-files", preview, {"comments": [str(foreign.id)]})
+    assert response.status_code == 403
+    assert not preview.comments.exists()
+
+
+def test_preview_links_a_comment_of_its_own_task(client_for, artist, task, task_status):
+    preview = PreviewFile.objects.create(name="v1", task=task)
+    mine = Comment.objects.create(object=task, task_status=task_status, person=artist)
+    response = put(client_for(artist), "preview-files", preview, {"comments": [str(mine.id)]})
+    assert response.status_code == 200, response.json()
+    assert list(preview.comments.all()) == [mine]
+
+
+def test_comment_author_cannot_move_it_nor_hand_it_over(
+    client_for, artist, task, other, admin, task_status
+):
+    comment = Comment.objects.create(object=task, task_status=task_status, person=artist)
+    client = client_for(artist)
+    assert put(client, "comments", comment, {"object_id": str(other.id)}).status_code == 403
+    assert put(client, "comments", comment, {"person_id": str(admin.id)}).status_code == 403
+    comment.refresh_from_db()
+    assert (comment.object_id, comment.person_id) == (task.id, artist.id)
+
+
+def test_comment_author_edits_the_text_echoing_the_row(client_for, artist, task, task_status):
+    comment = Comment.objects.create(object=task, task_status=task_status, person=artist)
+    body = {"text": "better", "object_id": str(task.id), "person_id": str(artist.id)}
+    response = put(client_for(artist), "comments", comment, body)
+    assert response.status_code == 200, response.json()
+    comment.refresh_from_db()
+    assert comment.text == "better"
+
+
+def test_admin_may_still_move_a_comment(admin_client, task, other, admin, task_status):
+    comment = Comment.objects.create(object=task, task_status=task_status, person=admin)
+    response = put(admin_client, "comments", comment, {"object_id": str(other.id)})
+    assert response.status_code == 200, response.json()
+    assert Task.objects.get(comments=comment) == other
