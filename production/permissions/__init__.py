@@ -110,6 +110,11 @@ Authentication (kitsufiles/api/auth_views.py)
   POST auth/login, GET /api                          anyone
   GET auth/refresh-token                             anyone with a refresh token of a live session
   GET auth/logout, GET auth/authenticated            anyone logged in
+
+Where a row goes counts as much as where it is: a CRUD update that changes a row's task,
+entity, project or linked comments needs, on the destination, the access that creating the row
+there would need (`_check_targets` in policies.py); a comment's task and author change only by
+an admin (docs/compatibility.md#access-rules).
 """
 
 from production.permissions.access import (
