@@ -122,7 +122,7 @@ class EntityWorkingFilesView(APIView):
 
     def get(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
-        entity = permissions.get_file_entity(
+        entity = permissions.get_entity(
             person, entity_id, access=permissions.Access.PROJECT
         )
         params = request.query_params

@@ -18,7 +18,7 @@ from production.models import Entity
 
 def entity_line(request: Request, entity_id: str) -> RevisionLine:
     person = permissions.caller(request)
-    entity = permissions.get_file_entity(person, entity_id, access=permissions.Access.PROJECT)
+    entity = permissions.get_entity(person, entity_id, access=permissions.Access.PROJECT)
     return RevisionLine.of_entity(entity)
 
 
@@ -95,7 +95,7 @@ class EntityOutputFilesView(APIView):
 
     def get(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
-        entity = permissions.get_file_entity(
+        entity = permissions.get_entity(
             person, entity_id, access=permissions.Access.PROJECT
         )
         outputs = selectors.entity_output_listing(entity, request.query_params)

@@ -47,7 +47,7 @@ class EntityOutputFilePathView(APIView):
     def post(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
         values = validated(self.Input, request.data)
-        entity = permissions.get_file_entity(
+        entity = permissions.get_entity(
             person, entity_id, access=permissions.Access.TASK
         )
         options = resolve_path_options(values)

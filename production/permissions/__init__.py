@@ -127,7 +127,6 @@ from production.permissions.access import (
     check_task_or_admin,
     get_asset_instance,
     get_entity,
-    get_file_entity,
     get_project,
     get_task,
 )
@@ -224,7 +223,6 @@ __all__ = [
     "entities_visible_to",
     "get_asset_instance",
     "get_entity",
-    "get_file_entity",
     "get_project",
     "get_task",
     "has_manager_project_access",

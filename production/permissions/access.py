@@ -159,10 +159,6 @@ def get_entity(
     return entity
 
 
-# The file routes' name for get_entity: PROJECT there means the project's team alone.
-get_file_entity = get_entity
-
-
 def get_asset_instance(person: Person, instance_id: Id, *, access: Access) -> AssetInstance:
     """The asset instance `instance_id`, once `person` has `access` (PROJECT or TASK) on its
     asset: the asset's project decides, wherever the instance is cast."""
