@@ -1,6 +1,6 @@
 """What output-file services and inputs refuse (turned into Zou's answers by the API layer)."""
 
-from kitsufiles.errors import DomainError, Shape
+from kitsufiles.errors import DomainError, Shape, WrongParameter
 
 
 class PublishRefused(DomainError):
@@ -23,3 +23,11 @@ class UnknownOutputType(PublishRefused):
 
 class UnknownPerson(PublishRefused):
     default_message = "Cannot find given person."
+
+
+class InstanceOfAnotherEntity(WrongParameter):
+    """An output of an asset instance carries the instance's asset as its entity (as a
+    publish writes it): a body naming an instance of another asset (another production's)
+    would file the output under one entity and list it under another."""
+
+    default_message = "The asset instance is not an instance of the output file's entity."

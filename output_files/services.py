@@ -11,11 +11,11 @@ from file_trees.inputs import PathOptions
 from kitsufiles import records
 from kitsufiles.errors import DataConflict
 from output_files import selectors
-from output_files.errors import OutputFileExists
+from output_files.errors import InstanceOfAnotherEntity, OutputFileExists
 from output_files.inputs import PublishArguments
 from output_files.lines import RevisionLine
 from output_files.models import OutputFile
-from production.models import AssetInstance, Entity, FileStatus
+from production.models import AssetInstance, Entity, FileStatus, Person
 from production.selectors import DEFAULT_FILE_STATUS_NAME
 
 
@@ -102,6 +102,33 @@ def publish(line: RevisionLine, arguments: PublishArguments) -> tuple[OutputFile
     except (IntegrityError, DataConflict):
         raise OutputFileExists() from None
     return output_file, folder, file_name
+
+
+def _check_links(entity: Entity | None, instance: AssetInstance | None) -> None:
+    if instance is not None and (entity is None or instance.asset_id != entity.pk):
+        raise InstanceOfAnotherEntity()
+
+
+@transaction.atomic
+def create_output_file_record(*, values: dict[str, Any], person: Person) -> OutputFile:
+    """The generic CRUD creation (admins): the row as sent, an instance's output under the
+    instance's asset."""
+    _check_links(values.get("entity"), values.get("asset_instance"))
+    return records.create_record(OutputFile, values)
+
+
+@transaction.atomic
+def update_output_file(
+    *, instance: OutputFile, values: dict[str, Any], person: Person
+) -> OutputFile:
+    """The generic CRUD update, by the same rule as its creation when it changes the entity
+    or the instance."""
+    if values.keys() & {"entity", "asset_instance"}:
+        _check_links(
+            values.get("entity", instance.entity),
+            values.get("asset_instance", instance.asset_instance),
+        )
+    return records.update_record(instance, values)
 
 
 def publish_entity_output(*, entity: Entity, **arguments: Any) -> tuple[OutputFile, str, str]:

@@ -18,6 +18,7 @@ from file_trees.shipped import shipped_tree
 from kitsufiles import records
 from kitsufiles.errors import WrongParameter
 from production import selectors
+from production.errors import check_same_project
 from production.models import (
     AssetInstance,
     Comment,
@@ -160,14 +161,32 @@ def temporal_type(name: str) -> EntityType:
     return entity_type
 
 
+def _check_entity_links(project: Project, parent: Entity | None, source: Entity | None) -> None:
+    """An entity's parent (a shot's sequence) and source (an asset's episode) are rows of
+    its own project."""
+    check_same_project(parent, project.pk, "parent entity")
+    check_same_project(source, project.pk, "source entity")
+
+
 @transaction.atomic
 def create_entity(*, values: Values, person: Person | None = None) -> Entity:
-    """An entity of any kind; the parent must belong to the same project. Its creator is the
-    one `values` names, else the caller `person`."""
-    parent = values.get("parent")
-    if parent is not None and parent.project_id != values["project"].pk:
-        raise WrongParameter("The parent entity belongs to another project.")
+    """An entity of any kind; its parent and source must belong to the same project. Its
+    creator is the one `values` names, else the caller `person`."""
+    _check_entity_links(values["project"], values.get("parent"), values.get("source"))
     return records.create_record(Entity, {"created_by": person, **values})
+
+
+@transaction.atomic
+def update_entity(*, instance: Entity, values: Values, person: Person | None = None) -> Entity:
+    """The generic CRUD update: when it changes the entity's project, parent or source,
+    they end up in one project (the one it keeps, or moves to)."""
+    if values.keys() & {"project", "parent", "source"}:
+        _check_entity_links(
+            values.get("project", instance.project),
+            values.get("parent", instance.parent),
+            values.get("source", instance.source),
+        )
+    return records.update_record(instance, values)
 
 
 def create_asset(
@@ -247,9 +266,7 @@ def create_asset_instance(
 
     The instantiated asset's row is locked so concurrent calls get different numbers.
     """
-    container = target_asset or scene
-    if container is not None and container.project_id != asset.project_id and not asset.is_shared:
-        raise WrongParameter("The asset belongs to another project.")
+    _check_cast(asset, scene, target_asset)
     records.lock_row(Entity, asset.pk)
     last = AssetInstance.objects.filter(
         asset=asset, target_asset=target_asset, scene=scene
@@ -269,13 +286,43 @@ def create_asset_instance(
     )
 
 
+def _check_cast(asset: Entity, scene: Entity | None, target_asset: Entity | None) -> None:
+    """An instance is cast into a shot, a scene or an asset of its asset's project, or of
+    any project when the asset is shared (what sharing an asset is for)."""
+    if not asset.is_shared:
+        for container in (scene, target_asset):
+            check_same_project(container, asset.project_id, "asset")
+
+
+@transaction.atomic
+def create_asset_instance_record(*, values: Values, person: Person | None = None) -> AssetInstance:
+    """The generic CRUD creation: the row as sent, cast where its asset may go."""
+    _check_cast(values["asset"], values.get("scene"), values.get("target_asset"))
+    return records.create_record(AssetInstance, values)
+
+
+@transaction.atomic
+def update_asset_instance(
+    *, instance: AssetInstance, values: Values, person: Person | None = None
+) -> AssetInstance:
+    """The generic CRUD update, by the same rule as its creation when it changes where the
+    instance is cast or of what (an asset unshared later leaves its instances elsewhere
+    editable)."""
+    if values.keys() & {"asset", "scene", "target_asset"}:
+        _check_cast(
+            values.get("asset", instance.asset),
+            values.get("scene", instance.scene),
+            values.get("target_asset", instance.target_asset),
+        )
+    return records.update_record(instance, values)
+
+
 # ---------------------------------------------------------------------------------------------
 # Tasks and comments
 
 
 def _check_same_project(entity: Entity, project: Project) -> None:
-    if entity.project_id != project.pk:
-        raise WrongParameter("The entity belongs to another project.")
+    check_same_project(entity, project.pk, "entity")
 
 
 @transaction.atomic

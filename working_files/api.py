@@ -41,6 +41,8 @@ RESOURCES = [
         "working-files",
         permissions.TaskFilePolicy(),
         read_relations=True,
+        create=services.create_working_file_record,
+        update=services.update_working_file,
         delete=services.delete_working_file,
     )
 ]

@@ -1,6 +1,7 @@
 """Writes of working files: new revisions (race-free), comments, content."""
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
@@ -12,7 +13,8 @@ from file_trees.inputs import PathOptions
 from kitsufiles import records
 from kitsufiles.errors import DataConflict
 from kitsufiles.uploads import HashedUploadedFile, replace_file
-from production.models import Person, Software, Task
+from production.errors import check_same_project
+from production.models import Entity, Person, Software, Task
 from working_files import selectors
 from working_files.errors import WorkingFileExists
 from working_files.models import WorkingFile
@@ -88,6 +90,32 @@ def create_working_file(
         raise WorkingFileExists() from None
     task.assignees.add(caller)
     return working_file
+
+
+def _check_links(task: Task | None, entity: Entity | None) -> None:
+    """A working file's entity is a row of its task's project: the listings of a project's
+    working files go by their entity, so one pointing elsewhere would be shown to another
+    production's team."""
+    if task is not None:
+        check_same_project(entity, task.project_id, "entity")
+
+
+@transaction.atomic
+def create_working_file_record(*, values: dict[str, Any], person: Person) -> WorkingFile:
+    """The generic CRUD creation (admins): the row as sent, its links in one production."""
+    _check_links(values.get("task"), values.get("entity"))
+    return records.create_record(WorkingFile, values)
+
+
+@transaction.atomic
+def update_working_file(
+    *, instance: WorkingFile, values: dict[str, Any], person: Person
+) -> WorkingFile:
+    """The generic CRUD update, by the same rule as its creation when it changes the task or
+    the entity."""
+    if values.keys() & {"task", "entity"}:
+        _check_links(values.get("task", instance.task), values.get("entity", instance.entity))
+    return records.update_record(instance, values)
 
 
 @transaction.atomic

@@ -6,11 +6,19 @@ from rest_framework.views import APIView
 
 from kitsufiles.api.crud import CrudResource
 from kitsufiles.api.serialization import serialize_instance
-from output_files import selectors
+from output_files import selectors, services
 from output_files.models import OutputFile
 from production import permissions
 
-RESOURCES = [CrudResource(OutputFile, "output-files", permissions.EntityFilePolicy())]
+RESOURCES = [
+    CrudResource(
+        OutputFile,
+        "output-files",
+        permissions.EntityFilePolicy(),
+        create=services.create_output_file_record,
+        update=services.update_output_file,
+    )
+]
 
 
 class FileView(APIView):

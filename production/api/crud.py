@@ -98,10 +98,17 @@ RESOURCES = [
         "entities",
         permissions.EntityPolicy(),
         create=services.create_entity,
+        update=services.update_entity,
         delete=services.delete_entity,
         read_force=force_flag,
     ),
-    CrudResource(AssetInstance, "asset-instances", permissions.AssetInstancePolicy()),
+    CrudResource(
+        AssetInstance,
+        "asset-instances",
+        permissions.AssetInstancePolicy(),
+        create=services.create_asset_instance_record,
+        update=services.update_asset_instance,
+    ),
     CrudResource(
         Task,
         "tasks",

@@ -208,3 +208,25 @@ def test_a_working_file_with_outputs_cannot_be_deleted(admin_client, cosmos, wor
 
     assert response.status_code == 400
     assert response.json() == REFERENCED
+
+
+def test_an_output_of_an_instance_is_filed_under_the_instance_asset(admin_client, cosmos):
+    """An output carries its instance's asset as entity (as a publish writes it): an instance
+    of another asset is refused, whoever sends it, and nothing changes."""
+    output = make_output(cosmos.tree, cosmos.texture, cosmos.shaders, 1)
+    url = f"/api/data/output-files/{output.id}"
+    rabbit_in_tree = cosmos.asset_instance  # an instance of Rabbit
+
+    refused = admin_client.put(url, {"asset_instance_id": str(rabbit_in_tree.id)}, format="json")
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "error": True,
+        "message": "The asset instance is not an instance of the output file's entity.",
+        "data": None,
+    }
+    output.refresh_from_db()
+    assert output.asset_instance_id is None
+
+    tree_in_shot = cosmos.shot_instance
+    accepted = admin_client.put(url, {"asset_instance_id": str(tree_in_shot.id)}, format="json")
+    assert accepted.status_code == 200, accepted.json()

@@ -338,6 +338,79 @@ def test_create_an_entity_under_a_parent_of_another_project_is_refused(
     assert Entity.objects.count() == before
 
 
+@pytest.mark.parametrize("key", ["parent_id", "source_id"])
+def test_an_entity_keeps_its_parent_and_source_in_its_project(
+    admin_client, shot, sequence, other_project, admin, key
+):
+    """Even an admin, who may write anywhere, cannot hang a shot under (or source it from)
+    another production's rows: such a row is inconsistent, not a matter of rights."""
+    foreign = services.create_temporal_entity(
+        kind="Sequence", project=other_project, name="SQ99", created_by=admin
+    )
+    before = stored_row(shot)
+
+    moved = admin_client.put(
+        instance_url("entities", shot.pk), {key: str(foreign.pk)}, format="json"
+    )
+    body = {
+        "name": "SH020",
+        "project_id": str(shot.project_id),
+        "entity_type_id": str(shot.entity_type_id),
+        key: str(foreign.pk),
+    }
+    created = admin_client.post(collection_url("entities"), body, format="json")
+
+    what = "parent entity" if key == "parent_id" else "source entity"
+    for response in (moved, created):
+        assert response.status_code == 400
+        assert response.json() == wrong_parameter(f"The {what} belongs to another project.")
+    assert stored_row(shot) == before
+    assert not Entity.objects.filter(name="SH020").exists()
+
+
+def test_an_entity_moves_with_its_parent(admin_client, shot, sequence, other_project):
+    """Moving a shot to another project with a parent there is consistent: accepted."""
+    foreign = services.create_temporal_entity(
+        kind="Sequence", project=other_project, name="SQ99", created_by=shot.created_by
+    )
+    body = {"project_id": str(other_project.pk), "parent_id": str(foreign.pk)}
+
+    response = admin_client.put(instance_url("entities", shot.pk), body, format="json")
+
+    assert response.status_code == 200, response.json()
+    shot.refresh_from_db()
+    assert (shot.project_id, shot.parent_id) == (other_project.pk, foreign.pk)
+
+
+@pytest.mark.parametrize("key", ["scene_id", "target_asset_id"])
+def test_an_asset_instance_is_cast_in_its_asset_project_unless_shared(
+    admin_client, asset, shot, other_asset, key
+):
+    """An asset of another production is cast into ours only if it is shared: through the
+    CRUD as through the asset-instance route."""
+    container = shot if key == "scene_id" else asset
+    body = {"asset_id": str(other_asset.pk), key: str(container.pk)}
+
+    refused = admin_client.post(collection_url("asset-instances"), body, format="json")
+    assert refused.status_code == 400
+    assert refused.json() == wrong_parameter("The asset belongs to another project.")
+    assert not AssetInstance.objects.exists()
+
+    other_asset.is_shared = True
+    other_asset.save()
+    created = admin_client.post(collection_url("asset-instances"), body, format="json")
+    assert created.status_code == 201, created.json()
+    instance = AssetInstance.objects.get()
+
+    other_asset.is_shared = False
+    other_asset.save()
+    url = instance_url("asset-instances", instance.pk)
+    # Unshared since: the instance stays editable, but is not cast anew.
+    assert admin_client.put(url, {"description": "x"}, format="json").status_code == 200
+    recast = admin_client.put(url, {key: str(container.pk)}, format="json")
+    assert recast.status_code == 400
+
+
 def test_delete_an_entity_with_tasks_needs_force(admin_client, task):
     url = instance_url("entities", task.entity_id)
 

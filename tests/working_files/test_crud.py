@@ -335,3 +335,34 @@ def test_the_crud_update_refuses_a_taken_revision(admin_client, three_files):
     assert response.json() == UNIQUE_VIOLATION
     three_files[1].refresh_from_db()
     assert three_files[1].revision == 2
+
+
+def test_a_working_file_entity_stays_in_its_task_project(admin_client, admin, stage, three_files):
+    """The listings of a project's working files go by their entity: one pointing at another
+    production's entity would be listed to that production's team, so it is refused, whoever
+    sends it (a matter of consistency, not of rights)."""
+    sintel = production_services.create_project(values={"name": "Sintel"})
+    dragon = production_services.create_asset(
+        project=sintel,
+        asset_type=EntityType.objects.get(name="Character"),
+        name="Dragon",
+        created_by=admin,
+    )
+    url = f"/api/data/working-files/{three_files[0].id}"
+
+    response = admin_client.put(url, {"entity_id": str(dragon.id)}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": True,
+        "message": "The entity belongs to another project.",
+        "data": None,
+    }
+    three_files[0].refresh_from_db()
+    assert three_files[0].entity_id == stage.tree.id
+    created = admin_client.post(
+        "/api/data/working-files",
+        {"name": "x", "revision": 1, "task_id": str(stage.task.id), "entity_id": str(dragon.id)},
+        format="json",
+    )
+    assert created.status_code == 400

@@ -1,0 +1,29 @@
+"""What production's services refuse (turned into Zou's answers by the API layer)."""
+
+import uuid
+from typing import Protocol
+
+from kitsufiles.errors import WrongParameter
+
+
+class InAnotherProject(WrongParameter):
+    """A write would link a row to a row of another production (a task to another project's
+    entity, a shot to another project's sequence): no rights make such a row consistent, so
+    it is a 400 whoever asks (docs/compatibility.md#generic-crud-routes)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The {what} belongs to another project.")
+
+
+class InAProject(Protocol):
+    """A row of a project: an entity, a task."""
+
+    @property
+    def project_id(self) -> uuid.UUID: ...
+
+
+def check_same_project(row: InAProject | None, project_id: uuid.UUID, what: str) -> None:
+    """Refuse (InAnotherProject, naming `what`) unless `row`, when there is one, is a row of
+    project `project_id`."""
+    if row is not None and row.project_id != project_id:
+        raise InAnotherProject(what)
