@@ -16,7 +16,7 @@ from output_files.errors import PublishRefused
 from output_files.inputs import resolve_publish
 from output_files.lines import RevisionLine
 from production import permissions
-from production.models import AssetInstance
+from production.models import AssetInstance, Entity
 
 
 def instance_for(request: Request, instance_id: str) -> AssetInstance:
@@ -26,9 +26,19 @@ def instance_for(request: Request, instance_id: str) -> AssetInstance:
     )
 
 
+def check_place(request: Request, temporal_entity: Entity) -> None:
+    """Where an instance's outputs go: the temporal entity's production names their paths
+    (its tree, its names) and holds them, so its team only; the asset's project decides the
+    rest, as in Zou (docs/compatibility.md#output-files)."""
+    person = permissions.caller(request)
+    permissions.check_entity(person, temporal_entity, permissions.Access.PROJECT)
+
+
 def instance_line(request: Request, instance_id: str, temporal_entity_id: str) -> RevisionLine:
     instance = instance_for(request, instance_id)
-    return RevisionLine.of_instance(instance, selectors.entity_by_id(temporal_entity_id))
+    temporal_entity = selectors.entity_by_id(temporal_entity_id)
+    check_place(request, temporal_entity)
+    return RevisionLine.of_instance(instance, temporal_entity)
 
 
 class NewInstanceOutputFileView(APIView):
@@ -41,7 +51,9 @@ class NewInstanceOutputFileView(APIView):
         values = validated(self.Input, request.data)
         # The temporal entity first: an unknown one is a 404 even to an outsider, as in Zou.
         temporal_entity = selectors.entity_by_id(temporal_entity_id)
-        line = RevisionLine.of_instance(instance_for(request, instance_id), temporal_entity)
+        instance = instance_for(request, instance_id)
+        check_place(request, temporal_entity)
+        line = RevisionLine.of_instance(instance, temporal_entity)
         try:
             arguments = resolve_publish(values, person)
             with file_tree_services.tree_errors_reported(request.data):

@@ -69,4 +69,6 @@ class InstanceOutputFilePathView(APIView):
         line = RevisionLine.of_instance(instance, temporal_entity)
         options = resolve_path_options(values)  # its refusals come before the access check
         permissions.check_entity(person, instance.asset, permissions.Access.TASK)
+        # Its path reads the temporal entity's production: its team only.
+        permissions.check_entity(person, temporal_entity, permissions.Access.PROJECT)
         return path_of(request, line, options)

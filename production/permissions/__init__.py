@@ -31,7 +31,9 @@ Production (production/api/)
                                                      create, delete: ADMIN
   data/entities, data/tasks, data/asset-instances    list: team (vendors: their tasks' rows);
     CRUD                                             read: entity / TASK / PROJECT; write:
-                                                     MANAGER (of both projects when moving) (*)
+                                                     MANAGER (of both projects when moving; an
+                                                     asset instance: also of the projects it
+                                                     is cast into) (*)
   data/comments, data/attachment-files CRUD          list: those of the tasks listed; read:
                                                      TASK; comment update: its author or ADMIN;
                                                      other writes: ADMIN
@@ -67,18 +69,21 @@ Working files (working_files/api.py)
                                                      update: ACTION; create, delete: ADMIN
 
 Output files (output_files/api/: paths, entity_outputs, instance_outputs, files)
-  POST data/entities/<id>/output-file-path, and      entity (the instance's asset)
-    the asset-instance output-file-path
+  POST data/entities/<id>/output-file-path, and      entity (the instance's asset); the
+    the asset-instance output-file-path              temporal entity: PROJECT (*)
   GET data/files/<id>                                PROJECT
   data/entities/<id>/output-files[/new, /next-revision, /last-revisions],
     data/entities/<id>/output-types[/<id>/output-files]
                                                      PROJECT
-  data/asset-instances/<id>/... outputs              PROJECT of the asset's project
+  data/asset-instances/<id>/... outputs              PROJECT of the asset's project and of
+                                                     the temporal entity's (*)
   GET data/projects/<id>/output-files                MANAGER
   data/output-files CRUD (EntityFilePolicy)          list: team of open projects, vendors none;
-                                                     read: entity; update: MANAGER, or a task on
-                                                     its temporal entity (else its entity);
-                                                     create, delete: ADMIN
+                                                     read: entity; update: the team of its
+                                                     entity's and temporal entity's projects,
+                                                     and MANAGER or a task on its temporal
+                                                     entity (else its entity) (*); create,
+                                                     delete: ADMIN
 
 Previews (previews/api/: slots, batch, listings, media, records)
   POST actions/tasks/<id>/comments/<id>/add-preview, ACTION
@@ -111,9 +116,11 @@ Authentication (kitsufiles/api/auth_views.py)
   GET auth/refresh-token                             anyone with a refresh token of a live session
   GET auth/logout, GET auth/authenticated            anyone logged in
 
-Where a row goes counts as much as where it is: a CRUD update that changes a row's task,
-entity, project or linked comments needs, on the destination, the access that creating the row
-there would need (`_check_targets` in policies.py); a comment's task and author change only by
+Where a row goes counts as much as where it is: a CRUD write that changes a row's task,
+entity, temporal entity, project, linked comments or (for an asset instance) the shot, scene
+or asset it is cast into needs, on the destination, the access that creating the row there
+would need (`_check_targets` in policies.py), and an asset instance's outputs go only into a
+temporal entity of a production the caller is in; a comment's task and author change only by
 an admin (docs/compatibility.md#access-rules).
 """
 

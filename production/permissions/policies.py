@@ -131,7 +131,27 @@ class EntityPolicy(ProjectRolePolicy):
         check_manager_project_access(person, obj.project)
 
 
+def _manager_where_cast(person: Person, container: Entity | None) -> None:
+    """Casting an instance into a shot, a scene or an asset: managing that production too."""
+    if container is not None:
+        check_manager_project_access(person, container.project)
+
+
+def _manager_of_asset(person: Person, asset: Entity) -> None:
+    check_manager_project_access(person, asset.project)
+
+
+# Where an asset instance is cast (its containers), by the same rule as its asset's project.
+_CAST_RULES: dict[str, Callable[[Person, Any], object]] = {
+    "scene": _manager_where_cast,
+    "target_asset": _manager_where_cast,
+}
+
+
 class AssetInstancePolicy(ProjectRolePolicy):
+    """Managers of the instance's asset's project (Zou), and of every production the body
+    casts it into."""
+
     def scope(self, person: Person, queryset: QuerySet[AssetInstance]) -> QuerySet[AssetInstance]:
         return scopes.asset_instances_visible_to(person, queryset)
 
@@ -139,10 +159,12 @@ class AssetInstancePolicy(ProjectRolePolicy):
         check_project_access(person, obj.asset.project)
 
     def check_create(self, person: Person, values: dict[str, Any]) -> None:
-        check_manager_project_access(person, values["asset"].project)
+        _manager_of_asset(person, values["asset"])
+        _check_targets(person, values, _CAST_RULES)
 
     def check_update(self, person: Person, obj: AssetInstance, values: dict[str, Any]) -> None:
-        check_manager_project_access(person, obj.asset.project)
+        _manager_of_asset(person, obj.asset)
+        _check_targets(person, values, {"asset": _manager_of_asset, **_CAST_RULES})
 
     def check_delete(self, person: Person, obj: AssetInstance) -> None:
         check_manager_project_access(person, obj.asset.project)
@@ -240,19 +262,28 @@ class EntityFilePolicy(AdminWritePolicy):
         check_entity(person, obj.entity, Access.TASK)
 
     def check_update(self, person: Person, obj: Any, values: dict[str, Any]) -> None:
-        self._check_place(person, obj.entity, obj.temporal_entity_id)
+        self._check_place(person, obj.entity, obj.temporal_entity)
         # Where it goes: its new entity (and temporal entity), by the same rule.
         if "entity" in values or "temporal_entity" in values:
             entity = values.get("entity", obj.entity)
             temporal = values.get("temporal_entity", obj.temporal_entity)
-            self._check_place(person, entity, temporal.pk if temporal else None)
+            self._check_place(person, entity, temporal)
 
     @staticmethod
-    def _check_place(person: Person, entity: Entity | None, temporal_entity_id: Any) -> None:
+    def _check_place(person: Person, entity: Entity | None, temporal: Entity | None) -> None:
+        """An output sits on its entity and, for an asset instance's, its temporal entity:
+        the caller is in the team of each one's production, and manages the entity's or has
+        a task on the temporal entity (else the entity). A task alone is not enough: it
+        would let an assignee of a shot in one production hang outputs on the entities of
+        another."""
         if entity is None:
             check_admin(person)
-        elif not has_manager_project_access(person, entity.project) and not has_task_on(
-            person, temporal_entity_id or entity.pk
+            return
+        check_project_access(person, entity.project)
+        if temporal is not None:
+            check_project_access(person, temporal.project)
+        if not has_manager_project_access(person, entity.project) and not has_task_on(
+            person, (temporal or entity).pk
         ):
             deny()
 

@@ -8,7 +8,8 @@ import pytest
 
 from output_files import services
 from output_files.models import OutputFile
-from production.models import OutputType
+from production import services as production_services
+from production.models import OutputType, Role
 from tests.output_files.helpers import (
     ARTIST,
     CLIENT,
@@ -331,6 +332,50 @@ def test_the_instance_routes_need_project_access(cosmos, member, route):
 
     assert response.status_code == 403
     assert response.json() == FORBIDDEN
+
+
+@pytest.fixture
+def foreign_shot(cosmos):
+    """A shot of another production, on the same tree, that no member of Cosmos is in."""
+    project = production_services.create_project(
+        values={"name": "Spring", "file_tree": cosmos.project.file_tree}
+    )
+    creator = cosmos.tree.created_by
+    sequence = production_services.create_temporal_entity(
+        kind="Sequence", project=project, name="S09", created_by=creator
+    )
+    return production_services.create_temporal_entity(
+        kind="Shot", project=project, name="P09", parent=sequence, created_by=creator
+    )
+
+
+@pytest.mark.parametrize("route", ["publish", "next-revision", "path", "last-revisions"])
+def test_an_instance_output_goes_only_into_a_production_of_the_caller(
+    cosmos, member, admin_client, foreign_shot, route
+):
+    """The temporal entity's production names the output's path and holds it: a manager of
+    the asset's production cannot publish into (nor read the paths and revisions of) the
+    shots of a production they are not in. Zou checks the asset's project only."""
+    manager = member(Role.MANAGER)
+    base = instance_url(cosmos.shot_instance, foreign_shot)
+    body = {"output_type_id": str(cosmos.cache.id), "task_type_id": str(cosmos.animation.id)}
+    paths = {
+        "publish": "output-files/new",
+        "next-revision": "output-files/next-revision",
+        "path": "output-file-path",
+    }
+
+    def call(client):
+        if route == "last-revisions":
+            return client.get(f"{base}/output-files/last-revisions")
+        return client.post(f"{base}/{paths[route]}", body, format="json")
+
+    response = call(manager)
+
+    assert response.status_code == 403
+    assert response.json() == FORBIDDEN
+    assert OutputFile.objects.count() == 0
+    assert call(admin_client).status_code in (200, 201)  # an admin is in every production
 
 
 def test_the_three_criterions_are_all_applied(admin_client, cosmos):

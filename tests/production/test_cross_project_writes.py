@@ -6,7 +6,7 @@ import pytest
 from output_files.models import OutputFile
 from previews.models import PreviewFile
 from production import services
-from production.models import Comment, FileStatus, Role, Task
+from production.models import AssetInstance, Comment, FileStatus, Role, Task
 from working_files.models import WorkingFile
 
 
@@ -93,6 +93,56 @@ def test_output_file_cannot_move_to_an_entity_of_another_project(
     assert response.status_code == 403
     row.refresh_from_db()
     assert row.entity_id == asset.id
+
+
+def test_output_file_cannot_follow_a_temporal_entity_into_another_project(
+    client_for, artist, task, asset, other
+):
+    """The artist has a task on the output's temporal entity: that lets them update it, not
+    hang it on an entity of a production they are not in."""
+    row = OutputFile.objects.create(
+        name="main",
+        revision=1,
+        entity=asset,
+        temporal_entity=asset,
+        file_status=FileStatus.objects.first(),
+    )
+    response = put(client_for(artist), "output-files", row, {"entity_id": str(other.entity_id)})
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert row.entity_id == asset.id
+
+
+def test_output_file_temporal_entity_stays_in_the_managers_productions(
+    client_for, make_person, add_to_team, asset, other
+):
+    manager = add_to_team(make_person(Role.MANAGER))
+    row = OutputFile.objects.create(
+        name="main", revision=1, entity=asset, file_status=FileStatus.objects.first()
+    )
+    body = {"temporal_entity_id": str(other.entity_id)}
+    response = put(client_for(manager), "output-files", row, body)
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert row.temporal_entity_id is None
+
+
+@pytest.mark.parametrize("key", ["scene_id", "target_asset_id"])
+def test_asset_instance_is_cast_only_where_its_writer_manages(
+    client_for, make_person, add_to_team, asset, other, key
+):
+    """A manager of the asset's production casting it into another production's shot (or
+    asset) needs manager rights there too."""
+    manager = client_for(add_to_team(make_person(Role.MANAGER)))
+    body = {"asset_id": str(asset.id), key: str(other.entity_id)}
+    created = manager.post("/api/data/asset-instances", body, format="json")
+    assert created.status_code == 403
+    assert not AssetInstance.objects.exists()
+    instance = services.create_asset_instance(asset=asset)
+    moved = put(manager, "asset-instances", instance, {key: str(other.entity_id)})
+    assert moved.status_code == 403
+    instance.refresh_from_db()
+    assert (instance.scene_id, instance.target_asset_id) == (None, None)
 
 
 def test_task_cannot_move_to_another_project(
