@@ -1,10 +1,16 @@
 """The request bodies and the answer the entity and asset-instance routes share."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from kitsufiles.api.serialization import serialize_instance
+from output_files.inputs import PublishArguments, resolve_publish
 from output_files.models import OutputFile
+from production import permissions
+from production.models import Person
 
 
 class PublishInput(serializers.Serializer):
@@ -34,3 +40,16 @@ def published(output_file: OutputFile, folder: str, file_name: str) -> Response:
     body = serialize_instance(output_file)
     body.update(folder_path=folder, file_name=file_name)
     return Response(body, status=201)
+
+
+def publish_arguments(values: Mapping[str, Any], person: Person) -> PublishArguments:
+    """What a validated publish body names, once `person` may read its source working file:
+    the output copies the file's size and checksum and shows it whole as `source_file`, so a
+    working file of a task they cannot see (another production's) is refused as reading it
+    is (403), not published from."""
+    arguments = resolve_publish(values, person)
+    if arguments.working_file is not None:
+        permissions.check_task_or_admin(
+            person, arguments.working_file.task, permissions.Access.TASK
+        )
+    return arguments

@@ -9,8 +9,12 @@ from kitsufiles.api.inputs import validated
 from kitsufiles.api.serialization import serialize_rows
 from kitsufiles.errors import Shape
 from output_files import selectors, services
-from output_files.api.bodies import NextRevisionInput, PublishInput, published
-from output_files.inputs import resolve_publish
+from output_files.api.bodies import (
+    NextRevisionInput,
+    PublishInput,
+    publish_arguments,
+    published,
+)
 from output_files.lines import RevisionLine
 from production import permissions
 from production.models import Entity
@@ -39,7 +43,7 @@ class NewEntityOutputFileView(APIView):
         person = permissions.caller(request)
         values = validated(self.Input, request.data)
         line = entity_line(request, entity_id)
-        arguments = resolve_publish(values, person)
+        arguments = publish_arguments(values, person)
         try:
             output_file, folder, file_name = services.publish(line, arguments)
         except TreeCannotRender as error:  # this route answers the tree's message alone

@@ -11,9 +11,13 @@ from kitsufiles.api.inputs import validated
 from kitsufiles.api.serialization import serialize_rows
 from kitsufiles.errors import Shape
 from output_files import selectors, services
-from output_files.api.bodies import NextRevisionInput, PublishInput, published
+from output_files.api.bodies import (
+    NextRevisionInput,
+    PublishInput,
+    publish_arguments,
+    published,
+)
 from output_files.errors import PublishRefused
-from output_files.inputs import resolve_publish
 from output_files.lines import RevisionLine
 from production import permissions
 from production.models import AssetInstance, Entity
@@ -55,7 +59,7 @@ class NewInstanceOutputFileView(APIView):
         check_place(request, temporal_entity)
         line = RevisionLine.of_instance(instance, temporal_entity)
         try:
-            arguments = resolve_publish(values, person)
+            arguments = publish_arguments(values, person)
             with file_tree_services.tree_errors_reported(request.data):
                 output_file, folder, file_name = services.publish(line, arguments)
         except PublishRefused as error:  # this route answers them as {"message": ...}

@@ -74,7 +74,8 @@ Output files (output_files/api/: paths, entity_outputs, instance_outputs, files)
   GET data/files/<id>                                PROJECT
   data/entities/<id>/output-files[/new, /next-revision, /last-revisions],
     data/entities/<id>/output-types[/<id>/output-files]
-                                                     PROJECT
+                                                     PROJECT; a publish's `working_file_id`:
+                                                     TASK on its task (*)
   data/asset-instances/<id>/... outputs              PROJECT of the asset's project and of
                                                      the temporal entity's (*)
   GET data/projects/<id>/output-files                MANAGER
@@ -82,7 +83,8 @@ Output files (output_files/api/: paths, entity_outputs, instance_outputs, files)
                                                      read: entity; update: the team of its
                                                      entity's and temporal entity's projects,
                                                      and MANAGER or a task on its temporal
-                                                     entity (else its entity) (*); create,
+                                                     entity (else its entity) (*); its
+                                                     `source_file`: TASK on its task; create,
                                                      delete: ADMIN
 
 Previews (previews/api/: slots, batch, listings, media, records)
@@ -108,8 +110,9 @@ Previews (previews/api/: slots, batch, listings, media, records)
   data/preview-files CRUD (TaskPreviewPolicy)        list: team of open projects (vendors: their
                                                      tasks); read: PROJECT (vendors: assigned);
                                                      update: UPDATE (see the Previews section
-                                                     of docs/compatibility.md); delete: MANAGER;
-                                                     create: ADMIN
+                                                     of docs/compatibility.md), its
+                                                     `source_file`: entity access on its
+                                                     entity (*); delete: MANAGER; create: ADMIN
 
 Authentication (kitsufiles/api/auth_views.py)
   POST auth/login, GET /api                          anyone

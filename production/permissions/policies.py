@@ -52,6 +52,25 @@ def _check_targets(
             rule(person, values[field])
 
 
+def _readable_working_file(person: Person, working_file: Any) -> None:
+    """A row made from a working file (an output's `source_file`) shows it and its content's
+    size and checksum: the caller must be able to read it (task access; a task-less one:
+    admins)."""
+    if working_file is not None:
+        check_task_or_admin(person, working_file.task, Access.TASK)
+
+
+def _readable_output_file(person: Person, output_file: Any) -> None:
+    """A preview made from an output file (`source_file`): the caller must be able to read
+    it (entity access; an entity-less one: admins)."""
+    if output_file is None:
+        return
+    if output_file.entity is None:
+        check_admin(person)
+    else:
+        check_entity(person, output_file.entity, Access.TASK)
+
+
 def _manager_of_entity(person: Person, entity: Entity | None) -> None:
     if entity is None:
         check_admin(person)
@@ -268,6 +287,7 @@ class EntityFilePolicy(AdminWritePolicy):
             entity = values.get("entity", obj.entity)
             temporal = values.get("temporal_entity", obj.temporal_entity)
             self._check_place(person, entity, temporal)
+        _check_targets(person, values, {"source_file": _readable_working_file})
 
     @staticmethod
     def _check_place(person: Person, entity: Entity | None, temporal: Entity | None) -> None:
@@ -313,7 +333,12 @@ class TaskPreviewPolicy(AdminWritePolicy):
             check_task_or_admin(person, task, Access.UPDATE)
         task = values.get("task", obj.task)
         _check_targets(
-            person, values, {"comments": lambda person, comments: _linkable(person, task, comments)}
+            person,
+            values,
+            {
+                "comments": lambda person, comments: _linkable(person, task, comments),
+                "source_file": _readable_output_file,
+            },
         )
 
     def check_delete(self, person: Person, obj: Any) -> None:

@@ -6,7 +6,7 @@ import pytest
 from output_files.models import OutputFile
 from previews.models import PreviewFile
 from production import services
-from production.models import AssetInstance, Comment, FileStatus, Role, Task
+from production.models import AssetInstance, Comment, FileStatus, OutputType, Role, Task
 from working_files.models import WorkingFile
 
 
@@ -143,6 +143,56 @@ def test_asset_instance_is_cast_only_where_its_writer_manages(
     assert moved.status_code == 403
     instance.refresh_from_db()
     assert (instance.scene_id, instance.target_asset_id) == (None, None)
+
+
+@pytest.fixture
+def foreign_working_file(other):
+    """A working file of the other project's task, with content recorded."""
+    return WorkingFile.objects.create(
+        name="main", revision=1, task=other, entity=other.entity, size=3, checksum="f" * 64
+    )
+
+
+def test_output_cannot_be_published_from_a_working_file_of_another_project(
+    client_for, artist, asset, task_type, foreign_working_file, admin_client
+):
+    """The output would show the other production's working file whole (`source_file`) and
+    copy its size and checksum."""
+    geometry = OutputType.objects.create(name="Geometry", short_name="geo")
+    url = f"/api/data/entities/{asset.id}/output-files/new"
+    body = {
+        "output_type_id": str(geometry.id),
+        "task_type_id": str(task_type.id),
+        "working_file_id": str(foreign_working_file.id),
+    }
+    response = client_for(artist).post(url, body, format="json")
+    assert response.status_code == 403
+    assert not OutputFile.objects.exists()
+    published = admin_client.post(url, body, format="json")
+    assert published.status_code == 201, published.json()
+    assert published.json()["source_file_id"] == str(foreign_working_file.id)
+
+
+def test_crud_sources_are_rows_the_writer_may_read(
+    client_for, artist, task, asset, other, foreign_working_file
+):
+    output = OutputFile.objects.create(
+        name="main", revision=1, entity=asset, file_status=FileStatus.objects.first()
+    )
+    client = client_for(artist)
+    body = {"source_file_id": str(foreign_working_file.id)}
+    assert put(client, "output-files", output, body).status_code == 403
+    output.refresh_from_db()
+    assert output.source_file_id is None
+
+    foreign_output = OutputFile.objects.create(
+        name="main", revision=1, entity=other.entity, file_status=FileStatus.objects.first()
+    )
+    preview = PreviewFile.objects.create(name="v1", task=task)
+    body = {"source_file_id": str(foreign_output.id)}
+    assert put(client, "preview-files", preview, body).status_code == 403
+    preview.refresh_from_db()
+    assert preview.source_file_id is None
 
 
 def test_task_cannot_move_to_another_project(
