@@ -71,10 +71,12 @@ class ExtraPreviewView(APIView):
         task = get_or_404(Task, task_id)
         preview = get_or_404(PreviewFile, preview_id)
         # Zou only asks for project access; we also ask that the preview belongs to the task
-        # of the URL, and action rights on it (docs/compatibility.md#previews).
+        # of the URL, and action rights on it, and that the comment is the task's too
+        # (docs/compatibility.md#previews).
         if preview.task_id != task.pk:
             raise errors.PreviewNotOnTask()
         permissions.check_task(person, task, Access.ACTION)
+        comment_of(task, comment_id)
         services.delete_preview(preview=preview, force=query_flag(request.query_params, "force"))
         return Response(status=204)
 

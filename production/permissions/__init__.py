@@ -91,7 +91,8 @@ Previews (previews/api/: slots, batch, listings, media, records)
   POST actions/tasks/<id>/comments/<id>/add-preview, ACTION
     POST .../comments/<id>/preview-files/<id>
   DELETE .../comments/<id>/preview-files/<id>        ACTION on the URL's task, whose preview
-                                                     it must be (docs/compatibility.md#previews)
+                                                     and comment they must be
+                                                     (docs/compatibility.md#previews)
   POST actions/tasks[/<id>]/batch-comment            ACTION on each task and the comment rule;
                                                      `person_id`, `created_at`: managers only
                                                      (may_post_comments_as_others) (*)

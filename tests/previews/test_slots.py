@@ -306,6 +306,18 @@ def test_delete_a_preview_of_another_task_is_404(
     assert PreviewFile.objects.filter(pk=other["id"]).exists()
 
 
+def test_delete_through_a_comment_of_another_task_is_404(
+    task, shot_task, comment, comment_for, slot, admin_client
+):
+    """The URL names the comment the preview is removed from: a comment of another task (of
+    any production) is not one of this task's, as add-preview says too."""
+    preview = slot(task, comment)
+    elsewhere = comment_for(on_task=shot_task)
+    response = admin_client.delete(extra_url(task, elsewhere, preview["id"]))
+    assert response.status_code == 404
+    assert PreviewFile.objects.filter(pk=preview["id"]).exists()
+
+
 def test_delete_needs_action_access(task, comment, slot, artist_in_team, client_for):
     preview = slot(task, comment)
     response = client_for(artist_in_team).delete(extra_url(task, comment, preview["id"]))
