@@ -439,6 +439,10 @@ class EntityStatus(models.TextChoices):
 class Entity(ZouModel):
     """Assets, shots, sequences, episodes, scenes, edits and concepts: one table, as in Zou."""
 
+    # Chosen by the set-main-preview routes among the previews of the entity's tasks (a plain
+    # id, which nothing else would check: docs/compatibility.md#generic-crud-routes).
+    ZOU_READ_ONLY_FIELDS = ("preview_file_id",)
+
     name = models.CharField(max_length=160)
     code = models.CharField(max_length=160, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
@@ -508,6 +512,9 @@ class AssetInstance(ZouModel):
 
 
 class Task(ZouModel):
+    # Kept by the preview uploads and deletions (a plain id, like an entity's main preview).
+    ZOU_READ_ONLY_FIELDS = ("last_preview_file_id",)
+
     name = models.CharField(max_length=80)
     description = models.TextField(null=True, blank=True)
     priority = models.IntegerField(default=0)

@@ -8,7 +8,7 @@ from django.apps import apps
 
 from output_files.models import OutputFile
 from previews.models import PreviewFile
-from production.models import AttachmentFile, FileStatus
+from production.models import AttachmentFile, Entity, FileStatus, Task
 from working_files import services as working_file_services
 from working_files.models import WorkingFile
 
@@ -26,10 +26,15 @@ FORGED = {
         "attempts": 9,
         "attempt_started_at": "2030-01-01T00:00:00",
     },
+    # Plain ids of previews, which only the preview routes choose among the right rows.
+    Entity: {"preview_file_id": "00000000-0000-4000-8000-000000000001"},
+    Task: {"last_preview_file_id": "00000000-0000-4000-8000-000000000001"},
 }
 COLLECTIONS = {
     WorkingFile: "working-files",
     PreviewFile: "preview-files",
+    Entity: "entities",
+    Task: "tasks",
 }
 
 
@@ -57,6 +62,8 @@ def rows(task, admin):
     return {
         WorkingFile: working_file,
         PreviewFile: PreviewFile.objects.create(name="v1", task=task, width=640, file_size=10),
+        Entity: task.entity,
+        Task: task,
     }
 
 
