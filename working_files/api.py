@@ -103,7 +103,8 @@ class NewWorkingFileView(APIView):
         values = validated(self.Input, request.data)
         task = task_for(request, task_id)
         software = optional_row(Software, values, "software_id", "software")
-        author = optional_row(Person, values, "person_id", "person") or person
+        named = optional_row(Person, values, "person_id", "person")
+        author = permissions.signed_by(person, task.project, named)
         with file_tree_services.tree_errors_reported(request.data):
             working_file = services.create_working_file(
                 task=task,

@@ -1,6 +1,7 @@
 """The request bodies and the answer the entity and asset-instance routes share."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from rest_framework import serializers
@@ -10,7 +11,7 @@ from kitsufiles.api.serialization import serialize_instance
 from output_files.inputs import PublishArguments, resolve_publish
 from output_files.models import OutputFile
 from production import permissions
-from production.models import Person
+from production.models import Person, Project
 
 
 class PublishInput(serializers.Serializer):
@@ -42,14 +43,17 @@ def published(output_file: OutputFile, folder: str, file_name: str) -> Response:
     return Response(body, status=201)
 
 
-def publish_arguments(values: Mapping[str, Any], person: Person) -> PublishArguments:
-    """What a validated publish body names, once `person` may read its source working file:
-    the output copies the file's size and checksum and shows it whole as `source_file`, so a
-    working file of a task they cannot see (another production's) is refused as reading it
-    is (403), not published from."""
+def publish_arguments(
+    values: Mapping[str, Any], person: Person, project: Project
+) -> PublishArguments:
+    """What a validated publish body in `project` names, once `person` may read its source
+    working file: the output copies the file's size and checksum and shows it whole as
+    `source_file`, so a working file of a task they cannot see (another production's) is
+    refused as reading it is (403), not published from. The author is the one the body names
+    only when `person` may sign for others (permissions.signed_by)."""
     arguments = resolve_publish(values, person)
     if arguments.working_file is not None:
         permissions.check_task_or_admin(
             person, arguments.working_file.task, permissions.Access.TASK
         )
-    return arguments
+    return replace(arguments, person=permissions.signed_by(person, project, arguments.person))

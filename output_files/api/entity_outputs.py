@@ -43,7 +43,7 @@ class NewEntityOutputFileView(APIView):
         person = permissions.caller(request)
         values = validated(self.Input, request.data)
         line = entity_line(request, entity_id)
-        arguments = publish_arguments(values, person)
+        arguments = publish_arguments(values, person, line.entity.project)
         try:
             output_file, folder, file_name = services.publish(line, arguments)
         except TreeCannotRender as error:  # this route answers the tree's message alone

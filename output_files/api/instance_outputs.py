@@ -59,7 +59,7 @@ class NewInstanceOutputFileView(APIView):
         check_place(request, temporal_entity)
         line = RevisionLine.of_instance(instance, temporal_entity)
         try:
-            arguments = publish_arguments(values, person)
+            arguments = publish_arguments(values, person, line.entity.project)
             with file_tree_services.tree_errors_reported(request.data):
                 output_file, folder, file_name = services.publish(line, arguments)
         except PublishRefused as error:  # this route answers them as {"message": ...}

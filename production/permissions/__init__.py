@@ -120,6 +120,14 @@ Authentication (kitsufiles/api/auth_views.py)
   GET auth/refresh-token                             anyone with a refresh token of a live session
   GET auth/logout, GET auth/authenticated            anyone logged in
 
+Who made a row is not the caller's to rewrite: a new working file's and a publish's
+`person_id` are honoured for managers only (signed_by), and a CRUD update changes the author
+(`person_id`) of a working file, output file or preview only for the project's managers and
+admins (may_change_authorship), a comment's `editor_id` only for admins (*). The global rows a
+body names (software, output and task types, task and file statuses, entity types, a task's
+assignees) are any existing ones, as in Zou: an assignee outside the team gets no access from
+it, since every task rule asks for the team first.
+
 Where a row goes counts as much as where it is: a CRUD write that changes a row's task,
 entity, temporal entity, project, linked comments or (for an asset instance) the shot, scene
 or asset it is cast into needs, on the destination, the access that creating the row there
@@ -188,7 +196,9 @@ from production.permissions.tasks import (
     comment_date,
     has_task_on,
     hides_rejected_previews,
+    may_change_authorship,
     may_post_comments_as_others,
+    signed_by,
     task_rule,
 )
 
@@ -241,9 +251,11 @@ __all__ = [
     "hides_rejected_previews",
     "is_admin",
     "is_vendor",
+    "may_change_authorship",
     "may_post_comments_as_others",
     "projects_visible_to",
     "rows_visible_to",
+    "signed_by",
     "task_rule",
     "tasks_visible_to",
 ]

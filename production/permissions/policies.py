@@ -38,7 +38,7 @@ from production.permissions.roles import (
     is_admin,
     is_vendor,
 )
-from production.permissions.tasks import check_task_access, has_task_on
+from production.permissions.tasks import check_task_access, has_task_on, may_change_authorship
 
 
 def _check_targets(
@@ -69,6 +69,19 @@ def _readable_output_file(person: Person, output_file: Any) -> None:
         check_admin(person)
     else:
         check_entity(person, output_file.entity, Access.TASK)
+
+
+def _author_kept(obj: Any, project: Project | None) -> Callable[[Person, Any], None]:
+    """A rule refusing a new author (`person`) of `obj`, a row of `project`, to anyone but
+    its managers and admins (may_change_authorship): who made a file is not the caller's to
+    rewrite. Sending back the current author is allowed."""
+
+    def rule(person: Person, author: Any) -> None:
+        changed = getattr(author, "pk", None) != obj.person_id
+        if changed and not may_change_authorship(person, project):
+            deny()
+
+    return rule
 
 
 def _manager_of_entity(person: Person, entity: Entity | None) -> None:
@@ -232,6 +245,7 @@ class CommentPolicy(AdminWritePolicy):
             {
                 "object": _unchanged_unless_admin(obj, "object"),
                 "person": _unchanged_unless_admin(obj, "person"),
+                "editor": _unchanged_unless_admin(obj, "editor"),
             },
         )
 
@@ -262,7 +276,10 @@ class TaskFilePolicy(AdminWritePolicy):
         _check_targets(
             person,
             values,
-            {"task": lambda person, task: check_task_or_admin(person, task, Access.ACTION)},
+            {
+                "task": lambda person, task: check_task_or_admin(person, task, Access.ACTION),
+                "person": _author_kept(obj, obj.task.project if obj.task else None),
+            },
         )
 
 
@@ -287,7 +304,14 @@ class EntityFilePolicy(AdminWritePolicy):
             entity = values.get("entity", obj.entity)
             temporal = values.get("temporal_entity", obj.temporal_entity)
             self._check_place(person, entity, temporal)
-        _check_targets(person, values, {"source_file": _readable_working_file})
+        _check_targets(
+            person,
+            values,
+            {
+                "source_file": _readable_working_file,
+                "person": _author_kept(obj, obj.entity.project if obj.entity else None),
+            },
+        )
 
     @staticmethod
     def _check_place(person: Person, entity: Entity | None, temporal: Entity | None) -> None:
@@ -338,6 +362,7 @@ class TaskPreviewPolicy(AdminWritePolicy):
             {
                 "comments": lambda person, comments: _linkable(person, task, comments),
                 "source_file": _readable_output_file,
+                "person": _author_kept(obj, obj.task.project if obj.task else None),
             },
         )
 

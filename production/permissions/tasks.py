@@ -14,6 +14,7 @@ from production.permissions.roles import (
     deny,
     effective_role,
     has_manager_project_access,
+    is_admin,
 )
 
 
@@ -106,6 +107,24 @@ def comment_author(person: Person, task: Task, requested_id: uuid.UUID | str | N
     if requested_id and may_post_comments_as_others(person, task.project):
         return get_or_404(Person, requested_id)
     return person
+
+
+def signed_by(person: Person, project: Project, named: Person | None) -> Person:
+    """Who signs a file `person` writes in `project` (a new working file, a publish): the
+    person the body names when the caller may write in others' names
+    (may_post_comments_as_others: the project's managers, admins), else the caller, as for
+    comments; anyone else's choice is ignored (docs/compatibility.md#access-rules)."""
+    if named is not None and may_post_comments_as_others(person, project):
+        return named
+    return person
+
+
+def may_change_authorship(person: Person, project: Project | None) -> bool:
+    """Whether `person` may re-sign a row of `project` (its `person_id`) through the generic
+    CRUD: the project's managers and admins (a row without a project: admins)."""
+    if project is None:
+        return is_admin(person)
+    return may_post_comments_as_others(person, project)
 
 
 def comment_date(person: Person, author: Person, requested: datetime | None) -> datetime | None:
