@@ -35,8 +35,10 @@ Production (production/api/)
                                                      asset instance: also of the projects it
                                                      is cast into) (*)
   data/comments, data/attachment-files CRUD          list: those of the tasks listed; read:
-                                                     TASK; comment update: its author or ADMIN;
-                                                     other writes: ADMIN
+                                                     TASK; comment update: its author or ADMIN,
+                                                     a new status by the comment rule
+                                                     (check_comment_access) (*); other writes:
+                                                     ADMIN
   GET data/projects/open                             team
   GET data/asset-types[/<id>]                        anyone logged in
   GET data/<kind>[/all] (assets, shots...)           team (vendors: entities they have a task on)

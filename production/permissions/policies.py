@@ -20,6 +20,7 @@ from production.models import (
     Project,
     Role,
     Task,
+    TaskStatus,
 )
 from production.permissions import scopes
 from production.permissions.access import (
@@ -38,7 +39,12 @@ from production.permissions.roles import (
     is_admin,
     is_vendor,
 )
-from production.permissions.tasks import check_task_access, has_task_on, may_change_authorship
+from production.permissions.tasks import (
+    check_comment_access,
+    check_task_access,
+    has_task_on,
+    may_change_authorship,
+)
 
 
 def _check_targets(
@@ -246,8 +252,16 @@ class CommentPolicy(AdminWritePolicy):
                 "object": _unchanged_unless_admin(obj, "object"),
                 "person": _unchanged_unless_admin(obj, "person"),
                 "editor": _unchanged_unless_admin(obj, "editor"),
+                "task_status": lambda person, status: _status_settable(person, obj, status),
             },
         )
+
+
+def _status_settable(person: Person, comment: Comment, status: TaskStatus) -> None:
+    """A comment's new status is one the caller could comment with (the status flags of
+    check_comment_access): editing a comment is not a way around them."""
+    if status.pk != comment.task_status_id:
+        check_comment_access(person, comment.object, status)
 
 
 class AttachmentFilePolicy(AdminWritePolicy):

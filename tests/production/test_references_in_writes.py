@@ -4,13 +4,14 @@ choose freely (docs/compatibility.md#access-rules):
 - who made a row: the author (`person_id`) of a working file, an output file or a preview,
   and a comment's editor, change only by the project's managers and admins; the
   new-working-file and publish routes take a `person_id` from them only, as the comment
-  routes do."""
+  routes do;
+- a comment's status: edited through the CRUD, still one its author's role may set."""
 
 import pytest
 
 from output_files.models import OutputFile
 from previews.models import PreviewFile
-from production.models import Comment, FileStatus, OutputType, Role
+from production.models import Comment, FileStatus, OutputType, Role, TaskStatus
 from working_files.models import WorkingFile
 
 
@@ -125,3 +126,23 @@ def test_a_publish_is_signed_by_its_caller_unless_a_manager_names_someone(
     expected = colleague if signs_as_named else caller
     assert response.json()["person_id"] == str(expected.id)
 
+
+def test_a_comment_author_cannot_set_a_status_their_role_may_not(client_for, artist, task):
+    """Artists comment only with the statuses flagged for them; editing the comment through
+    the CRUD is not a way around it (the statuses they may use are still accepted)."""
+    comment = Comment.objects.create(
+        object=task, task_status=task.task_status, person=artist, text="first"
+    )
+    reserved = TaskStatus.objects.create(
+        name="Approved", short_name="app", color="#00FF00", is_artist_allowed=False
+    )
+    wip = TaskStatus.objects.get(short_name="wip")
+    client = client_for(artist)
+
+    refused = put(client, "comments", comment, {"task_status_id": str(reserved.id)})
+    accepted = put(client, "comments", comment, {"task_status_id": str(wip.id)})
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 200, accepted.json()
+    comment.refresh_from_db()
+    assert comment.task_status == wip
