@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularJSONAPIView,
+    SpectacularSwaggerView,
+    SpectacularYAMLAPIView,
+)
 
 from kitsufiles.api import auth_views, schema  # noqa: F401 (schema registers the JWT scheme)
 from kitsufiles.api.errors import json_not_found
@@ -12,7 +16,9 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("auth/refresh-token", auth_views.RefreshTokenView.as_view(), name="auth-refresh"),
     path("auth/logout", auth_views.LogoutView.as_view(), name="auth-logout"),
     path("auth/authenticated", auth_views.AuthenticatedView.as_view(), name="auth-authenticated"),
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    # The document as its name says (JSON, what clients and schemathesis load), and as YAML.
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
+    path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="openapi-schema-yaml"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="openapi-docs"),
     path("", include("file_trees.urls")),  # before production's data/entities/<id>
     path("", include("working_files.urls")),

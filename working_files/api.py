@@ -26,6 +26,7 @@ from file_trees.inputs import optional_row, resolve_path_options
 from kitsufiles.api.crud import CrudResource
 from kitsufiles.api.filters import query_flag
 from kitsufiles.api.inputs import validated
+from kitsufiles.api.schema import answers, file_answer, upload_body
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.downloads import file_response
 from kitsufiles.uploads import received_files
@@ -62,9 +63,12 @@ def working_file_for(
     return working_file
 
 
-class WorkingFileInput(serializers.Serializer):
+class WorkingFileRevisionInput(serializers.Serializer):
     """The body of the two routes that name a revision of a task's line: a new working file,
-    and its path. A new file needs a `name`; `description` is accepted and dropped (Zou)."""
+    and its path. A new file needs a `name`; `description` is accepted and dropped (Zou).
+
+    Not named `WorkingFileInput`: that is the generic CRUD's serializer of the model, and the
+    OpenAPI document names its components after the classes."""
 
     name = serializers.CharField(max_length=250)
     description = serializers.CharField(required=False, allow_blank=True, allow_null=True)
@@ -96,7 +100,7 @@ class LastWorkingFilesView(APIView):
 class NewWorkingFileView(APIView):
     """POST data/tasks/<id>/working-files/new: the next (or a given) revision, 201."""
 
-    Input = WorkingFileInput
+    Input = WorkingFileRevisionInput
 
     def post(self, request: Request, task_id: str) -> Response:
         person = permissions.caller(request)
@@ -160,6 +164,7 @@ class WorkingFileModifiedView(APIView):
 class WorkingFileContentView(APIView):
     """GET/POST data/working-files/<id>/file: the content, streamed both ways."""
 
+    @file_answer("application/octet-stream")
     def get(self, request: Request, working_file_id: str) -> HttpResponseBase:
         working_file = working_file_for(request, working_file_id, permissions.Access.TASK)
         opened = selectors.opened_content(working_file)
@@ -174,6 +179,7 @@ class WorkingFileContentView(APIView):
             last_modified=working_file.updated_at,
         )
 
+    @upload_body()
     def post(self, request: Request, working_file_id: str) -> Response:
         working_file = working_file_for(request, working_file_id, permissions.Access.TASK)
         directory, max_size = services.upload_directory(), settings.MAX_UPLOAD_SIZE
@@ -191,13 +197,14 @@ class WorkingFilePathView(APIView):
     Answers `{"path": <folder>, "name": <file name>}` (Zou's keys: `path` is the folder only).
     Revision 0 means the next revision of the `name` line. The separator key is `sep`."""
 
-    class Input(WorkingFileInput):
+    class Input(WorkingFileRevisionInput):
         name = serializers.CharField(default="main", allow_blank=True, max_length=250)
         representation = serializers.CharField(default="", allow_blank=True, max_length=20)
         # not read by this route (DRF drops an inherited field set to None; its stubs do not
         # know that)
         description = person_id = None  # type: ignore[assignment]
 
+    @answers(200)
     def post(self, request: Request, task_id: str) -> Response:
         values = validated(self.Input, request.data)
         task = task_for(request, task_id)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from kitsufiles import accounts, login_failures
 from kitsufiles.api import authentication
 from kitsufiles.api.errors import ZouError, ZouNotAuthenticated, error_body
+from kitsufiles.api.schema import answers
 from kitsufiles.api.serialization import Row, serialize_instance
 from kitsufiles.errors import Forbidden
 
@@ -62,6 +63,7 @@ class LoginView(PublicView):
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(required=False, allow_blank=True, default="")
 
+    @answers(200)
     def post(self, request: Request) -> Response:
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from file_trees.errors import TreeCannotRender
 from kitsufiles.api.inputs import validated
+from kitsufiles.api.schema import answers
 from kitsufiles.api.serialization import serialize_rows
 from kitsufiles.errors import Shape
 from output_files import selectors, services
@@ -56,6 +57,7 @@ class EntityNextRevisionView(APIView):
 
     Input = NextRevisionInput
 
+    @answers(200)
     def post(self, request: Request, entity_id: str) -> Response:
         values = validated(self.Input, request.data)
         entity = selectors.entity_by_id(entity_id)

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from file_trees import services as file_tree_services
 from kitsufiles.api.inputs import validated
+from kitsufiles.api.schema import answers
 from kitsufiles.api.serialization import serialize_rows
 from kitsufiles.errors import Shape
 from output_files import selectors, services
@@ -72,6 +73,7 @@ class InstanceNextRevisionView(APIView):
 
     Input = NextRevisionInput
 
+    @answers(200)
     def post(self, request: Request, instance_id: str, temporal_entity_id: str) -> Response:
         values = validated(self.Input, request.data)
         line = instance_line(request, instance_id, temporal_entity_id)

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from file_trees import services as file_tree_services
 from file_trees.inputs import PathOptions, resolve_path_options
 from kitsufiles.api.inputs import validated
+from kitsufiles.api.schema import answers
 from output_files import selectors, services
 from output_files.lines import RevisionLine
 from production import permissions
@@ -44,6 +45,7 @@ class EntityOutputFilePathView(APIView):
 
     Input = OutputPathInput
 
+    @answers(200)
     def post(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
         values = validated(self.Input, request.data)
@@ -61,6 +63,7 @@ class InstanceOutputFilePathView(APIView):
 
     Input = OutputPathInput
 
+    @answers(200)
     def post(self, request: Request, instance_id: str, temporal_entity_id: str) -> Response:
         person = permissions.caller(request)
         values = validated(self.Input, request.data)

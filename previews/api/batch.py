@@ -7,12 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.datastructures import MultiValueDict
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kitsufiles.api.parsers import check_json
+from kitsufiles.api.schema import BINARY
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.errors import WrongParameter
 from kitsufiles.lookups import get_or_404
@@ -37,6 +39,20 @@ class BatchCommentInput(serializers.Serializer):
     created_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
+class BatchCommentsInput(serializers.Serializer):
+    """The JSON body; gazu's multipart form sends `comments` as JSON text beside the files
+    (see BATCH_FORM). For the OpenAPI document: the view validates each comment itself."""
+
+    comments = BatchCommentInput(many=True)
+
+
+# Files of comment i: preview_file-i-0, preview_file-i-1...; attachment_file-i-0...
+BATCH_FORM = {
+    "comments": {"type": "string", "description": "The list of comments, as JSON text."},
+    **{f"{prefix}-0-0": BINARY for prefix in ("preview_file", "attachment_file")},
+}
+
+
 def _parts_of(files: Files, pattern: re.Pattern[str], index: int) -> list[HashedUploadedFile]:
     """The file parts of comment `index`, by their exact names (`preview_file-1-0` is not a
     part of comment 10: Zou matched by substring; docs/compatibility.md#previews), in file
@@ -52,6 +68,16 @@ def _parts_of(files: Files, pattern: re.Pattern[str], index: int) -> list[Hashed
 class BatchCommentView(APIView):
     """All comments are written or none (docs/compatibility.md#previews)."""
 
+    @extend_schema(
+        request={
+            "application/json": BatchCommentsInput,
+            "multipart/form-data": {
+                "type": "object",
+                "properties": BATCH_FORM,
+                "required": ["comments"],
+            },
+        }
+    )
     def post(self, request: Request, task_id: str | None = None) -> Response:
         person = permissions.caller(request)
         url_task = (

@@ -6,11 +6,13 @@ authentication class accepts on GET and HEAD."""
 
 from django.conf import settings
 from django.http import HttpResponseBase, JsonResponse
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kitsufiles.api.filters import query_flag
+from kitsufiles.api.schema import file_answer, flag, upload_body
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.downloads import attachment_disposition, file_response, stored_length
 from kitsufiles.errors import NotFound
@@ -22,6 +24,8 @@ from production import permissions
 
 MOVIE_TYPE = "video/mp4"
 PNG_TYPE = "image/png"
+PDF_TYPE = "application/pdf"
+OTHER_TYPE = "application/octet-stream"
 PROCESSING_RETRY_AFTER = 5
 
 StoredFile = tuple[storage.Media, int] | None
@@ -37,6 +41,13 @@ class UploadView(APIView):
     `?normalize=false` keeps a movie as uploaded (no re-encode); `?no_job=true` processes in
     the request instead of the job cluster."""
 
+    @upload_body()
+    @extend_schema(
+        parameters=[
+            flag("normalize", "false: keep a movie as uploaded (true by default)."),
+            flag("no_job", "Process in the request rather than in the job cluster."),
+        ]
+    )
     def post(self, request: Request, preview_id: str) -> Response:
         # Zou's order: an uploaded preview is refused before the caller's rights are checked.
         person = permissions.caller(request)
@@ -158,6 +169,7 @@ class MovieView(APIView):
     route = "originals"
     attachment = False
 
+    @file_answer(MOVIE_TYPE, processing=True)
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
         person = permissions.caller(request)
         preview = get_preview(person, preview_id, access=permissions.Access.TASK)
@@ -174,6 +186,7 @@ class PictureView(APIView):
     # pictures (the 1200-wide poster, the tile sheet) need task access.
     shared_asset_rule = True
 
+    @file_answer(PNG_TYPE, processing=True)
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
         person = permissions.caller(request)
         if self.shared_asset_rule:
@@ -185,13 +198,14 @@ class PictureView(APIView):
 
 
 def _other_file_type(extension: str) -> str:
-    return "application/pdf" if extension == "pdf" else "application/octet-stream"
+    return PDF_TYPE if extension == "pdf" else OTHER_TYPE
 
 
 class OriginalFileView(APIView):
     """GET pictures/originals/preview-files/<id>.<extension>: a picture's PNG original (for
     `.png`) or an other file's stored bytes (pdf, glb, zip...)."""
 
+    @file_answer(PNG_TYPE, PDF_TYPE, OTHER_TYPE, processing=True)
     def get(self, request: Request, preview_id: str, extension: str) -> HttpResponseBase:
         person = permissions.caller(request)
         extension = extension.lower()
@@ -209,6 +223,7 @@ class OriginalDownloadView(APIView):
     """GET pictures/originals/preview-files/<id>/download: the preview's main file as an
     attachment, chosen by its extension."""
 
+    @file_answer(PNG_TYPE, MOVIE_TYPE, PDF_TYPE, OTHER_TYPE, processing=True)
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
         person = permissions.caller(request)
         preview = get_preview(person, preview_id, access=permissions.Access.TASK)

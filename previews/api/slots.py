@@ -33,11 +33,13 @@ class RevisionInput(serializers.Serializer):
 class AddPreviewView(APIView):
     """POST actions/tasks/<task>/comments/<comment>/add-preview: an empty preview slot."""
 
+    Input = RevisionInput
+
     def post(self, request: Request, task_id: str, comment_id: str) -> Response:
         person = permissions.caller(request)
         task = permissions.get_task(person, task_id, access=Access.ACTION)
         comment = comment_of(task, comment_id)
-        body = RevisionInput(data=request.data if isinstance(request.data, dict) else {})
+        body = self.Input(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
         preview = services.add_preview_slot(
             task=task,
@@ -129,9 +131,7 @@ class TasksSetMainPreviewView(APIView):
         person = permissions.caller(request)
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
-        tasks = [
-            main_preview_task(person, task_id) for task_id in body.validated_data["task_ids"]
-        ]
+        tasks = [main_preview_task(person, task_id) for task_id in body.validated_data["task_ids"]]
         entities = services.set_tasks_main_previews(tasks=tasks)
         return Response([serialize_instance(entity) for entity in entities])
 

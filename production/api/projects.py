@@ -2,7 +2,7 @@
 types and task statuses the project uses)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.db import models
@@ -87,6 +87,8 @@ class ProjectSetting:
     # Further body keys the service reads, as its keyword arguments.
     read_options: Callable[[dict[str, Any]], dict[str, Any]] = no_options
     type_name: str | None = None  # the rows' `type` in the project's listing of them
+    # The OpenAPI schemas of the keys `read_options` reads.
+    option_schemas: dict[str, Any] = field(default_factory=dict)
 
     @property
     def argument(self) -> str:
@@ -108,6 +110,7 @@ PROJECT_SETTINGS = {
         "task_type_id",
         services.add_task_type_to_project,
         read_options=priority_option,
+        option_schemas={"priority": {"type": "integer", "nullable": True}},
     ),
     "task-status": ProjectSetting(
         "task_statuses", TaskStatus, "task_status_id", services.add_task_status_to_project
@@ -121,6 +124,16 @@ class ProjectSettingView(APIView):
     """GET/POST data/projects/<id>/settings/{asset-types,task-types,task-status}."""
 
     setting = NO_SETTING
+
+    @property
+    def Input(self) -> dict[str, Any]:
+        """The body the POST reads, as an OpenAPI schema (the key differs per setting)."""
+        key = self.setting.body_key
+        return {
+            "type": "object",
+            "properties": {key: {"type": "string", "format": "uuid"}} | self.setting.option_schemas,
+            "required": [key],
+        }
 
     def get(self, request: Request, project_id: str) -> Response:
         person = permissions.caller(request)

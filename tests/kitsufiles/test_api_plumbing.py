@@ -1,6 +1,11 @@
 """The API root, trailing slashes, Zou's headers and error bodies, and the OpenAPI document."""
 
+import json
+
 import pytest
+import yaml
+from django.core.management import call_command
+from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework.test import APIClient
 
 from tests.zou_bodies import NOT_FOUND_MESSAGE
@@ -62,15 +67,72 @@ def test_unknown_url_is_zou_404_for_every_method(method, db):
     assert response.json() == {"error": True, "message": NOT_FOUND_MESSAGE}
 
 
-def test_openapi_document_lists_the_routes(db):
-    response = APIClient().get("/api/openapi.json", HTTP_ACCEPT="application/json")
+@pytest.mark.parametrize("accept", [None, "application/json", "*/*"])
+def test_openapi_document_lists_the_routes_in_json(accept, db):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = APIClient().get("/api/openapi.json", **headers)
     assert response.status_code == 200
-    document = response.json()
+    assert "json" in response["Content-Type"]
+    document = json.loads(response.content)
     assert document["openapi"].startswith("3.")
     paths = document["paths"]
     assert "/api/auth/login" in paths
     assert "/api/data/projects" in paths
     assert "/api/data/projects/{instance_id}" in paths
+
+
+def test_openapi_document_is_also_served_as_yaml(db):
+    response = APIClient().get("/api/openapi.yaml")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi;")  # YAML
+    assert yaml.safe_load(response.content)["paths"]["/api/data/projects"]
+
+
+def test_openapi_document_generates_without_warnings_and_validates(tmp_path):
+    # Two components of one name, or two operations of one id, made a wrong document.
+    GENERATOR_STATS.reset()
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--format=openapi-json",
+        f"--file={tmp_path / 'openapi.json'}",
+    )
+    document = json.loads((tmp_path / "openapi.json").read_text())
+    ids = [
+        operation["operationId"]
+        for item in document["paths"].values()
+        for operation in item.values()
+    ]
+    assert len(ids) == len(set(ids))
+
+
+def _links(document, path, status="201"):
+    return document["paths"][path]["post"]["responses"][status]["links"]
+
+
+def test_openapi_links_lead_from_a_created_row_to_its_routes(db):
+    document = APIClient().get("/api/openapi.json").json()
+    created_project = _links(document, "/api/data/projects")
+    for method in ("get", "put", "delete"):
+        link = created_project[f"data_projects_by_instance_id_{method}"]
+        assert link["parameters"] == {"instance_id": "$response.body#/id"}
+    assert created_project["data_projects_by_project_id_team_post"]["parameters"] == {
+        "project_id": "$response.body#/id"
+    }
+    # A new working file of a task: its content goes to the upload route.
+    new_file = _links(document, "/api/data/tasks/{task_id}/working-files/new")
+    upload = new_file["data_working_files_by_working_file_id_file_post"]
+    assert upload["parameters"] == {"working_file_id": "$response.body#/id"}
+    # A comment's preview slot: the task comes from the request that made it.
+    slot = _links(document, "/api/actions/tasks/{task_id}/comments/{comment_id}/add-preview")
+    extra = slot["actions_tasks_by_task_id_comments_by_comment_id_preview_files_by_preview_id_post"]
+    assert extra["parameters"] == {
+        "preview_id": "$response.body#/id",
+        "task_id": "$request.path.task_id",
+        "comment_id": "$request.path.comment_id",
+    }
+    assert "pictures_preview_files_by_preview_id_post" in slot
 
 
 def test_openapi_viewer_is_served_with_local_assets(db):
