@@ -62,7 +62,12 @@ def convert(field: models.Field, value: Any, key: str) -> Any:
     if isinstance(field, models.UUIDField):
         return parse_uuid(value)
     try:
-        return field.to_python(value)
+        converted = field.to_python(value)
+        if isinstance(field, models.IntegerField):
+            # The column's range (the database's, via the field's validators): `2**63` would
+            # otherwise reach PostgreSQL and come back as a DataError.
+            field.run_validators(converted)
+        return converted
     except ValidationError:
         raise WrongParameter(
             f"One of the value of the filter has not the proper format: {key}={value}"

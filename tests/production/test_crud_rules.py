@@ -593,6 +593,11 @@ def test_fields_accepts_several_keys(admin_client, default_data):
             {"email": "x\x00@studio.test"},
             "One of the value of the filter has not the proper format: email=x\x00@studio.test",
         ),
+        (
+            "task-types",
+            {"priority": str(2**63)},
+            f"One of the value of the filter has not the proper format: priority={2**63}",
+        ),
         ("projects", {"page": str(2**63)}, "page is out of range."),
         ("projects", {"page": str(-(2**63))}, "page is out of range."),
         ("projects", {"page": "1", "limit": str(10**30)}, "limit is out of range."),
