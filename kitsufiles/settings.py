@@ -208,6 +208,10 @@ JWT_COOKIE_NAME = "access_token_cookie"  # what Kitsu's <img>/<video> tags send
 LOGIN_FAILURES_PER_ACCOUNT = env.get_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=0)
 LOGIN_FAILURES_PER_ADDRESS = env.get_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=0)
 LOGIN_FAILURE_WINDOW = env.get_int("LOGIN_FAILURE_WINDOW", 900, minimum=1)
+# How many reverse proxies stand in front and append the client's address to
+# X-Forwarded-For: the per-address counter then counts clients, not the proxy
+# (kitsufiles/api/client_address.py). 0: none, REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.get_int("TRUSTED_PROXIES", 0, minimum=0)
 
 # Previews. Processing runs in Django Q jobs; ffmpeg is killed after
 # PREVIEW_PROCESSING_TIMEOUT seconds and the preview marked broken. A job that fails for

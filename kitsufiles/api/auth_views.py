@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from kitsufiles import accounts, login_failures
 from kitsufiles.api import authentication
+from kitsufiles.api.client_address import client_address
 from kitsufiles.api.errors import ZouError, ZouNotAuthenticated, error_body
 from kitsufiles.api.schema import answers
 from kitsufiles.api.serialization import Row, serialize_instance
@@ -68,7 +69,7 @@ class LoginView(PublicView):
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
         email, password = body.validated_data["email"], body.validated_data["password"]
-        address = request.META.get("REMOTE_ADDR") or ""
+        address = client_address(request)
         wait = login_failures.retry_after(email, address)
         if wait is not None:
             return Response(

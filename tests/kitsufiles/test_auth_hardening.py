@@ -23,8 +23,9 @@ from tests.zou_bodies import WRONG_CREDENTIALS
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def login(email: str, password: str, address: str = "192.0.2.1"):
-    return APIClient(REMOTE_ADDR=address).post(
+def login(email: str, password: str, address: str = "192.0.2.1", forwarded_for: str = ""):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
+    return APIClient(REMOTE_ADDR=address, **headers).post(
         "/api/auth/login", {"email": email, "password": password}, format="json"
     )
 
@@ -88,6 +89,37 @@ class TestLoginThrottle:
         assert_throttled(login(person.email, PASSWORD))
         # ...while the same account from another address logs in.
         assert login(person.email, PASSWORD, address="203.0.113.9").status_code == 200
+
+    def test_behind_trusted_proxies_clients_are_told_apart(self, limits, make_person):
+        limits.TRUSTED_PROXIES = 2
+        person = make_person()
+        # The client forged the leftmost entry; the two proxies appended the client's
+        # address and the first proxy's; REMOTE_ADDR is the second proxy's, the same for all.
+        spray = {"address": "10.0.0.2", "forwarded_for": "203.0.113.66, 198.51.100.7, 10.0.0.1"}
+        for number in range(5):
+            assert login(f"guess{number}@studio.test", "x", **spray).status_code == 400
+        assert_throttled(login(person.email, PASSWORD, **spray))
+        # Another forged entry does not escape the counter of the address the proxy saw...
+        spray["forwarded_for"] = "192.0.2.99, 198.51.100.7, 10.0.0.1"
+        assert_throttled(login(person.email, PASSWORD, **spray))
+        # ...while another client behind the same proxies logs in.
+        other = {"address": "10.0.0.2", "forwarded_for": "198.51.100.8, 10.0.0.1"}
+        assert login(person.email, PASSWORD, **other).status_code == 200
+
+    def test_without_trusted_proxies_the_header_is_ignored(self, limits, make_person):
+        person = make_person()
+        for number in range(5):
+            login(f"guess{number}@studio.test", "x", forwarded_for=f"198.51.100.{number}")
+        assert_throttled(login(person.email, PASSWORD, forwarded_for="203.0.113.1"))
+
+    def test_a_request_that_skipped_the_proxies_counts_by_its_own_address(
+        self, limits, make_person
+    ):
+        limits.TRUSTED_PROXIES = 1
+        person = make_person()
+        for number in range(5):
+            login(f"guess{number}@studio.test", "x", address="192.0.2.50")
+        assert_throttled(login(person.email, PASSWORD, address="192.0.2.50"))
 
     def test_the_window_ends(self, limits, admin, monkeypatch):
         for _ in range(3):
@@ -153,9 +185,7 @@ def change_through_the_command(person, admin_client):
         change_through_the_command,
     ],
 )
-def test_a_password_change_revokes_access_and_refresh_tokens(
-    change, make_person, admin_client
-):
+def test_a_password_change_revokes_access_and_refresh_tokens(change, make_person, admin_client):
     person = make_person()
     tokens = login(person.email, PASSWORD).json()
     assert bearer(tokens["access_token"]).get("/api/auth/authenticated").status_code == 200
@@ -201,9 +231,7 @@ def test_a_token_without_the_password_claim_is_refused(admin):
         ("redis://127.0.0.1:6379/0", "django.core.cache.backends.redis.RedisCache"),
     ],
 )
-def test_the_counters_are_shared_through_redis_when_redis_url_is_set(
-    tmp_path, redis_url, backend
-):
+def test_the_counters_are_shared_through_redis_when_redis_url_is_set(tmp_path, redis_url, backend):
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kitsufiles.settings",
