@@ -90,6 +90,15 @@ sys.path[:] = [str(ROOT)] + [
 
 import requests  # noqa: E402
 
+from bench.common import (  # noqa: E402
+    busy_seconds,
+    cpu_model,
+    cpu_seconds,
+    log,
+    mib_text,
+    process_tree,
+    tree_cpu,
+)
 from previews import media  # noqa: E402
 from tests.previews.deployment import Deployment  # noqa: E402
 
@@ -99,8 +108,6 @@ FRAMES = 480  # 20.02 s at 24000/1001
 POLL_EVERY = 0.1  # seconds between preview polls
 SAMPLE_EVERY = 0.05  # seconds between memory samples
 READY_TIMEOUT = 900  # seconds
-MIB = 1024 * 1024
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 SOURCES = {
     # name: (file name, encoding arguments, expected data["remuxed"])
@@ -119,14 +126,6 @@ SOURCES = {
         True,
     ),
 }
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def mib_text(value: int | None) -> str:
-    return "n/a" if value is None else f"{value / MIB:.0f} MiB"
 
 
 def spread(values: list[float], unit: str = " s") -> str:
@@ -231,13 +230,6 @@ def zou_hidef(source: Path, out: Path) -> list[str]:
     )
 
 
-def busy_seconds() -> float:
-    """CPU seconds the whole machine has spent busy since boot (/proc/stat), all cores."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
-
-
 def wait_until_quiet(limit: float, service=None) -> None:
     """On a shared machine: wait (at most `limit` seconds) until the machine has been nearly
     idle (under a quarter of one core busy, the idle service's own `service()` CPU seconds
@@ -325,18 +317,6 @@ def time_ffmpeg(argv: list[str], out: Path) -> Timed:
 # --- The qcluster's memory ------------------------------------------------------------------
 
 
-def process_tree(pid: int) -> list[int]:
-    """The process and its descendants (Linux /proc)."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                pending.extend(int(child) for child in (task / "children").read_text().split())
-    return found
-
-
 def read_status(pid: int) -> dict[str, str]:
     values = {}
     with contextlib.suppress(OSError):
@@ -348,17 +328,6 @@ def read_status(pid: int) -> dict[str, str]:
 
 def kib(values: dict[str, str], key: str) -> int:
     return int(values.get(key, "0 kB").split()[0]) * 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    with contextlib.suppress(OSError, IndexError, ValueError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return 0.0
-
-
-def tree_cpu(pid: int) -> float:
-    return sum(cpu_seconds(member) for member in process_tree(pid))
 
 
 class TreeSampler:
@@ -558,18 +527,12 @@ def run_text(run: Run) -> str:
 
 
 def machine_text() -> list[str]:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     version = subprocess.run(
         [media.ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, text=True
     ).stdout.splitlines()
     database_url = os.environ.get("DATABASE_URL", "")
     return [
-        f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"Machine: {os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}, load average "
         f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])} (at the end)",
         f"ffmpeg: {version[0] if version else '?'} ({Path(media.ffmpeg_exe()).name})",

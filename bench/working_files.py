@@ -53,11 +53,26 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-import requests
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+# `python bench/working_files.py` puts bench/ first on sys.path: the repository root goes there
+# instead, so that bench.common imports (and bench/ shadows no app).
+sys.path[:] = [str(ROOT)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).parent
+]
+
+import requests  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    cpu_model,
+    log,
+    mib_text,
+    percentile,
+    postgres_url,
+    process_tree,
+)
+
 BIN = ROOT / ".venv" / "bin"
 BENCH_DATABASE = "kitsufiles_bench_wf"
 ADMIN_EMAIL = "bench@studio.test"
@@ -69,15 +84,6 @@ LISTING_ROWS = 1000
 LISTING_RUNS = 20
 MB = 1_000_000
 MIB = 1024 * 1024
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 # --- The server -----------------------------------------------------------------------------
@@ -103,13 +109,6 @@ def run(command: list, env: dict) -> None:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, command))} failed:\n{done.stdout}{done.stderr}")
-
-
-def postgres_url(database_url: str, name: str) -> str:
-    parts = urlsplit(database_url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise SystemExit(f"DATABASE_URL must be a postgres:// URL, not {parts.scheme}://")
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 
 
 @contextlib.contextmanager
@@ -215,18 +214,6 @@ def local_server(folder: Path, database_url: str | None):
 
 
 # --- Server memory --------------------------------------------------------------------------
-
-
-def process_tree(pid: int) -> list[int]:
-    """The process and its descendants (Linux /proc)."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                pending.extend(int(child) for child in (task / "children").read_text().split())
-    return found
 
 
 def status_kib(pid: int, key: str) -> int:
@@ -628,10 +615,6 @@ def transfer_round(
 # --- Report ---------------------------------------------------------------------------------
 
 
-def mib_text(value: int | None) -> str:
-    return "n/a" if value is None else f"{value / MIB:.0f} MiB"
-
-
 def rate_text(transfer: Transfer) -> str:
     """Median MB/s and the range over the successful runs."""
     rates = transfer.rates()
@@ -642,14 +625,8 @@ def rate_text(transfer: Transfer) -> str:
 
 def report(server: Server, revision_runs, listing: ListingRun, transfers, runs: int) -> bool:
     """Prints the tables; True if every check passed."""
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
     print(
-        f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"Machine: {os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}, "
         f"{server.database}"
     )
     print(f"Server: {server.url}, {server.description}")

@@ -54,14 +54,19 @@ class Deployment:
     Whatever goes wrong while it starts, the processes already started are stopped and the
     database dropped before the error is raised; afterwards `stop()` does it."""
 
-    def __init__(self, folder: Path, *, broker: str, **environment: str):
+    def __init__(
+        self, folder: Path, *, broker: str, database_name: str | None = None, **environment: str
+    ):
+        """`database_name` names the PostgreSQL database created for it (a unique name by
+        default); the bench scripts give theirs."""
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.database = None
+        self.database_name = database_name or f"kitsufiles_e2e_{uuid.uuid4().hex[:12]}"
         self.processes: list[subprocess.Popen] = []
-        self.environment = live.environment(
-            folder, Q_CLUSTER_NAME=f"e2e-{uuid.uuid4().hex[:12]}", Q_WORKERS="1", **environment
-        )
+        # The caller's variables win over these defaults (bench/previews.py passes Q_WORKERS).
+        defaults = {"Q_CLUSTER_NAME": f"e2e-{uuid.uuid4().hex[:12]}", "Q_WORKERS": "1"}
+        self.environment = live.environment(folder, **{**defaults, **environment})
         if broker == "redis":
             self.environment["REDIS_URL"] = REDIS_URL
         try:
@@ -73,7 +78,7 @@ class Deployment:
     def _start(self) -> None:
         suite_database = os.environ.get("DATABASE_URL", "")
         if suite_database.startswith("postgres"):
-            self.database = f"kitsufiles_e2e_{uuid.uuid4().hex[:12]}"
+            self.database = self.database_name
             with psycopg.connect(suite_database, autocommit=True) as connection:
                 connection.execute(f'CREATE DATABASE "{self.database}"')
             self.environment["DATABASE_URL"] = suite_database.rsplit("/", 1)[0] + (
