@@ -32,8 +32,14 @@ class OutputFile(ZouModel):
     path = models.CharField(max_length=400, null=True, blank=True)
     data = models.JSONField(null=True, blank=True)
     file_status = models.ForeignKey(FileStatus, on_delete=models.PROTECT, related_name="+")
+    # Both are indexed by the first column of the indexes below.
     entity = models.ForeignKey(
-        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="output_files"
+        Entity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="output_files",
+        db_index=False,
     )
     asset_instance = models.ForeignKey(
         AssetInstance,
@@ -41,6 +47,7 @@ class OutputFile(ZouModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="output_files",
+        db_index=False,
     )
     output_type = models.ForeignKey(
         OutputType, null=True, blank=True, on_delete=models.PROTECT, related_name="output_files"
@@ -74,4 +81,56 @@ class OutputFile(ZouModel):
                 name="output_file_uc",
                 nulls_distinct=False,
             )
+        ]
+        # One per read of the hot routes (docs/decisions/last-revisions.md). An entity's own
+        # outputs (asset instance NULL) and an instance's outputs in one temporal entity:
+        # their groups, walked in order for the last revisions; their revision lines, for the
+        # next revision (every representation); the entity's listing in its order. Those of
+        # the entity's own outputs are partial: PostgreSQL orders an index scan by the columns
+        # that follow equalities only, and `asset_instance IS NULL` is not one.
+        indexes = [
+            models.Index(
+                fields=[
+                    "entity",
+                    "task_type",
+                    "output_type",
+                    "name",
+                    "representation",
+                    "-revision",
+                ],
+                name="output_file_entity_groups_idx",
+                condition=models.Q(asset_instance__isnull=True),
+            ),
+            models.Index(
+                fields=[
+                    "asset_instance",
+                    "temporal_entity",
+                    "task_type",
+                    "output_type",
+                    "name",
+                    "representation",
+                    "-revision",
+                ],
+                name="output_file_inst_groups_idx",
+            ),
+            models.Index(
+                fields=["entity", "output_type", "task_type", "name", "-revision"],
+                name="output_file_entity_line_idx",
+            ),
+            models.Index(
+                fields=[
+                    "asset_instance",
+                    "temporal_entity",
+                    "output_type",
+                    "task_type",
+                    "name",
+                    "-revision",
+                ],
+                name="output_file_inst_line_idx",
+            ),
+            models.Index(
+                fields=["entity", "-revision", "representation"],
+                name="output_file_entity_list_idx",
+                condition=models.Q(asset_instance__isnull=True, temporal_entity__isnull=True),
+            ),
         ]

@@ -7,9 +7,10 @@ NotFound."""
 
 from collections.abc import Mapping
 
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, QuerySet
 
 from kitsufiles.errors import NotFound
+from kitsufiles.last_rows import last_of_each_group
 from kitsufiles.lookups import get_or_404, parse_id
 from output_files.lines import RevisionLine
 from output_files.models import OutputFile
@@ -20,6 +21,9 @@ LISTING_FILTERS = ("output_type_id", "task_type_id", "representation", "file_sta
 # What the path of an entity reads besides the entity: its project, type and parents.
 ENTITY_RELATIONS = ("project", "entity_type", "parent__parent")
 NEWEST_FIRST = ("-revision", "representation")
+# The groups of a line's last revisions, and their newest row first.
+GROUP = ("task_type", "output_type", "name", "representation")
+NEWEST_OF_GROUP = ("-revision", "-created_at", "-pk")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,20 +97,14 @@ def filtered(queryset: QuerySet[OutputFile], filters: Mapping[str, str]) -> Quer
 
 def last_revisions(line: RevisionLine, filters: Mapping[str, str]) -> QuerySet[OutputFile]:
     """Per (task type, output type, name, representation) of the line's own outputs that pass
-    the filters, the row of the highest revision; by name, then newest first."""
+    the filters, the row of the highest revision (the later created of two at the same one);
+    by name, then newest first. As in Zou, rows with an empty grouping column are in no group.
+
+    Read through the `output_file_*_groups_idx` index of the line, in a time that grows with the
+    number of groups, not of revisions (kitsufiles/last_rows.py)."""
     queryset = filtered(OutputFile.objects.filter(**line.own_outputs), filters)
-    highest = (
-        OutputFile.objects.filter(
-            pk__in=queryset.values("pk"),
-            task_type=OuterRef("task_type"),
-            output_type=OuterRef("output_type"),
-            name=OuterRef("name"),
-            representation=OuterRef("representation"),
-        )
-        .order_by("-revision", "-created_at")
-        .values("pk")[:1]
-    )
-    return queryset.filter(pk=Subquery(highest)).order_by("name", "-revision")
+    last = last_of_each_group(queryset, group_by=GROUP, newest_first=NEWEST_OF_GROUP)
+    return last.order_by("name", "-revision", "representation", "pk")
 
 
 def output_types_used(line: RevisionLine) -> QuerySet[OutputType]:

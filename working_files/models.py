@@ -21,11 +21,22 @@ class WorkingFile(ZouModel):
     path = models.CharField(max_length=400, null=True, blank=True)
     data = models.JSONField(null=True, blank=True)
     validation_status = models.CharField(max_length=20, default="neutral")  # Zou 1.0.97
+    # Both are indexed by the first column of the indexes below.
     task = models.ForeignKey(
-        Task, null=True, blank=True, on_delete=models.PROTECT, related_name="working_files"
+        Task,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="working_files",
+        db_index=False,
     )
     entity = models.ForeignKey(
-        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="working_files"
+        Entity,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="working_files",
+        db_index=False,
     )
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="working_files"
@@ -41,4 +52,16 @@ class WorkingFile(ZouModel):
                 name="working_file_uc",
                 nulls_distinct=False,
             )
+        ]
+        # One per read of the hot routes (docs/decisions/last-revisions.md): a task's lines
+        # (their last revisions, walked name by name, and the next revision of one), and the
+        # listings of a task and of an entity in their order, newest first.
+        indexes = [
+            models.Index(fields=["task", "name", "-revision"], name="working_file_line_idx"),
+            models.Index(
+                fields=["task", "-revision", "name"], name="working_file_task_listing_idx"
+            ),
+            models.Index(
+                fields=["entity", "-revision", "name"], name="working_file_entity_list_idx"
+            ),
         ]

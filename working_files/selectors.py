@@ -7,16 +7,20 @@ serializers, since a task with 1,000 revisions is common
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, QuerySet
 
 from kitsufiles import records
 from kitsufiles.downloads import stored_length
+from kitsufiles.last_rows import last_of_each_group
 from kitsufiles.lookups import get_or_404, parse_id
 from production import permissions
 from production.models import Entity, Task
 from working_files.models import WorkingFile
 
 STORAGE_ALIAS = "files"
+# A revision line of a task: its rows of one name. Its newest row first.
+LINE = ("name",)
+NEWEST_OF_LINE = ("-revision", "-created_at", "-pk")
 
 
 def working_file(working_file_id: object) -> WorkingFile:
@@ -37,13 +41,15 @@ def revisions_of_task(task: Task) -> QuerySet[WorkingFile]:
 
 
 def last_revisions_of_task(task: Task) -> QuerySet[WorkingFile]:
-    """For each name of the task, its highest revision."""
-    highest = (
-        WorkingFile.objects.filter(task=task, name=OuterRef("name"))
-        .order_by("-revision", "-created_at")
-        .values("pk")[:1]
-    )
-    return WorkingFile.objects.filter(task=task, pk=Subquery(highest)).order_by("name")
+    """For each name of the task, its highest revision, by name. As in Zou, a row without a
+    name is in no line and one without a revision is never the highest; of two rows at the
+    same revision (another entity's, made through the CRUD) the later created is the last.
+
+    Read through the `working_file_line_idx` index, in a time that grows with the number of
+    names, not of revisions (kitsufiles/last_rows.py)."""
+    revisions = WorkingFile.objects.filter(task=task, revision__isnull=False)
+    last = last_of_each_group(revisions, group_by=LINE, newest_first=NEWEST_OF_LINE)
+    return last.order_by("name")
 
 
 def revisions_of_entity(

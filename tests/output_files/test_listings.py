@@ -2,6 +2,7 @@
 the files of one output type, and each filter applied (or not, when empty).
 """
 
+import datetime
 import uuid
 
 import pytest
@@ -239,6 +240,61 @@ def test_last_revisions_with_a_status_take_the_last_row_of_that_status(admin_cli
     response = admin_client.get(url, {"file_status_id": str(approved.id)})
 
     assert [row["id"] for row in response.json()] == [str(second.id)]
+
+
+def test_the_last_revisions_come_by_name_then_newest_first(admin_client, cosmos):
+    for output_type, name in ((cosmos.geometry, "b"), (cosmos.cache, "a"), (cosmos.render, "c")):
+        for revision in (1, 2):
+            make_output(cosmos.tree, output_type, cosmos.shaders, revision, name=name)
+    make_output(cosmos.tree, cosmos.texture, cosmos.shaders, 4, name="b")
+    url = f"/api/data/entities/{cosmos.tree.id}/output-files/last-revisions"
+
+    answer = admin_client.get(url).json()
+
+    assert [(row["name"], row["revision"]) for row in answer] == [
+        ("a", 2),
+        ("b", 4),
+        ("b", 2),
+        ("c", 2),
+    ]
+
+
+@pytest.mark.parametrize("column", ["representation", "task_type", "output_type"])
+def test_the_last_revisions_leave_out_rows_with_an_empty_grouping_column(
+    admin_client, cosmos, column
+):
+    """Zou groups by (task type, output type, name, representation) and joins the groups'
+    highest revisions back on equality: a NULL in any of them matches nothing, so such rows
+    (made through the CRUD; the routes never store them) never appear."""
+    kept = make_output(cosmos.tree, cosmos.geometry, cosmos.shaders, 1)
+    values = {"output_type": cosmos.cache, "task_type": cosmos.animation, "representation": "obj"}
+    values[column] = None
+    for revision in (1, 2):
+        OutputFile.objects.create(
+            entity=cosmos.tree,
+            name="main",
+            revision=revision,
+            file_status=kept.file_status,
+            **values,
+        )
+    url = f"/api/data/entities/{cosmos.tree.id}/output-files/last-revisions"
+
+    assert [row["id"] for row in admin_client.get(url).json()] == [str(kept.id)]
+
+
+def test_of_two_rows_at_a_group_s_highest_revision_the_later_one_is_last(admin_client, cosmos):
+    """Rows of the entity seen in two temporal entities (made through the CRUD) can tie."""
+    earlier = make_output(cosmos.tree, cosmos.geometry, cosmos.shaders, 2)
+    later = make_output(
+        cosmos.tree, cosmos.geometry, cosmos.shaders, 2, temporal_entity=cosmos.shot
+    )
+    make_output(cosmos.tree, cosmos.geometry, cosmos.shaders, 1)
+    OutputFile.objects.filter(pk=earlier.pk).update(
+        created_at=later.created_at - datetime.timedelta(seconds=1)
+    )
+    url = f"/api/data/entities/{cosmos.tree.id}/output-files/last-revisions"
+
+    assert [row["id"] for row in admin_client.get(url).json()] == [str(later.id)]
 
 
 def test_the_output_type_listing_filters_on_an_empty_representation(admin_client, cosmos):

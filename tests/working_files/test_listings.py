@@ -2,6 +2,7 @@
 task, and the working files of an entity with their filters.
 """
 
+import datetime
 import uuid
 
 import pytest
@@ -106,6 +107,37 @@ def test_the_last_revisions_do_not_filter_negative_revisions(admin_client, stage
     make_file(stage.task, "trash", -5)
     body = last_revisions(admin_client, stage.task).json()
     assert body == {"trash": plain(trash)}
+
+
+def test_the_last_revisions_come_in_the_order_of_their_names(admin_client, stage):
+    for name in ("wip", "main", "hotfix"):
+        make_file(stage.task, name, 1)
+    body = last_revisions(admin_client, stage.task).json()
+    assert list(body) == ["hotfix", "main", "wip"]
+
+
+def test_the_last_revisions_leave_out_rows_without_a_name_or_a_revision(admin_client, stage):
+    """As Zou's equality join on (name, highest revision): a row without a name is in no line,
+    and a row without a revision is never a line's highest."""
+    second = make_file(stage.task, "main", 2)
+    make_file(stage.task, "main", None)
+    make_file(stage.task, "draft", None)
+    make_file(stage.task, None, 7)
+    body = last_revisions(admin_client, stage.task).json()
+    assert body == {"main": plain(second)}
+
+
+def test_of_two_rows_at_a_line_s_highest_revision_the_later_one_is_last(admin_client, stage):
+    """Only inconsistent data (a row of another entity, through the CRUD) makes such a tie."""
+    earlier = make_file(stage.task, "main", 3)
+    later = WorkingFile.objects.create(
+        task=stage.task, entity=stage.rabbit, name="main", revision=3
+    )
+    WorkingFile.objects.filter(pk=earlier.pk).update(
+        created_at=later.created_at - datetime.timedelta(seconds=1)
+    )
+    body = last_revisions(admin_client, stage.task).json()
+    assert body == {"main": plain(later)}
 
 
 def test_the_last_revisions_of_no_task_is_a_404(admin_client):
