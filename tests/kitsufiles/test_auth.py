@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from kitsufiles.api.authentication import issue_tokens
+from kitsufiles.api.authentication import ZouJWTAuthentication, issue_tokens
 from production.models import RevokedToken
 from tests.conftest import PASSWORD
 from tests.zou_bodies import EXPIRED_TOKEN, WRONG_CREDENTIALS
@@ -147,6 +148,28 @@ class TestLogout:
         second = login(admin.email, PASSWORD).json()["access_token"]
         bearer(first).get("/api/auth/logout")
         assert bearer(second).get("/api/auth/authenticated").status_code == 200
+
+    def test_a_revoked_session_is_refused_before_its_person_is_looked_for(self, make_person):
+        """A log-out answers "revoked" even once the person is gone: the one query that
+        authenticates reads both, and the failing path keeps the order of the checks."""
+        person = make_person()
+        tokens = login(person.email, PASSWORD).json()
+        bearer(tokens["access_token"]).get("/api/auth/logout")
+        person.delete()
+        after = bearer(tokens["access_token"]).get("/api/auth/authenticated")
+        assert after.status_code == 401
+        assert after.json() == {"msg": "Token has been revoked"}
+
+
+@pytest.mark.django_db
+def test_authenticating_a_request_is_one_query(admin, django_assert_num_queries):
+    """The person and the revocation of their session are read together (no cache: a
+    log-out or a password change refuses the very next request)."""
+    access, _ = issue_tokens(admin)
+    request = Request(APIRequestFactory().get("/api/", HTTP_AUTHORIZATION=f"Bearer {access}"))
+    with django_assert_num_queries(1):
+        person, _ = ZouJWTAuthentication().authenticate(request)
+    assert person == admin
 
 
 @pytest.mark.django_db
