@@ -78,11 +78,11 @@ def _loose_index_scan(
 
     def column(name: str) -> str:
         field = meta.pk if name == "pk" else meta.get_field(name)
-        return f"{table}.{quote(field.column)}"  # type: ignore[union-attr]
+        return f"{table}.{quote(field.column)}"
 
     where, params = query.get_compiler(using=queryset.db).compile(query.where)
     groups = [column(name) for name in group_by]
-    group_names = [quote(meta.get_field(name).column) for name in group_by]  # type: ignore[union-attr]
+    group_names = [quote(meta.get_field(name).column) for name in group_by]
     found = [f"line_groups.{name}" for name in group_names]
     grouped = ", ".join(groups)
     newest = ", ".join(

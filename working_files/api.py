@@ -50,15 +50,26 @@ RESOURCES = [
 
 
 def task_for(request: Request, task_id: str) -> Task:
+    """The task, with what its paths read."""
     person = permissions.caller(request)
     return permissions.get_task(person, task_id, access=permissions.Access.TASK)
+
+
+def listed_task(request: Request, task_id: str) -> Task:
+    """The task whose working files a listing reads: the row alone, its id is all they need."""
+    person = permissions.caller(request)
+    return permissions.get_task(
+        person, task_id, access=permissions.Access.TASK, queryset=Task.objects.all()
+    )
 
 
 def working_file_for(
     request: Request, working_file_id: str, access: permissions.Access
 ) -> WorkingFile:
     person = permissions.caller(request)
-    working_file = selectors.working_file(working_file_id)
+    working_file = permissions.fetch(
+        person, selectors.with_task(), working_file_id, project="task__project_id"
+    )
     permissions.check_task_or_admin(person, working_file.task, access)
     return working_file
 
@@ -84,7 +95,7 @@ class TaskWorkingFilesView(APIView):
     """GET data/tasks/<id>/working-files: every revision, newest first."""
 
     def get(self, request: Request, task_id: str) -> Response:
-        task = task_for(request, task_id)
+        task = listed_task(request, task_id)
         return Response(serialize_rows(selectors.revisions_of_task(task)))
 
 
@@ -92,7 +103,7 @@ class LastWorkingFilesView(APIView):
     """GET data/tasks/<id>/working-files/last-revisions: {name: last revision}."""
 
     def get(self, request: Request, task_id: str) -> Response:
-        task = task_for(request, task_id)
+        task = listed_task(request, task_id)
         rows = serialize_rows(selectors.last_revisions_of_task(task))
         return Response({row["name"]: row for row in rows})
 
@@ -130,7 +141,7 @@ class EntityWorkingFilesView(APIView):
     def get(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
         entity = permissions.get_entity(
-            person, entity_id, access=permissions.Access.PROJECT
+            person, entity_id, access=permissions.Access.PROJECT, relations=()
         )
         params = request.query_params
         queryset = selectors.revisions_of_entity(

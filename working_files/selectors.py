@@ -12,7 +12,7 @@ from django.db.models import Max, QuerySet
 from kitsufiles import records
 from kitsufiles.downloads import stored_length
 from kitsufiles.last_rows import last_of_each_group
-from kitsufiles.lookups import get_or_404, parse_id
+from kitsufiles.lookups import parse_id
 from production import permissions
 from production.models import Entity, Task
 from working_files.models import WorkingFile
@@ -23,11 +23,10 @@ LINE = ("name",)
 NEWEST_OF_LINE = ("-revision", "-created_at", "-pk")
 
 
-def working_file(working_file_id: object) -> WorkingFile:
-    """The working file `working_file_id` (NotFound if none), with what its task's access
-    rules and paths read."""
+def with_task() -> QuerySet[WorkingFile]:
+    """Working files with what their task's access rules and paths read."""
     relations = (f"task__{relation}" for relation in permissions.TASK_RELATIONS)
-    return get_or_404(WorkingFile.objects.select_related(*relations), working_file_id)
+    return WorkingFile.objects.select_related(*relations)
 
 
 def next_revision(task: Task, name: str) -> int:

@@ -24,7 +24,6 @@ from kitsufiles.api.filters import filters_from_query, parse_bool, wants_relatio
 from kitsufiles.api.inputs import input_serializer_for, validated
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.errors import WrongParameter
-from kitsufiles.lookups import get_or_404
 
 EMPTY_BODY_MESSAGE = (
     "Data are empty. Please verify that you sent JSON data and that you set the right headers."
@@ -43,6 +42,11 @@ class Policy(Protocol):
 
     def scope(self, person: Caller, queryset: models.QuerySet) -> models.QuerySet:
         """The rows `person` may list."""
+        ...
+
+    def fetch(self, person: Caller, queryset: models.QuerySet, object_id: object) -> Any:
+        """The row `object_id` of `queryset` (NotFound if none) a route reads, updates or
+        deletes, with what the checks below read of it."""
         ...
 
     def check_read(self, person: Caller, obj: Any) -> None: ...
@@ -230,12 +234,13 @@ class CollectionView(APIView):
 class InstanceView(APIView):
     resource = cast(CrudResource, None)  # set per collection by crud_urls
 
-    def instance(self, instance_id: str) -> Any:
-        return get_or_404(self.resource.model, instance_id)
+    def instance(self, request: Request, instance_id: str) -> Any:
+        queryset = self.resource.model._default_manager.all()
+        return self.resource.policy.fetch(request.user, queryset, instance_id)
 
     def get(self, request: Request, instance_id: str) -> Response:
         resource = self.resource
-        instance = self.instance(instance_id)
+        instance = self.instance(request, instance_id)
         resource.policy.check_read(request.user, instance)
         relations = resource.read_relations
         if relations is None:
@@ -246,7 +251,7 @@ class InstanceView(APIView):
 
     def put(self, request: Request, instance_id: str) -> Response:
         resource = self.resource
-        instance = self.instance(instance_id)
+        instance = self.instance(request, instance_id)
         resource.policy.check_update(request.user, instance, {})
         data = resource.prepare_input(request_body(request))
         values = validated(resource.input_serializer, data, instance=instance)
@@ -256,7 +261,7 @@ class InstanceView(APIView):
 
     def delete(self, request: Request, instance_id: str) -> Response:
         resource = self.resource
-        instance = self.instance(instance_id)
+        instance = self.instance(request, instance_id)
         resource.policy.check_delete(request.user, instance)
         force = resource.read_force(request.query_params)
         resource.delete(person=request.user, instance=instance, force=force)

@@ -21,15 +21,26 @@ from production import permissions
 from production.models import Entity
 
 
-def entity_line(request: Request, entity_id: str) -> RevisionLine:
+def entity_line(request: Request, entity_id: str, *, paths: bool = False) -> RevisionLine:
+    """The entity's line once the caller has project access; with what the entity's paths
+    read when a route renders them (a listing needs the id alone)."""
     person = permissions.caller(request)
-    entity = permissions.get_entity(person, entity_id, access=permissions.Access.PROJECT)
+    relations = selectors.ENTITY_RELATIONS if paths else ()
+    entity = permissions.get_entity(
+        person, entity_id, access=permissions.Access.PROJECT, relations=relations
+    )
     return RevisionLine.of_entity(entity)
 
 
+def named_entity(request: Request, entity_id: str) -> Entity:
+    """The entity a route names, before its access is checked (for the routes where Zou looks
+    up the rows the request names first), read with the caller's team link."""
+    person = permissions.caller(request)
+    return permissions.fetch(person, Entity.objects.all(), entity_id, project="project_id")
+
+
 def checked_line(request: Request, entity: Entity) -> RevisionLine:
-    """The entity's line once the caller has project access (for the routes where Zou looks
-    up the rows the request names first)."""
+    """The entity's line once the caller has project access."""
     person = permissions.caller(request)
     permissions.check_entity(person, entity, permissions.Access.PROJECT)
     return RevisionLine.of_entity(entity)
@@ -43,7 +54,7 @@ class NewEntityOutputFileView(APIView):
     def post(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
         values = validated(self.Input, request.data)
-        line = entity_line(request, entity_id)
+        line = entity_line(request, entity_id, paths=True)
         arguments = publish_arguments(values, person, line.entity.project)
         try:
             output_file, folder, file_name = services.publish(line, arguments)
@@ -60,7 +71,7 @@ class EntityNextRevisionView(APIView):
     @answers(200)
     def post(self, request: Request, entity_id: str) -> Response:
         values = validated(self.Input, request.data)
-        entity = selectors.entity_by_id(entity_id)
+        entity = named_entity(request, entity_id)
         output_type = selectors.output_type_by_id(values["output_type_id"])
         task_type = selectors.task_type_by_id(values["task_type_id"])
         line = checked_line(request, entity)
@@ -88,7 +99,7 @@ class EntityOutputTypeFilesView(APIView):
     """GET data/entities/<id>/output-types/<type id>/output-files[?representation=]."""
 
     def get(self, request: Request, entity_id: str, output_type_id: str) -> Response:
-        entity = selectors.entity_by_id(entity_id)
+        entity = named_entity(request, entity_id)
         output_type = selectors.output_type_by_id(output_type_id)
         line = checked_line(request, entity)
         representation = request.query_params.get("representation")
@@ -102,7 +113,7 @@ class EntityOutputFilesView(APIView):
     def get(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
         entity = permissions.get_entity(
-            person, entity_id, access=permissions.Access.PROJECT
+            person, entity_id, access=permissions.Access.PROJECT, relations=()
         )
         outputs = selectors.entity_output_listing(entity, request.query_params)
         return Response(serialize_rows(outputs))

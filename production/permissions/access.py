@@ -6,15 +6,18 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Protocol, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from kitsufiles.errors import Forbidden
 from kitsufiles.lookups import get_or_404
 from production.models import AssetInstance, Entity, Person, Project, Task
 from production.permissions.roles import (
+    ProjectRef,
     check_admin,
     check_manager_project_access,
     check_project_access,
+    remember_caller_link,
+    with_caller_link,
 )
 from production.permissions.tasks import (
     check_entity_access,
@@ -24,6 +27,7 @@ from production.permissions.tasks import (
 )
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 class Access(Enum):
@@ -56,14 +60,14 @@ def caller(request: HasUser) -> Person:
 
 
 # Each rule refuses with Forbidden; what it returns (a role) does not matter here.
-_PROJECT_RULES: dict[Access, Callable[[Person, Project], object]] = {
+_PROJECT_RULES: dict[Access, Callable[[Person, ProjectRef], object]] = {
     Access.PROJECT: check_project_access,
     Access.MANAGER: check_manager_project_access,
     Access.ADMIN: lambda person, project: check_admin(person),
 }
 _TASK_RULES: dict[Access, Callable[[Person, Task], object]] = {
-    Access.PROJECT: lambda person, task: check_project_access(person, task.project),
-    Access.MANAGER: lambda person, task: check_manager_project_access(person, task.project),
+    Access.PROJECT: lambda person, task: check_project_access(person, task.project_id),
+    Access.MANAGER: lambda person, task: check_manager_project_access(person, task.project_id),
     Access.TASK: check_task_access,
     Access.ACTION: check_task_action_access,
     Access.UPDATE: check_task_update_access,
@@ -80,9 +84,9 @@ def _rule(
         raise ValueError(f"{access} does not apply to {what}") from None
 
 
-def check_project(person: Person, project: Project, access: Access) -> None:
+def check_project(person: Person, project: ProjectRef, access: Access) -> None:
     """Refuse (Forbidden) unless `person` has `access` (PROJECT, MANAGER or ADMIN) on
-    `project`."""
+    `project` (the row or its id)."""
     _rule(_PROJECT_RULES, access, "a project")(person, project)
 
 
@@ -108,9 +112,9 @@ def check_entity(person: Person, entity: Entity, access: Access) -> None:
     for the project's team (a vendor may publish on an entity they have no task on); their
     path routes also apply the vendor rule."""
     if access is Access.TASK:
-        check_entity_access(person, entity, check_project_access(person, entity.project))
+        check_entity_access(person, entity, check_project_access(person, entity.project_id))
     else:
-        check_project(person, entity.project, access)
+        check_project(person, entity.project_id, access)
 
 
 # What every task route reads besides the task: its project, type and entity (with parents,
@@ -123,7 +127,21 @@ TASK_RELATIONS = (
     "entity__parent__parent",
 )
 
+# What an entity route reads besides the entity, for paths: its project and type. A listing,
+# which reads only the entity's id, passes `relations=()`.
+ENTITY_RELATIONS = ("project", "entity_type")
+
 Id = uuid.UUID | str
+
+
+def fetch(person: Person, queryset: QuerySet[M], object_id: object, *, project: str) -> M:
+    """The row `object_id` of `queryset` (NotFound if there is none, or the id is
+    malformed), read in one query with `person`'s link to the team of its project (`project`
+    leads from the row to the project's id): the access check that follows asks nothing
+    more of the database (roles.with_caller_link)."""
+    row = get_or_404(with_caller_link(person, queryset, project), object_id)
+    remember_caller_link(person, row)
+    return row
 
 
 def get_task(
@@ -134,27 +152,34 @@ def get_task(
     where a route reads other relations."""
     if queryset is None:
         queryset = Task.objects.select_related(*TASK_RELATIONS)
-    task = get_or_404(queryset, task_id)
+    task = fetch(person, queryset, task_id, project="project_id")
     check_task(person, task, access)
     return task
 
 
 def get_project(person: Person, project_id: Id, *, access: Access) -> Project:
     """The project `project_id`, once `person` has `access` (PROJECT, MANAGER or ADMIN) on it."""
-    project = get_or_404(Project, project_id)
+    project = fetch(person, Project.objects.all(), project_id, project="pk")
     check_project(person, project, access)
     return project
 
 
 def get_entity(
-    person: Person, entity_id: Id, *, access: Access, queryset: QuerySet[Entity] | None = None
+    person: Person,
+    entity_id: Id,
+    *,
+    access: Access,
+    queryset: QuerySet[Entity] | None = None,
+    relations: tuple[str, ...] = ENTITY_RELATIONS,
 ) -> Entity:
     """The entity `entity_id`, once `person` has `access` on it (see check_entity).
     `queryset` narrows the look-up (only assets, only shots...): an entity outside it is
-    NotFound."""
+    NotFound. `relations` are read in the same query (the access check needs none)."""
     if queryset is None:
         queryset = Entity.objects.all()
-    entity = get_or_404(queryset.select_related("project", "entity_type"), entity_id)
+    if relations:
+        queryset = queryset.select_related(*relations)
+    entity = fetch(person, queryset, entity_id, project="project_id")
     check_entity(person, entity, access)
     return entity
 
@@ -162,8 +187,7 @@ def get_entity(
 def get_asset_instance(person: Person, instance_id: Id, *, access: Access) -> AssetInstance:
     """The asset instance `instance_id`, once `person` has `access` (PROJECT or TASK) on its
     asset: the asset's project decides, wherever the instance is cast."""
-    instance = get_or_404(
-        AssetInstance.objects.select_related("asset__project", "asset__entity_type"), instance_id
-    )
+    queryset = AssetInstance.objects.select_related("asset__project", "asset__entity_type")
+    instance = fetch(person, queryset, instance_id, project="asset__project_id")
     check_entity(person, instance.asset, access)
     return instance
