@@ -8,7 +8,7 @@ output type Zou creates when a template asks for one that was not given, and onl
 
 import functools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
@@ -92,22 +92,27 @@ def _uses(tree: Any, mode: str, kind: str, word: str) -> bool:
     return False
 
 
-def _or_fallback(
+def _fallback(
     given: Fallback | None, model: type[Fallback], default: dict[str, str], *, needed: bool
-) -> Fallback | None:
-    """`given`, or the row named `default` (created if missing) when a template needs one."""
-    if given is None and needed:
-        given, _ = model.objects.get_or_create(name=default["name"], defaults=default)
-    return given
+) -> tuple[Fallback | None, bool]:
+    """`given`, or, when a template needs one, the row named `default`: (the row, False) when
+    it exists, (None, True) when it must be created (`_created`)."""
+    if given is not None or not needed:
+        return given, False
+    found = model.objects.filter(name=default["name"]).first()
+    return found, found is None
 
 
-def _software_for(
-    tree: Any, mode: str, kind: str, software: Software | None, default: dict[str, str]
-) -> Software | None:
-    """`software`, or `default` when a template of `kind` names one. The tree is checked
-    first, so a tree that cannot serve the request creates no fallback."""
-    engine.template_of(tree, mode, "folder_path", kind)
-    return _or_fallback(software, Software, default, needed=_uses(tree, mode, kind, "Software"))
+def _created(model: type[Fallback], default: dict[str, str]) -> Fallback:
+    row, _ = model.objects.get_or_create(name=default["name"], defaults=default)
+    return row
+
+
+def _creating(needed: bool) -> AbstractContextManager[object]:
+    """A transaction around a path computation that creates a fallback row, so that a tree
+    error rolls the row back; none around one that only reads (a path is computed for every
+    new revision: BEGIN and COMMIT would be two round trips for nothing)."""
+    return transaction.atomic() if needed else nullcontext()
 
 
 def _render(
@@ -126,7 +131,6 @@ def _render(
     return folder, file_name
 
 
-@transaction.atomic  # a tree error rolls back the fallback rows it may have created
 @_tree_refusals
 def working_file_path(
     *,
@@ -139,18 +143,24 @@ def working_file_path(
     software_default: dict[str, str] = FALLBACK_SOFTWARE,
 ) -> PathParts:
     """Without a software, a template asking for one renders `software_default`, created if
-    missing (Zou: `3dsmax` in the service, `3ds Max` through the route)."""
+    missing (Zou: `3dsmax` in the service, `3ds Max` through the route). The tree is checked
+    first, so a tree that cannot serve the request creates no fallback."""
     entity = task.entity
     tree = entity.project.file_tree
     kind = engine.kind_for_entity(entity.entity_type.name)
-    software = _software_for(tree, mode, kind, software, software_default)
-    subject_rows = dict(
-        entity=entity, kind=kind, task=task, software=software, name=name, revision=revision
-    )
-    return _render(tree, mode, subject_rows, folder_revision=revision, sep=sep)
+    engine.template_of(tree, mode, "folder_path", kind)
+    needed = _uses(tree, mode, kind, "Software")
+    software, missing = _fallback(software, Software, software_default, needed=needed)
+    # A tree error rolls back the fallback row created for it.
+    with _creating(missing):
+        if missing:
+            software = _created(Software, software_default)
+        subject_rows = dict(
+            entity=entity, kind=kind, task=task, software=software, name=name, revision=revision
+        )
+        return _render(tree, mode, subject_rows, folder_revision=revision, sep=sep)
 
 
-@transaction.atomic
 @_tree_refusals
 def output_file_path(
     place: OutputPlace,
@@ -165,33 +175,42 @@ def output_file_path(
     allocated, as Zou does when revision 0 means "next"."""
     tree = place.entity.project.file_tree
     kind, mode = place.kind, options.mode
-    software = _software_for(tree, mode, kind, None, FALLBACK_SOFTWARE)
-    output_type = _or_fallback(
+    engine.template_of(tree, mode, "folder_path", kind)
+    software, software_missing = _fallback(
+        None, Software, FALLBACK_SOFTWARE, needed=_uses(tree, mode, kind, "Software")
+    )
+    output_type, type_missing = _fallback(
         options.output_type,
         OutputType,
         FALLBACK_OUTPUT_TYPE,
         needed=_uses(tree, mode, kind, "OutputType"),
     )
-    subject_rows = dict(
-        entity=place.entity,
-        kind=kind,
-        task_type=options.task_type,
-        output_type=output_type,
-        software=software,
-        asset=place.instance.asset if place.instance else None,
-        instance=place.instance,
-        name=options.name,
-        representation=options.representation,
-        revision=options.revision,
-    )
-    return _render(
-        tree,
-        mode,
-        subject_rows,
-        folder_revision=options.revision if folder_revision is None else folder_revision,
-        sep=options.sep,
-        nb_elements=nb_elements if place.instance is None else 1,
-    )
+    # A tree error rolls back the fallback rows created for it.
+    with _creating(software_missing or type_missing):
+        if software_missing:
+            software = _created(Software, FALLBACK_SOFTWARE)
+        if type_missing:
+            output_type = _created(OutputType, FALLBACK_OUTPUT_TYPE)
+        subject_rows = dict(
+            entity=place.entity,
+            kind=kind,
+            task_type=options.task_type,
+            output_type=output_type,
+            software=software,
+            asset=place.instance.asset if place.instance else None,
+            instance=place.instance,
+            name=options.name,
+            representation=options.representation,
+            revision=options.revision,
+        )
+        return _render(
+            tree,
+            mode,
+            subject_rows,
+            folder_revision=options.revision if folder_revision is None else folder_revision,
+            sep=options.sep,
+            nb_elements=nb_elements if place.instance is None else 1,
+        )
 
 
 def entity_output_file_path(

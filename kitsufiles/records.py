@@ -48,6 +48,12 @@ def check_unique_constraints(instance: models.Model) -> None:
 
 @transaction.atomic
 def create_record(model: type[_M], values: dict[str, Any]) -> _M:
+    return insert_record(model, values)
+
+
+def insert_record(model: type[_M], values: dict[str, Any]) -> _M:
+    """`create_record` for a caller already in a transaction that it rolls back whole if the
+    insert fails (a new revision): no savepoint of its own, which costs two round trips."""
     columns, relations = split_values(model, values)
     instance = model(**columns)
     check_unique_constraints(instance)
@@ -83,4 +89,4 @@ def lock_row(model: type[models.Model], pk: object) -> None:
     unique constraints behind the lines catch whatever slips past (a missing owner row). On
     SQLite, transactions take the database write lock when they begin
     (`transaction_mode="IMMEDIATE"` in settings), and this is a plain read."""
-    model._default_manager.select_for_update().filter(pk=pk).first()
+    list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk"))

@@ -14,7 +14,16 @@ from kitsufiles.last_rows import last_of_each_group
 from kitsufiles.lookups import get_or_404, parse_id
 from output_files.lines import RevisionLine
 from output_files.models import OutputFile
-from production.models import AssetInstance, Entity, OutputType, Project, Task, TaskType
+from production import permissions
+from production.models import (
+    AssetInstance,
+    Entity,
+    OutputType,
+    Person,
+    Project,
+    Task,
+    TaskType,
+)
 from working_files.models import WorkingFile
 
 LISTING_FILTERS = ("output_type_id", "task_type_id", "representation", "file_status_id", "name")
@@ -50,17 +59,25 @@ def task_type_by_id(task_type_id: object) -> TaskType:
     return get_or_404(TaskType, task_type_id)
 
 
-def file_by_id(file_id: object) -> tuple[WorkingFile, Task] | tuple[OutputFile, Entity]:
+def file_by_id(
+    file_id: object, reader: Person
+) -> tuple[WorkingFile, Task] | tuple[OutputFile, Entity]:
     """The working file, else the output file, `file_id` names, with what places it in a
-    project (its task, its entity). A working file without a task or an output without an
-    entity belongs to no project: NotFound, as for an unknown id."""
+    project (its task, its entity) and `reader`'s link to that project's team (for the access
+    check that follows, permissions.fetch). A working file without a task or an output
+    without an entity belongs to no project: NotFound, as for an unknown id."""
     file_id = parse_id(file_id)
-    working_file = WorkingFile.objects.select_related("task__project").filter(pk=file_id).first()
+    working_files = permissions.with_caller_link(
+        reader, WorkingFile.objects.select_related("task"), "task__project_id"
+    )
+    working_file = working_files.filter(pk=file_id).first()
     if working_file is not None:
         if working_file.task is None:
             raise NotFound()
+        permissions.remember_caller_link(reader, working_file)
         return working_file, working_file.task
-    output_file = get_or_404(OutputFile.objects.select_related("entity__project"), file_id)
+    outputs = OutputFile.objects.select_related("entity")
+    output_file = permissions.fetch(reader, outputs, file_id, project="entity__project_id")
     if output_file.entity is None:
         raise NotFound()
     return output_file, output_file.entity

@@ -85,7 +85,8 @@ def create_working_file(
         "software": software,
     }
     try:
-        working_file = records.create_record(WorkingFile, values)
+        # No savepoint: a refused insert rolls the whole creation back.
+        working_file = records.insert_record(WorkingFile, values)
     except (IntegrityError, DataConflict):
         raise WorkingFileExists() from None
     task.assignees.add(caller)

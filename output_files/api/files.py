@@ -27,7 +27,7 @@ class FileView(APIView):
 
     def get(self, request: Request, file_id: str) -> Response:
         person = permissions.caller(request)
-        found = selectors.file_by_id(file_id)
+        found = selectors.file_by_id(file_id, person)
         if isinstance(found[0], OutputFile):
             output_file, entity = found
             permissions.check_entity(person, entity, permissions.Access.PROJECT)

@@ -176,6 +176,8 @@ from production.permissions.roles import (
     has_manager_project_access,
     is_admin,
     is_vendor,
+    remember_caller_link,
+    with_caller_link,
 )
 from production.permissions.scopes import (
     asset_instances_visible_to,
@@ -258,8 +260,10 @@ __all__ = [
     "may_change_authorship",
     "may_post_comments_as_others",
     "projects_visible_to",
+    "remember_caller_link",
     "rows_visible_to",
     "signed_by",
     "task_rule",
     "tasks_visible_to",
+    "with_caller_link",
 ]
