@@ -98,7 +98,8 @@ def publish(line: RevisionLine, arguments: PublishArguments) -> tuple[OutputFile
         "size": source.size if source else None,
     }
     try:
-        output_file = records.create_record(OutputFile, values)
+        # No savepoint: a refused insert rolls the whole publish back.
+        output_file = records.insert_record(OutputFile, values)
     except (IntegrityError, DataConflict):
         raise OutputFileExists() from None
     return output_file, folder, file_name
