@@ -49,10 +49,20 @@ RESOURCES = [
 ]
 
 
+# What a working file's path reads besides the task: permissions.TASK_RELATIONS but the
+# entity's project, which is the task's own (production keeps them together): it is shared
+# below rather than joined and read a second time.
+PATH_RELATIONS = tuple(name for name in permissions.TASK_RELATIONS if name != "entity__project")
+
+
 def task_for(request: Request, task_id: str) -> Task:
     """The task, with what its paths read."""
     person = permissions.caller(request)
-    return permissions.get_task(person, task_id, access=permissions.Access.TASK)
+    queryset = Task.objects.select_related(*PATH_RELATIONS)
+    task = permissions.get_task(person, task_id, access=permissions.Access.TASK, queryset=queryset)
+    if task.entity.project_id == task.project_id:  # else read on first use
+        task.entity.project = task.project
+    return task
 
 
 def listed_task(request: Request, task_id: str) -> Task:
