@@ -196,6 +196,9 @@ def pipeline_settings() -> media.MovieSettings:
         frame_rate=RATE,
         hd_preset=os.environ.get("MOVIE_HIGHDEF_PRESET", media.MovieSettings.hd_preset),
         ld_preset=os.environ.get("MOVIE_LOWDEF_PRESET", media.MovieSettings.ld_preset),
+        ld_x264_params=os.environ.get(
+            "MOVIE_LOWDEF_X264_PARAMS", media.MovieSettings.ld_x264_params
+        ),
         keyframe_interval=int(
             os.environ.get("MOVIE_KEYFRAME_INTERVAL", media.MovieSettings.keyframe_interval)
         ),
