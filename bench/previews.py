@@ -1,7 +1,11 @@
-"""Movie previews end to end: how long a 20-second 1080p 24000/1001 movie with audio takes from
+"""Previews end to end: how long a 20-second 1080p 24000/1001 movie with audio takes from
 the start of its upload until its preview is `ready`, against one plain ffmpeg transcode of the
 same file with the high-def rendition's settings (the ratio is the figure), and how much memory
-the job worker and its ffmpeg take. Prints figures; not a test.
+the job worker and its ffmpeg take; and how long a 4K PNG takes from the start of its upload
+until `ready` (against Zou 1.0.97's 3.35 s on this machine, issue 18). Prints figures; not a
+test.
+
+    .venv/bin/python bench/previews.py --only pictures     # the 4K picture alone (~1 minute)
 
     .venv/bin/python bench/previews.py                     # SQLite, Django Q's ORM broker
     .venv/bin/python bench/previews.py --broker redis      # Redis on 127.0.0.1:6379 as broker
@@ -67,6 +71,7 @@ import contextlib
 import hashlib
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -108,6 +113,10 @@ FRAMES = 480  # 20.02 s at 24000/1001
 POLL_EVERY = 0.1  # seconds between preview polls
 SAMPLE_EVERY = 0.05  # seconds between memory samples
 READY_TIMEOUT = 900  # seconds
+PICTURE_SIZE = (3840, 2160)
+# Zou 1.0.97 on this machine, 4K PNG upload to `ready` (it processes pictures in the upload
+# request): measured side by side in issue 18; Zou is not installed here.
+ZOU_PICTURE_SECONDS = 3.35
 
 SOURCES = {
     # name: (file name, encoding arguments, expected data["remuxed"])
@@ -187,6 +196,9 @@ def pipeline_settings() -> media.MovieSettings:
         frame_rate=RATE,
         hd_preset=os.environ.get("MOVIE_HIGHDEF_PRESET", media.MovieSettings.hd_preset),
         ld_preset=os.environ.get("MOVIE_LOWDEF_PRESET", media.MovieSettings.ld_preset),
+        ld_x264_params=os.environ.get(
+            "MOVIE_LOWDEF_X264_PARAMS", media.MovieSettings.ld_x264_params
+        ),
         keyframe_interval=int(
             os.environ.get("MOVIE_KEYFRAME_INTERVAL", media.MovieSettings.keyframe_interval)
         ),
@@ -257,7 +269,7 @@ def wait_until_quiet(limit: float, service=None) -> None:
 def is_disturbed(result) -> bool:
     """Other processes took more than 5 % of the machine's CPU (and at least 1 CPU second)
     during the measurement."""
-    seconds = result.total if isinstance(result, Run) else result.seconds
+    seconds = result.total if isinstance(result, (Run, PictureRun)) else result.seconds
     return result.others > max(1.0, 0.05 * seconds * (os.cpu_count() or 1))
 
 
@@ -523,6 +535,144 @@ def run_text(run: Run) -> str:
     )
 
 
+# --- Pictures -------------------------------------------------------------------------------
+
+
+def generate_picture(folder: Path) -> Path:
+    """A photo-like 3840x2160 RGB PNG (gradients, blurred discs, a little noise: about 8.6 MB),
+    the same on every run; cached in `folder`."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    width, height = PICTURE_SIZE
+    path = folder / f"picture-{width}x{height}-v1.png"
+    if path.exists():
+        log(f"Reusing the picture source {path}")
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    red = Image.linear_gradient("L").resize(PICTURE_SIZE)
+    green = red.rotate(90).resize(PICTURE_SIZE)
+    blue = Image.radial_gradient("L").resize(PICTURE_SIZE)
+    image = Image.merge("RGB", (red, green, blue))
+    draw = ImageDraw.Draw(image)
+    generator = random.Random(4)
+    for _ in range(300):
+        x, y = generator.randrange(width), generator.randrange(height)
+        side = generator.randrange(20, 400)
+        colour = tuple(generator.randrange(256) for _ in range(3))
+        draw.ellipse((x, y, x + side, y + side), fill=colour)
+    image = image.filter(ImageFilter.GaussianBlur(3))
+    noise = Image.effect_noise(PICTURE_SIZE, 12).convert("RGB")
+    partial = path.with_name(f".partial-{path.name}")
+    Image.blend(image, noise, 0.08).save(partial, compress_level=6)
+    partial.rename(path)
+    return path
+
+
+@dataclass
+class PictureRun:
+    total: float
+    upload: float
+    queue: float | None  # until the job started (attempt_started_at)
+    process: float | None  # from the job's start until `ready` was seen
+    others: float
+    problems: list[str] = field(default_factory=list)
+
+
+def picture_run(deployment: Deployment, source: Path) -> PictureRun:
+    poller = requests.Session()
+    poller.headers.update(deployment.headers)
+    busy_before, own_before = busy_seconds(), time.process_time()
+    service_before = service_cpu(deployment)
+    started = time.monotonic()
+    answered = deployment.add_movie(source)  # any file: its name makes it a picture
+    uploaded = time.monotonic()
+    job_started = None
+    while True:
+        preview = poller.get(
+            f"{deployment.base_url}/data/preview-files/{answered['id']}", timeout=60
+        ).json()
+        now = time.monotonic()
+        if job_started is None and preview.get("attempts"):
+            job_started = epoch_to_monotonic(preview.get("attempt_started_at")) or now
+        if preview["status"] != "processing":
+            ready = now
+            break
+        if now > started + READY_TIMEOUT:
+            raise SystemExit(f"Still processing after {READY_TIMEOUT} s:\n{deployment.logs()}")
+        time.sleep(POLL_EVERY)
+    busy = busy_seconds() - busy_before - (time.process_time() - own_before)
+    others = max(0.0, busy - (service_cpu(deployment) - service_before))
+    problems = []
+    if preview["status"] != "ready":
+        problems.append(f"status {preview['status']}: {preview.get('broken_reason')}")
+    if (preview.get("width"), preview.get("height")) != PICTURE_SIZE:
+        problems.append(f"{preview.get('width')}x{preview.get('height')}")
+    thumbnail = poller.get(
+        f"{deployment.base_url}/pictures/thumbnails/preview-files/{answered['id']}.png",
+        timeout=60,
+    )
+    if thumbnail.status_code != 200 or not thumbnail.content.startswith(b"\x89PNG"):
+        problems.append(f"thumbnail {thumbnail.status_code}")
+    if job_started is not None:
+        job_started = min(max(job_started, uploaded), ready)
+    return PictureRun(
+        total=ready - started,
+        upload=uploaded - started,
+        queue=None if job_started is None else job_started - uploaded,
+        process=None if job_started is None else ready - job_started,
+        others=others,
+        problems=problems,
+    )
+
+
+def picture_run_text(run: PictureRun) -> str:
+    def part(value):
+        return "?" if value is None else f"{value:.2f}"
+
+    return (
+        f"{run.total:.2f} s (upload {part(run.upload)}, queue {part(run.queue)}, processing "
+        f"and last poll {part(run.process)}); other processes used {run.others:.1f} CPU s"
+        + (f"; PROBLEMS: {', '.join(run.problems)}" if run.problems else "")
+    )
+
+
+def spread2(values: list[float]) -> str:
+    """Median and range, to the hundredth of a second."""
+    text = f"{statistics.median(values):.2f} s"
+    return text + (f" ({min(values):.2f}-{max(values):.2f})" if len(values) > 1 else "")
+
+
+def picture_report(source: Path, runs: list[PictureRun]) -> bool:
+    totals = [run.total for run in runs]
+    problems = [problem for run in runs for problem in run.problems]
+    print(
+        f"Picture: {PICTURE_SIZE[0]}x{PICTURE_SIZE[1]} RGB PNG, "
+        f"{source.stat().st_size / 1_000_000:.1f} MB; {len(runs)} runs; polled every "
+        f"{POLL_EVERY} s"
+    )
+    print(
+        f"{'picture':<11}{'upload->ready':>22}{'upload':>8}{'queue':>8}{'process':>9}"
+        f"{'Zou':>8}{'vs Zou':>8}  check"
+    )
+
+    def median(name: str) -> str:
+        values = [getattr(run, name) for run in runs if getattr(run, name) is not None]
+        return f"{statistics.median(values):.2f}" if values else "?"
+
+    print(
+        f"{'4K PNG':<11}{spread2(totals):>22}{median('upload'):>8}{median('queue'):>8}"
+        f"{median('process'):>9}"
+        f"{ZOU_PICTURE_SECONDS:>6.2f} s{statistics.median(totals) / ZOU_PICTURE_SECONDS:>7.2f}x  "
+        f"{'; '.join(dict.fromkeys(problems)) or 'ready, 3840x2160, thumbnail served'}"
+    )
+    print(
+        "(seconds, medians; process: from the job's start until `ready` was seen, the "
+        "processing and up to one poll interval)"
+    )
+    print()
+    return not problems
+
+
 # --- Report ---------------------------------------------------------------------------------
 
 
@@ -644,6 +794,9 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument(
+        "--only", choices=["movies", "pictures"], help="measure only movies, or only pictures"
+    )
+    parser.add_argument(
         "--retries",
         type=int,
         default=2,
@@ -662,7 +815,9 @@ def main() -> None:
 
     target = pipeline_settings()
     sources, descriptions = {}, {}
-    for name in SOURCES:
+    movies, pictures = args.only != "pictures", args.only != "movies"
+    picture = generate_picture(args.sources) if pictures else None
+    for name in SOURCES if movies else ():
         sources[name] = generate_source(name, args.sources)
         info = media.probe_movie(sources[name])
         descriptions[name] = describe(sources[name], info, target)
@@ -692,6 +847,17 @@ def main() -> None:
         (work / "deployment").mkdir()
         deployment = Deployment(work / "deployment", broker=args.broker, Q_WORKERS="1")
         configure_project(deployment)
+        picture_runs: list[PictureRun] = []
+        for number in range(1, (args.runs if picture else 0) + 1):
+            log(f"Uploading the 4K picture ({number}/{args.runs})...")
+            picture_runs.append(
+                undisturbed(
+                    args,
+                    partial(picture_run, deployment, picture),
+                    picture_run_text,
+                    partial(service_cpu, deployment),
+                )
+            )
         results: dict[str, list[Run]] = {}
         for name, source in sources.items():
             results[name] = []
@@ -713,7 +879,12 @@ def main() -> None:
             log(f"Kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    if not report(args, target, descriptions, baselines, zou, results):
+    ok = True
+    if picture is not None:
+        ok &= picture_report(picture, picture_runs)
+    if sources:
+        ok &= report(args, target, descriptions, baselines, zou, results)
+    if not ok:
         sys.exit(1)
 
 

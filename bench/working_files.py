@@ -29,10 +29,12 @@ Client and server share the machine's cores, so transfer rates are those of both
 The references (docs/decisions/upload-chunk-size.md, docs/decisions/listing-serialization.md):
 Zou's upload path manages ≈ 91 MB/s; a hashing upload handler reads a multipart body at
 700-760 MB/s with 256 KiB chunks; Zou answers the 1,000-row listing in
-≈ 50 ms. Under gunicorn, uploads stay well below the handler's rate: gunicorn's request body
-reader hands the body over 1 KiB at a time (gunicorn issue #2596), about 60 % of the server's
-CPU for an upload. A sync worker is also killed (WORKER TIMEOUT, 30 s by default) while a
-transfer takes longer than that: --size-mib large enough shows it.
+≈ 50 ms. gunicorn's own request body reader hands the body over 1 KiB at a time (gunicorn
+issue #2596), which took about two thirds of the server's CPU for an upload: uploads read the
+socket directly instead (kitsufiles.uploads.SocketBody). A sync worker is killed (WORKER
+TIMEOUT, 30 s by default) while a transfer takes longer than that: --size-mib large enough
+shows it. Each upload run starts after a sync, so that the previous run's write-back does not
+slow it.
 """
 
 import argparse
@@ -528,6 +530,10 @@ def upload(api: Api, server_pid, working_file_id: str, source: Path, sha256: str
     body = MultipartFile(source)
     size = source.stat().st_size
     answer = None
+    # Every run starts with nothing left to write back: the previous run's gigabyte going to
+    # disk meanwhile would slow this one's writes, a figure of the disk rather than of the
+    # server (as make_file's fsync for the source).
+    os.sync()
     with MemorySampler(server_pid) as sampler:
         started = time.perf_counter()
         with contextlib.suppress(requests.RequestException):

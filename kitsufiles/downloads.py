@@ -1,19 +1,32 @@
 """Streamed file answers with validators and single ranges (RFC 9110), for every file route.
 
-The body is read from storage in chunks as the client takes it. Never compressed: gazu writes
+The body is a FileResponse over the requested slice of the open file: under gunicorn (and any
+WSGI server with `wsgi.file_wrapper`) a local file is handed to the kernel with sendfile(2), the
+bytes never pass through Python; elsewhere (object stores, the test client) it is read in
+DOWNLOAD_CHUNK_SIZE chunks as the client takes it. Never compressed: gazu writes
 `response.raw` to disk, so a Content-Encoding would end up in the user's file.
+
+Nothing here reads the file to answer a conditional request: the caller gives the validators
+(an ETag from stored metadata, the row's `updated_at`), and a 304 costs no read
+(docs/decisions/media-delivery.md).
 """
 
 import os
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Literal
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.utils.http import http_date, parse_http_date_safe
 
@@ -48,18 +61,34 @@ def _header_value(value: str) -> str:
     return f'"{escaped}"'
 
 
-def _chunks(fileobj: IO[bytes], start: int, length: int) -> Iterator[bytes]:
-    try:
+class _FileSlice:
+    """`length` bytes of an open file from `start`, as a file-like object for FileResponse.
+
+    Its `fileno()` is the file's own, positioned at `start`: gunicorn's sendfile path sends
+    Content-Length bytes from the descriptor's position (gunicorn.http.wsgi.Response.sendfile).
+    Without a descriptor (an object store's file) or without sendfile (the test client,
+    wsgiref), `read` yields the slice and nothing beyond it. No `name`, `tell` or `seek`, so
+    that FileResponse neither guesses headers nor measures the file again: they are set
+    here."""
+
+    def __init__(self, fileobj: IO[bytes], start: int, length: int) -> None:
         fileobj.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = fileobj.read(min(DOWNLOAD_CHUNK_SIZE, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        fileobj.close()
+        self._file = fileobj
+        self._remaining = length
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        wanted = self._remaining if size is None or size < 0 else min(size, self._remaining)
+        chunk = self._file.read(wanted)
+        self._remaining -= len(chunk)
+        return chunk
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def stored_length(fileobj: IO[bytes]) -> int:
@@ -124,7 +153,7 @@ def _position(digits: str) -> int:
 
 def file_response(
     request: HttpRequest,
-    open_file: Callable[[], IO[bytes]],
+    file: IO[bytes] | Callable[[], IO[bytes]],
     *,
     size: int | None = None,
     etag: str | None,
@@ -136,10 +165,11 @@ def file_response(
 ) -> HttpResponseBase:
     """200, 206, 304 or 416 for a stored file. `etag` is the bare tag value (quoted here).
 
+    `file` is the open file (closed here unless the body streams it) or how to open it.
     Without `size`, the file is opened first and its length read from the open object, so the
     Content-Length is always that of the bytes sent, whatever a row says or a concurrent
-    write does; with `size` (already measured on the stored object), `open_file()` is only
-    called when a body is sent. `cache` is "public" or "private" (media
+    write does; with `size` (measured on the open file, or on the stored object), a file given
+    as a callable is only opened when a body is sent. `cache` is "public" or "private" (media
     of a production are private: a shared proxy must not hand them to someone else)."""
     quoted_etag = f'"{etag}"' if etag else None
     headers = {
@@ -148,14 +178,14 @@ def file_response(
         "Expires": http_date(time.time() + max_age),
         "Content-Disposition": disposition,
     }
-    opened: IO[bytes] | None = None
+    opened = None if callable(file) else file
     if size is None:
-        opened = open_file()
+        opened = file() if callable(file) else file
         size = stored_length(opened)
     try:
         return _file_answer(
             request,
-            open_file if opened is None else opened,
+            file if opened is None else opened,
             size,
             quoted_etag,
             last_modified,
@@ -212,14 +242,20 @@ def _file_answer(
     sends_body = length > 0 and request.method != "HEAD"
     if not sends_body:
         close_unsent()
-    response = StreamingHttpResponse(
-        _chunks(source() if callable(source) else source, start, length)
-        if sends_body
-        else iter(()),
-        status=status,
-        content_type=content_type,
-        headers=headers,
-    )
+    response: HttpResponseBase
+    if sends_body:
+        opened = source() if callable(source) else source
+        response = FileResponse(
+            _FileSlice(opened, start, length),
+            status=status,
+            content_type=content_type,
+            headers=headers,
+        )
+        response.block_size = DOWNLOAD_CHUNK_SIZE
+    else:
+        response = StreamingHttpResponse(
+            iter(()), status=status, content_type=content_type, headers=headers
+        )
     response["Content-Length"] = str(length)
     return response
 

@@ -56,6 +56,7 @@ def movie_settings_for(task: "Task") -> media.MovieSettings:
         ld_bitrate=project.ld_bitrate_compression or DEFAULT_LD_BITRATE,
         hd_preset=settings.MOVIE_HIGHDEF_PRESET,
         ld_preset=settings.MOVIE_LOWDEF_PRESET,
+        ld_x264_params=settings.MOVIE_LOWDEF_X264_PARAMS,
         keyframe_interval=settings.MOVIE_KEYFRAME_INTERVAL,
     )
 

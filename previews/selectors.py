@@ -26,6 +26,49 @@ MOVIE_FALLBACKS = {
 }
 
 
+# What the media routes read, in one narrow query (docs/decisions/media-delivery.md): of the
+# preview, what the answer's headers need; of its task, what the access check reads (the
+# project, the entity and the entity's shared-asset columns). Every other column stays in the
+# table: joining the task's eight relations with all their columns cost more to plan and fetch
+# than the rest of the request.
+MEDIA_FIELDS = (
+    "status",
+    "updated_at",
+    "extension",
+    "task__project__id",
+    "task__entity__is_shared",
+    "task__entity__preview_file_id",
+)
+# A download's name also reads the preview's revision line and the names of the task's
+# project, type and entity (with its type and parents: full_entity_name).
+DOWNLOAD_FIELDS = (
+    *MEDIA_FIELDS,
+    "name",
+    "original_name",
+    "revision",
+    "position",
+    "task__project__name",
+    "task__task_type__name",
+    "task__entity__name",
+    "task__entity__entity_type__name",
+    "task__entity__parent__name",
+    "task__entity__parent__parent__name",
+)
+
+
+def preview_for_media() -> QuerySet[PreviewFile]:
+    return PreviewFile.objects.select_related("task__project", "task__entity").only(*MEDIA_FIELDS)
+
+
+def preview_for_download() -> QuerySet[PreviewFile]:
+    return PreviewFile.objects.select_related(
+        "task__project",
+        "task__task_type",
+        "task__entity__entity_type",
+        "task__entity__parent__parent",
+    ).only(*DOWNLOAD_FIELDS)
+
+
 def preview_with_task(queryset: QuerySet[PreviewFile] | None = None) -> QuerySet[PreviewFile]:
     # `is None`, not `or`: testing a queryset's truth would run it.
     queryset = PreviewFile.objects.all() if queryset is None else queryset
@@ -118,19 +161,20 @@ def stored_movie(preview: PreviewFile, route: str) -> tuple[storage.Media, int] 
     return None
 
 
-def served_movie(preview: PreviewFile, route: str) -> tuple[storage.Media, int] | None:
-    """The movie file a route serves. While processing, the raw upload is no stand-in for
-    the renditions being made (any container, maybe not playable, and it would be cached for
-    days under their URL): only the source route serves it then."""
-    found = stored_movie(preview, route)
-    if (
-        found is not None
-        and route != "source"
-        and found[0].prefix == "source"
-        and preview.status == PreviewStatus.PROCESSING
-    ):
-        return None
-    return found
+def opened_movie(preview: PreviewFile, route: str) -> storage.OpenedMedia | None:
+    """The movie file a route serves, opened (one open per file tried). While processing, the
+    raw upload is no stand-in for the renditions being made (any container, maybe not
+    playable, and it would be cached for days under their URL): only the source route serves
+    it then."""
+    for prefix in MOVIE_FALLBACKS[route]:
+        opened = storage.open_stored(storage.movie(prefix, preview.pk))
+        if opened is None:
+            continue
+        if route != "source" and prefix == "source" and preview.status == PreviewStatus.PROCESSING:
+            opened.file.close()
+            return None
+        return opened
+    return None
 
 
 def stored(media: storage.Media) -> tuple[storage.Media, int] | None:

@@ -16,11 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from uuid import UUID
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+
+from kitsufiles.downloads import stored_length
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,44 @@ def size_of(media: Media) -> int | None:
 
 def modified_at(media: Media) -> float:
     return _storage().get_modified_time(media.name).timestamp()
+
+
+@dataclass(frozen=True)
+class OpenedMedia:
+    """A stored file opened for reading, with its size and modification time (seconds since
+    the epoch) measured on the open file: a file replaced after it was opened keeps the
+    figures of the bytes this handle reads."""
+
+    media: Media
+    file: IO[bytes]
+    size: int
+    modified: float
+
+
+def open_stored(media: Media) -> OpenedMedia | None:
+    """`media` opened for reading, or None when it is absent or empty (Zou: "not found").
+
+    On local storage this is one open(2) and one fstat(2), whatever is asked next: delivery
+    needs no exists/size/stat calls before it (docs/decisions/media-delivery.md). An object
+    store's file is measured through the storage API."""
+    path = _local_path(media)
+    handle: IO[bytes] | None = None
+    try:
+        if path is not None:
+            handle = open(path, "rb")  # noqa: SIM115 (the response closes it)
+            status = os.fstat(handle.fileno())
+            size, modified = status.st_size, status.st_mtime
+        else:
+            handle = open_media(media)
+            size = stored_length(handle)
+            modified = modified_at(media) if size else 0.0
+    except OSError:  # absent (or removed meanwhile, or unreadable): not found, as size_of
+        size = 0
+    if handle is None or not size:
+        if handle is not None:
+            handle.close()
+        return None
+    return OpenedMedia(media, handle, size, modified)
 
 
 def open_media(media: Media) -> File:

@@ -17,11 +17,12 @@ import contextlib
 import io
 import struct
 import uuid
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from PIL import Image, ImageCms, ImageFile, ImageMath, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageFile, ImageMath, ImageOps
 
 THUMBNAIL_SIZE = (150, 100)  # "thumbnails" variant of previews
 SQUARE_SIZE = (100, 100)  # "thumbnails-square"
@@ -40,10 +41,14 @@ PREVIEW_MAX_HEIGHT = 20_000
 PICTURE_FORMATS = ("PNG", "JPEG", "MPO", "WEBP")
 
 # zlib level of each PNG written. Measured on a 4K photo-like picture (2 cores, zlib-ng): the
-# original takes 0.60 s at level 1, 0.84 s at 3, 2.9 s at 6 for 13.4 / 13.0 / 12.0 MB; the
-# 1200-wide previews 0.08 / 0.12 / 0.37 s for 1.82 / 1.75 / 1.64 MB. The small thumbnails,
-# served in every listing, cost nothing at 6.
-COMPRESS_LEVELS = {"original": 1, "previews": 3, "thumbnails": 6, "thumbnails-square": 6}
+# original takes 0.60 s at level 1, 0.84 s at 3, 2.9 s at 6 for 13.4 / 13.0 / 12.0 MB (and is
+# not encoded at all when the upload is a plain 8-bit PNG: _write_stripped_png); the 1200-wide
+# previews 0.09 / 0.10 / 0.16 s at levels 1 / 2 / 3 for 1.10 / 1.06 / 1.01 MB
+# (docs/decisions/picture-variants.md). The small thumbnails, served in every listing, cost
+# nothing at 6.
+COMPRESS_LEVELS = {"original": 1, "previews": 2, "thumbnails": 6, "thumbnails-square": 6}
+# Resizing: Pillow's `reducing_gap` (see _resized).
+REDUCING_GAP = 1.5
 
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
@@ -76,6 +81,14 @@ def open_picture(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.I
     process-wide ``Image.MAX_IMAGE_PIXELS`` (neither read nor changed). A missing or unreadable
     file raises the usual OSError.
     """
+    return _decode(path, max_pixels)[0]
+
+
+def _decode(path: Path, max_pixels: int) -> tuple[Image.Image, bool]:
+    """open_picture's picture, and whether it is the file's own pixels untouched: an 8-bit
+    RGB or RGBA PNG (no palette, no transparent colour key) with no colour profile to apply
+    and no orientation to correct. Such a file needs no encoding to be the original
+    (`_write_stripped_png`)."""
     with open(path, "rb") as fp:
         try:
             image = _identify(fp, str(path))
@@ -89,7 +102,16 @@ def open_picture(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.I
             raise PictureError(f"{type(exc).__name__}: {exc}"[:200]) from exc
 
     icc_profile = image.info.get("icc_profile")
+    untouched = (
+        image.format == "PNG"
+        and image.mode in ("RGB", "RGBA")
+        and not icc_profile
+        and "transparency" not in image.info
+        and getattr(image, "n_frames", 1) == 1
+    )
     with contextlib.suppress(Exception):  # a broken EXIF block: keep the picture as stored
+        if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+            untouched = False
         ImageOps.exif_transpose(image, in_place=True)
     try:
         picture = _to_srgb(image, icc_profile)
@@ -98,7 +120,7 @@ def open_picture(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.I
     except Exception as exc:  # an exotic mode Pillow cannot convert
         raise PictureError(f"{type(exc).__name__}: {exc}"[:200]) from exc
     picture.info = {}  # no stale ICC profile, EXIF or transparency key travels to the PNGs
-    return picture
+    return picture, untouched and picture is image
 
 
 def _identify(fp: BinaryIO, filename: str) -> ImageFile.ImageFile:
@@ -221,25 +243,38 @@ def fit_in_box(image: Image.Image, width: int, height: int) -> Image.Image:
     on it. A picture larger than the box (in either dimension) is shrunk with LANCZOS to fit
     inside it keeping its ratio, the fitted side rounded up as Zou does (180x101 in 150x100 gives
     150x85); a picture that already fits is pasted as it is: never upscaled, never stretched."""
+    size = fitted_size(image.size, width, height)
+    return _on_canvas(_resized(image, size), width, height)
+
+
+def fitted_size(source: tuple[int, int], width: int, height: int) -> tuple[int, int]:
+    """The size a picture of size `source` takes in a width x height box (see fit_in_box)."""
     if width < 1 or height < 1:
         raise ValueError(f"box {width}x{height} is empty")
-    source_width, source_height = image.size
+    source_width, source_height = source
     if source_width <= width and source_height <= height:
-        size = (source_width, source_height)
-    elif source_width * height >= source_height * width:  # wider than the box: full width
-        size = (width, _ceil_div(width * source_height, source_width))
-    else:  # taller than the box: full height
-        size = (_ceil_div(height * source_width, source_height), height)
+        return (source_width, source_height)
+    if source_width * height >= source_height * width:  # wider than the box: full width
+        return (width, _ceil_div(width * source_height, source_width))
+    return (_ceil_div(height * source_width, source_height), height)  # taller: full height
 
+
+def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     content = image
     if content.mode not in ("RGB", "RGBA"):
         content = content.convert("RGBA" if _has_alpha(content) else "RGB")
     if size != image.size:
-        # reducing_gap: a cheap integer reduction first, LANCZOS on the last factor >= 3
-        content = content.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        # A cheap integer reduction (box average) first, then LANCZOS on the last factor of
+        # at least REDUCING_GAP: on a 4K picture shrunk to 1200 wide, 2x2 boxes then LANCZOS
+        # differ by at most 2 levels of 255 from LANCZOS alone, at half its time
+        # (docs/decisions/picture-variants.md).
+        content = content.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    return content
 
+
+def _on_canvas(content: Image.Image, width: int, height: int) -> Image.Image:
     canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    canvas.paste(content, ((width - size[0]) // 2, (height - size[1]) // 2))
+    canvas.paste(content, ((width - content.width) // 2, (height - content.height) // 2))
     return canvas
 
 
@@ -274,31 +309,51 @@ def write_variants(
     """Decode `source` once and write into `directory` (created if needed) the original as PNG
     and its three variants (150x100, 100x100 and 1200 wide), under names unique to this call
     (``<variant>-<uuid>.png``). On any error, the files already written are removed and the
-    error is raised again (PictureError for an unreadable picture)."""
-    picture = open_picture(source, max_pixels=max_pixels)
+    error is raised again (PictureError for an unreadable picture).
+
+    Where the time goes on a 4K picture, and what is done about it
+    (docs/decisions/picture-variants.md): a PNG whose pixels need no change (8-bit RGB or
+    RGBA, no profile, no orientation) becomes the original by copying its compressed data
+    without its metadata chunks, instead of being encoded again (the costliest step); the two
+    thumbnails are shrunk from the 1200-wide picture rather than from the full-size one."""
+    picture, untouched = _decode(source, max_pixels)
     width, height = picture.size
     preview_width, preview_height = preview_box(width, height)
+    preview_height = min(preview_height, PREVIEW_MAX_HEIGHT)
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex
     written: list[Path] = []
 
-    def save(name: str, image: Image.Image) -> Path:
+    def path_of(name: str) -> Path:
         path = directory / f"{name}-{token}.png"
+        written.append(path)
+        return path
+
+    def save(name: str, image: Image.Image) -> Path:
+        path = path_of(name)
         with open(path, "xb") as fp:  # exclusive: never overwrite someone else's file
-            written.append(path)
             image.save(fp, format="PNG", compress_level=COMPRESS_LEVELS[name])
         return path
 
     try:
-        original = save("original", picture)
-        thumbnails = save("thumbnails", fit_in_box(picture, *THUMBNAIL_SIZE))
-        square = save("thumbnails-square", fit_in_box(picture, *SQUARE_SIZE))
-        previews = save(
-            "previews",
-            fit_in_box(picture, preview_width, min(preview_height, PREVIEW_MAX_HEIGHT)),
+        original = None
+        if untouched:
+            original = path_of("original")
+            if not _write_stripped_png(source, original, picture.size):
+                original.unlink(missing_ok=True)
+                original = None
+        if original is None:
+            original = save("original", picture)
+        # The 1200-wide picture first; the thumbnails are shrunk from it (at the sizes they
+        # would have from the full picture), a sixth of the pixels to read for a 4K one.
+        preview_content = _resized(
+            picture, fitted_size(picture.size, preview_width, preview_height)
         )
+        previews = save("previews", _on_canvas(preview_content, preview_width, preview_height))
+        thumbnails = save("thumbnails", _thumbnail(picture.size, preview_content, THUMBNAIL_SIZE))
+        square = save("thumbnails-square", _thumbnail(picture.size, preview_content, SQUARE_SIZE))
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -311,3 +366,73 @@ def write_variants(
         width=width,
         height=height,
     )
+
+
+def _thumbnail(
+    picture_size: tuple[int, int], intermediate: Image.Image, box: tuple[int, int]
+) -> Image.Image:
+    """fit_in_box of the picture, made from a smaller copy of it (`intermediate`) when that
+    copy is still at least as large as the thumbnail."""
+    size = fitted_size(picture_size, *box)
+    return _on_canvas(_resized(intermediate, size), *box)
+
+
+# ---------------------------------------------------------------------------------------------
+# PNG chunks
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_COPY_BLOCK = 1024 * 1024
+
+
+def _write_stripped_png(source: Path, target: Path, size: tuple[int, int]) -> bool:
+    """Write to `target` the PNG `source` with its image chunks only (IHDR, IDAT, IEND): the
+    same compressed pixels, no metadata (text, EXIF, time, physical size, gamma...). Every
+    chunk's CRC is checked on the way. False, leaving `target` incomplete, when the file is not
+    exactly what the original must be: an 8-bit RGB or RGBA non-interlaced PNG of `size` whose
+    chunks are all sound."""
+    with open(source, "rb") as reader, open(target, "xb") as writer:
+        if reader.read(8) != PNG_SIGNATURE:
+            return False
+        writer.write(PNG_SIGNATURE)
+        first = True
+        while True:
+            head = reader.read(8)
+            if len(head) < 8:
+                return False  # no IEND
+            length, kind = struct.unpack(">I4s", head)
+            keep = kind in (b"IHDR", b"IDAT", b"IEND")
+            if first:
+                if kind != b"IHDR" or length != 13:
+                    return False
+                header = reader.read(13)
+                if len(header) < 13:
+                    return False
+                width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
+                if (width, height) != size or depth != 8 or colour not in (2, 6) or interlace:
+                    return False
+                crc = zlib.crc32(header, zlib.crc32(kind))
+                writer.write(head + header)
+                remaining = 0
+                first = False
+            else:
+                if not keep and not kind[0:1].islower() and kind != b"PLTE":
+                    return False  # a critical chunk we do not know
+                crc = zlib.crc32(kind)
+                if keep:
+                    writer.write(head)
+                remaining = length
+            while remaining:
+                block = reader.read(min(remaining, _COPY_BLOCK))
+                if not block:
+                    return False
+                crc = zlib.crc32(block, crc)
+                if keep:
+                    writer.write(block)
+                remaining -= len(block)
+            stored = reader.read(4)
+            if len(stored) < 4 or struct.unpack(">I", stored)[0] != crc:
+                return False
+            if keep:
+                writer.write(stored)
+            if kind == b"IEND":
+                return True

@@ -9,7 +9,6 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Max, QuerySet
 
-from kitsufiles import records
 from kitsufiles.downloads import stored_length
 from kitsufiles.last_rows import last_of_each_group
 from kitsufiles.lookups import parse_id
@@ -27,6 +26,16 @@ def with_task() -> QuerySet[WorkingFile]:
     """Working files with what their task's access rules and paths read."""
     relations = (f"task__{relation}" for relation in permissions.TASK_RELATIONS)
     return WorkingFile.objects.select_related(*relations)
+
+
+def working_file_for_download(working_file_id: object) -> WorkingFile:
+    """The working file `working_file_id` (NotFound if none) with only what the content
+    route's access check reads of its task (its project and entity): `opened_content` reads
+    the columns the answer needs, under the row's lock (docs/decisions/media-delivery.md)."""
+    queryset = WorkingFile.objects.select_related("task__project", "task__entity").only(
+        "task__project__id", "task__entity__id"
+    )
+    return get_or_404(queryset, working_file_id)
 
 
 def next_revision(task: Task, name: str) -> int:
@@ -83,12 +92,22 @@ def opened_content(working_file: WorkingFile) -> tuple[File, WorkingFile] | None
     before it or both from after it. The handle keeps reading the bytes it opened even if
     they are replaced afterwards."""
     with transaction.atomic():
-        records.lock_row(WorkingFile, working_file.pk)
-        working_file.refresh_from_db(fields=["size", "checksum", "updated_at"])
+        # The lock and the columns the answer reads, in one statement (records.lock_row's
+        # lock, as store_content takes it).
+        row = (
+            WorkingFile.objects.select_for_update()
+            .filter(pk=working_file.pk)
+            .values("size", "checksum", "updated_at")
+            .first()
+        )
+        if row is None:  # deleted meanwhile
+            return None
         try:
             handle = open_content(working_file)
         except FileNotFoundError:
             return None
+    for name, value in row.items():
+        setattr(working_file, name, value)
     if stored_length(handle) == 0:
         handle.close()
         return None

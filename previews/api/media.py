@@ -14,22 +14,20 @@ from rest_framework.views import APIView
 from kitsufiles.api.filters import query_flag
 from kitsufiles.api.schema import file_answer, flag, upload_body
 from kitsufiles.api.serialization import serialize_instance
-from kitsufiles.downloads import attachment_disposition, file_response, stored_length
+from kitsufiles.downloads import attachment_disposition, file_response
 from kitsufiles.errors import NotFound
 from kitsufiles.uploads import received_files
 from previews import errors, selectors, services, storage
 from previews.api.lookups import find_preview, get_preview, get_preview_thumbnail
 from previews.models import PreviewFile, PreviewStatus
 from production import permissions
+from production.models import Person
 
 MOVIE_TYPE = "video/mp4"
 PNG_TYPE = "image/png"
 PDF_TYPE = "application/pdf"
 OTHER_TYPE = "application/octet-stream"
 PROCESSING_RETRY_AFTER = 5
-
-StoredFile = tuple[storage.Media, int] | None
-
 
 # ---------------------------------------------------------------------------------------------
 # Upload
@@ -123,43 +121,38 @@ def _not_there(request: Request, preview: PreviewFile) -> JsonResponse:
 def serve(
     request: Request,
     preview: PreviewFile,
-    found: StoredFile,
+    opened: storage.OpenedMedia | None,
     *,
     content_type: str,
-    attachment: bool = False,
+    disposition: str = 'inline; filename=""',
 ) -> HttpResponseBase:
-    if found is None:
+    """The stored file `opened` (or the answer for a preview without it). No byte of the file
+    is read to answer: the length and the ETag come from the open file's fstat, the
+    Last-Modified from the row (docs/decisions/media-delivery.md)."""
+    if opened is None:
         return _not_there(request, preview)
-    item, _ = found
-    # Measured on the opened file, not before opening it: reprocessing may replace the media
-    # in between, and the length sent must be that of the bytes sent.
-    try:
-        handle = storage.open_media(item)
-    except FileNotFoundError:
-        return _not_there(request, preview)
-    size = stored_length(handle)
-    try:
-        modified = storage.modified_at(item)
-    except FileNotFoundError:
-        size = 0  # removed since it was opened: gone, like an empty file
-    if not size:
-        handle.close()
-        return _not_there(request, preview)
-    disposition = (
-        attachment_disposition(selectors.download_name(preview))
-        if attachment
-        else 'inline; filename=""'
-    )
     return file_response(
         request,
-        lambda: handle,
-        # Changes whenever the file is rewritten, even if the row is not touched.
-        etag=f"{item.prefix}-{size}-{int(modified * 1000)}",
+        opened.file,
+        size=opened.size,
+        # A strong validator from stored metadata: which rendition, its size and its mtime
+        # (ms). It changes whenever the file is rewritten, even if the row is not touched.
+        etag=f"{opened.media.prefix}-{opened.size}-{int(opened.modified * 1000)}",
         last_modified=preview.updated_at,
         content_type=content_type,
         disposition=disposition,
         cache="private",
         max_age=settings.CLIENT_CACHE_MAX_AGE,
+    )
+
+
+def _task_media_preview(person: Person, preview_id: str) -> PreviewFile:
+    """The preview with what the media routes read, once `person` has task access."""
+    return get_preview(
+        person,
+        preview_id,
+        access=permissions.Access.TASK,
+        queryset=selectors.preview_for_media(),
     )
 
 
@@ -171,10 +164,11 @@ class MovieView(APIView):
 
     @file_answer(MOVIE_TYPE, processing=True)
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
-        person = permissions.caller(request)
-        preview = get_preview(person, preview_id, access=permissions.Access.TASK)
-        found = selectors.served_movie(preview, self.route)
-        return serve(request, preview, found, content_type=MOVIE_TYPE, attachment=self.attachment)
+        if self.attachment:
+            return _download(request, preview_id, kind="mp4")
+        preview = _task_media_preview(permissions.caller(request), preview_id)
+        opened = selectors.opened_movie(preview, self.route)
+        return serve(request, preview, opened, content_type=MOVIE_TYPE)
 
 
 class PictureView(APIView):
@@ -188,13 +182,14 @@ class PictureView(APIView):
 
     @file_answer(PNG_TYPE, processing=True)
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
-        person = permissions.caller(request)
         if self.shared_asset_rule:
-            preview = get_preview_thumbnail(person, preview_id)
+            preview = get_preview_thumbnail(
+                permissions.caller(request), preview_id, queryset=selectors.preview_for_media()
+            )
         else:
-            preview = get_preview(person, preview_id, access=permissions.Access.TASK)
-        found = selectors.stored(storage.picture(self.prefix, preview.pk))
-        return serve(request, preview, found, content_type=PNG_TYPE)
+            preview = _task_media_preview(permissions.caller(request), preview_id)
+        opened = storage.open_stored(storage.picture(self.prefix, preview.pk))
+        return serve(request, preview, opened, content_type=PNG_TYPE)
 
 
 def _other_file_type(extension: str) -> str:
@@ -211,12 +206,36 @@ class OriginalFileView(APIView):
         extension = extension.lower()
         if services.media_kind(extension) not in ("picture", "other"):
             raise errors.ExtensionNotAllowed(extension)
-        preview = get_preview(person, preview_id, access=permissions.Access.TASK)
+        preview = _task_media_preview(person, preview_id)
         if extension == "png":
-            found = selectors.stored(storage.picture("original", preview.pk))
-            return serve(request, preview, found, content_type=PNG_TYPE)
-        found = selectors.stored(storage.other_file(preview.pk))
-        return serve(request, preview, found, content_type=_other_file_type(extension))
+            opened = storage.open_stored(storage.picture("original", preview.pk))
+            return serve(request, preview, opened, content_type=PNG_TYPE)
+        opened = storage.open_stored(storage.other_file(preview.pk))
+        return serve(request, preview, opened, content_type=_other_file_type(extension))
+
+
+def _download(request: Request, preview_id: str, *, kind: str | None) -> HttpResponseBase:
+    """A preview's main file as an attachment named after its task (selectors.download_name):
+    the movie for `kind` "mp4", else the file the preview's extension says."""
+    preview = get_preview(
+        permissions.caller(request),
+        preview_id,
+        access=permissions.Access.TASK,
+        queryset=selectors.preview_for_download(),
+    )
+    # Named before anything is opened: nothing is left open if naming fails.
+    disposition = attachment_disposition(selectors.download_name(preview))
+    extension = kind or preview.extension or ""
+    if extension == "png":
+        opened = storage.open_stored(storage.picture("original", preview.pk))
+        content_type = PNG_TYPE
+    elif extension == "mp4":
+        opened = selectors.opened_movie(preview, "originals")
+        content_type = MOVIE_TYPE
+    else:
+        opened = storage.open_stored(storage.other_file(preview.pk))
+        content_type = _other_file_type(extension)
+    return serve(request, preview, opened, content_type=content_type, disposition=disposition)
 
 
 class OriginalDownloadView(APIView):
@@ -225,16 +244,4 @@ class OriginalDownloadView(APIView):
 
     @file_answer(PNG_TYPE, MOVIE_TYPE, PDF_TYPE, OTHER_TYPE, processing=True)
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
-        person = permissions.caller(request)
-        preview = get_preview(person, preview_id, access=permissions.Access.TASK)
-        extension = preview.extension or ""
-        if extension == "png":
-            found = selectors.stored(storage.picture("original", preview.pk))
-            content_type = PNG_TYPE
-        elif extension == "mp4":
-            found = selectors.served_movie(preview, "originals")
-            content_type = MOVIE_TYPE
-        else:
-            found = selectors.stored(storage.other_file(preview.pk))
-            content_type = _other_file_type(extension)
-        return serve(request, preview, found, content_type=content_type, attachment=True)
+        return _download(request, preview_id, kind=None)

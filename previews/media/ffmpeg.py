@@ -81,14 +81,16 @@ def ffmpeg_seconds(value: Fraction) -> str:
     return f"{float(value):.6f}"
 
 
-def x264_options(bitrate: int, preset: str, keyframe_interval: int) -> list[str]:
+def x264_options(bitrate: int, preset: str, keyframe_interval: int, params: str = "") -> list[str]:
     """One H.264 rendition: High profile, 4:2:0, `bitrate` Mb/s capped as Zou caps it (a
-    buffer of two seconds' worth), a keyframe every `keyframe_interval` frames."""
+    buffer of two seconds' worth), a keyframe every `keyframe_interval` frames; `params`: x264
+    options on top of the preset (`key=value:key=value`)."""
     return [
         "-c:v", "libx264",
         "-profile:v", "high",
         "-pix_fmt", "yuv420p",
         "-preset", preset,
+        *(["-x264-params", params] if params else []),
         "-b:v", f"{bitrate}M",
         "-maxrate", f"{bitrate}M",
         "-bufsize", f"{2 * bitrate}M",
@@ -191,7 +193,12 @@ def build_command(
     argv += audio_maps["hd"] + audio_codec["hd"] + mp4 + [str(outputs["high_def"])]
 
     argv += ["-map", "[ld]"]
-    argv += x264_options(settings.ld_bitrate, settings.ld_preset, settings.keyframe_interval)
+    argv += x264_options(
+        settings.ld_bitrate,
+        settings.ld_preset,
+        settings.keyframe_interval,
+        settings.ld_x264_params,
+    )
     argv += audio_maps["ld"] + audio_codec["ld"] + mp4 + [str(outputs["low_def"])]
 
     argv += _still_outputs(outputs)

@@ -35,7 +35,10 @@ class MovieSettings:
     hd_bitrate: int = 28  # Mb/s
     ld_bitrate: int = 6
     hd_preset: str = "veryfast"
-    ld_preset: str = "veryfast"
+    # The low-def: x264's fastest preset with what costs little and matters most put back
+    # (docs/decisions/movie-pipeline.md).
+    ld_preset: str = "ultrafast"
+    ld_x264_params: str = "cabac=1:deblock=0,0:8x8dct=1"
     keyframe_interval: int = 12  # frames
     ld_width: int = 1280  # low-def width, capped at the high-def width
 

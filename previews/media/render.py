@@ -43,6 +43,9 @@ _FILE_NAMES = {
 }
 
 
+TILE_SHEET_COMPRESS_LEVEL = 3
+
+
 @dataclass(frozen=True)
 class MovieRenditions:
     high_def: Path
@@ -230,7 +233,9 @@ def _assemble_tile_sheet(cells: Path, sheet: Path, layout: TileLayout) -> None:
                 cell = cell.resize((layout.cell_width, layout.cell_height))
             row, column = divmod(index, layout.columns)
             image.paste(cell, (column * layout.cell_width, row * layout.cell_height))
-    image.save(sheet, format="PNG")
+    # zlib level 3: 0.25 s against 0.37 s at the default 6 for a 20 s movie's 1424x6000 sheet,
+    # 3.2 MB against 2.9 (docs/decisions/movie-pipeline.md).
+    image.save(sheet, format="PNG", compress_level=TILE_SHEET_COMPRESS_LEVEL)
 
 
 def _remove(paths: Iterable[Path]) -> None:

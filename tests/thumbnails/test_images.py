@@ -9,7 +9,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, PngImagePlugin
 
 from thumbnails import images
 from thumbnails.images import (
@@ -575,10 +575,10 @@ def test_picture_error_message():
 def test_write_failure_leaves_nothing_behind(tmp_path, out, monkeypatch):
     path = save(tmp_path, picture((300, 200)), "ok.png")
 
-    def broken_fit(*args, **kwargs):
+    def broken_canvas(*args, **kwargs):  # once the original is written
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(images, "fit_in_box", broken_fit)
+    monkeypatch.setattr(images, "_on_canvas", broken_canvas)
     with pytest.raises(OSError, match="No space left"):
         write_variants(path, out)
     assert list(out.iterdir()) == []
@@ -613,3 +613,106 @@ def test_variants_are_frozen(tmp_path, out):
     variants = variants_of(tmp_path, out, (30, 20))
     with pytest.raises(AttributeError):
         variants.width = 1  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------------------------------------
+# A plain PNG becomes the original without being encoded again
+
+
+def chunks(path: Path) -> list[tuple[bytes, bytes]]:
+    """(type, data) of every chunk of a PNG."""
+    data = path.read_bytes()
+    assert data[:8] == images.PNG_SIGNATURE
+    found, position = [], 8
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        found.append((kind, data[position + 8 : position + 8 + length]))
+        position += 12 + length
+    return found
+
+
+def idat(path: Path) -> bytes:
+    return b"".join(data for kind, data in chunks(path) if kind == b"IDAT")
+
+
+def photo(size=(640, 360), mode="RGB") -> Image.Image:
+    """Detail that no two encoders compress the same way (random: a new one each call)."""
+    noise = Image.effect_noise(size, 40).convert("L")
+    bands = [noise, noise.rotate(90, expand=False), Image.linear_gradient("L").resize(size)]
+    if mode == "RGBA":
+        bands.append(Image.radial_gradient("L").resize(size))
+    return Image.merge(mode, bands)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_a_plain_png_keeps_its_compressed_pixels_and_loses_its_metadata(tmp_path, out, mode):
+    source = photo(mode=mode)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "rendered on the farm")
+    exif = Image.Exif()
+    exif[0x010E] = "a description"  # no orientation
+    # Compressed at Pillow's default level, which no encoding of ours uses: the original's
+    # compressed bytes can only come from the source.
+    path = save(tmp_path, source, "render.png", pnginfo=info, exif=exif, dpi=(300, 300))
+
+    variants = write_variants(path, out)
+
+    assert idat(variants.original) == idat(path)
+    kinds = [kind for kind, _ in chunks(variants.original)]
+    assert (kinds[0], set(kinds[1:-1]), kinds[-1]) == (b"IHDR", {b"IDAT"}, b"IEND")
+    with Image.open(variants.original) as original:
+        assert original.mode == mode
+        assert original.tobytes() == source.tobytes()
+
+
+SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def test_a_png_needing_changes_is_encoded_again(tmp_path, out):
+    turned = Image.Exif()
+    turned[0x0112] = 6  # to be turned a quarter
+    sources = {
+        "oriented.png": {"exif": turned},
+        "profiled.png": {
+            "icc_profile": ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        },
+    }
+    for name, params in sources.items():
+        path = save(tmp_path, photo(), name, **params)
+        variants = write_variants(path, out)
+        assert idat(variants.original) != idat(path), name
+        assert [kind for kind, _ in chunks(variants.original)][0] == b"IHDR"
+    sixteen = save(tmp_path, photo().convert("I;16"), "deep.png")
+    assert idat(write_variants(sixteen, out).original) != idat(sixteen)
+
+
+def test_a_png_with_a_damaged_chunk_is_encoded_again(tmp_path, out):
+    source = photo()
+    path = save(tmp_path, source, "damaged.png")
+    data = bytearray(path.read_bytes())
+    last_idat_crc = data.rindex(b"IEND") - 8  # the 4 CRC bytes before IEND's length
+    data[last_idat_crc] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+    variants = write_variants(path, out)
+
+    assert idat(variants.original) != idat(path)
+    with Image.open(variants.original) as original:
+        assert original.tobytes() == source.tobytes()
+
+
+def test_thumbnails_from_the_preview_match_thumbnails_from_the_picture(tmp_path, out):
+    """Shrunk from the 1200-wide picture, at the sizes the full picture gives them."""
+    source = photo((3840, 2161))
+    variants = write_variants(save(tmp_path, source, "4k.png"), out)
+
+    for path, box in (
+        (variants.thumbnails, THUMBNAIL_SIZE),
+        (variants.thumbnails_square, SQUARE_SIZE),
+    ):
+        direct = fit_in_box(source, *box)
+        with Image.open(path) as made:
+            assert made.size == direct.size
+            assert made.getchannel("A").getbbox() == direct.getchannel("A").getbbox()
+            difference = [abs(a - b) for a, b in zip(made.tobytes(), direct.tobytes(), strict=True)]
+            assert sum(difference) / len(difference) < 2  # of 255
