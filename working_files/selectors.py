@@ -11,7 +11,7 @@ from django.db.models import Max, QuerySet
 
 from kitsufiles.downloads import stored_length
 from kitsufiles.last_rows import last_of_each_group
-from kitsufiles.lookups import parse_id
+from kitsufiles.lookups import get_or_404, parse_id
 from production import permissions
 from production.models import Entity, Task
 from working_files.models import WorkingFile
