@@ -14,13 +14,15 @@ docs/decisions/last-revisions.md has the plans and the figures.
 """
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Window
-from django.db.models.expressions import OrderBy, RawSQL
+from django.db.models.expressions import Expression, OrderBy
 from django.db.models.functions import RowNumber
+from django.db.models.sql.compiler import SQLCompiler
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -60,7 +62,7 @@ def _order_by(name: str) -> OrderBy:
 
 def _loose_index_scan(
     queryset: models.QuerySet, group_by: Sequence[str], newest_first: Sequence[str]
-) -> RawSQL:
+) -> "_PrimaryKeyIn":
     """`pk = ANY(ARRAY(...))`, where the array holds the newest row's id of each group.
 
     The recursive query walks the groups in index order: the first group, then repeatedly the
@@ -101,9 +103,35 @@ def _loose_index_scan(
         f"SELECT (SELECT {column('pk')} FROM {table} WHERE {where} AND {same_group} "
         f"ORDER BY {newest} LIMIT 1) FROM line_groups"
     )
-    sql = (
-        f"{column('pk')} = ANY(ARRAY("
+    newest_ids = (
         f"WITH RECURSIVE line_groups({', '.join(group_names)}) AS "
-        f"(({first_group}) UNION ALL {next_group}) {newest_of_group}))"
+        f"(({first_group}) UNION ALL {next_group}) {newest_of_group}"
     )
-    return RawSQL(sql, (*params, *params, *params), output_field=models.BooleanField())
+    return _PrimaryKeyIn(newest_ids, (*params, *params, *params))
+
+
+class _PrimaryKeyIn(Expression):
+    """`pk = ANY(ARRAY(<ids>))`: the condition names the outer row through an expression
+    Django compiles (so it holds when the queryset becomes another query's subquery and its
+    table is renamed), while `<ids>` reads only its own tables."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, ids_sql: str, params: tuple[Any, ...]) -> None:
+        super().__init__()
+        self.ids_sql, self.params = ids_sql, params
+        # F("pk") until the query resolves it to its column (under whatever alias it gives).
+        self.primary_key: Any = F("pk")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.primary_key]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.primary_key,) = exprs
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        key_sql, key_params = compiler.compile(self.primary_key)
+        return f"{key_sql} = ANY(ARRAY({self.ids_sql}))", (*key_params, *self.params)

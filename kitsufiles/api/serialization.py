@@ -153,9 +153,9 @@ def serialize_rows(
         for row in rows:
             shape.complete_row(row)
     if relations and (shape.many_to_many or shape.reverse_relations) and rows:
-        attach_relations(shape, rows)
+        attach_relations(shape, rows, queryset)
     if shape.nested and rows:
-        attach_nested(shape, rows)
+        attach_nested(shape, rows, queryset)
     return rows
 
 
@@ -177,9 +177,12 @@ def related_model(field: models.ForeignKey) -> type[models.Model]:
     return model
 
 
-def attach_relations(shape: ZouShape, rows: list[Row]) -> None:
-    """Add each collection as a list of ids: one query per relation, not per row."""
-    ids = [row["id"] for row in rows]
+def attach_relations(shape: ZouShape, rows: list[Row], queryset: models.QuerySet) -> None:
+    """Add each collection as a list of ids: one query per relation, not per row. The rows
+    are named by the query that read them, as a subquery: a list of their ids would be a
+    thousand parameters to adapt, quote and parse for a listing of a thousand rows (half the
+    time of such a listing)."""
+    ids = queryset.values("pk")
     related: defaultdict[Any, list[str]]
     for m2m in shape.many_to_many:
         own_column = m2m.m2m_column_name()
@@ -217,17 +220,18 @@ def attach_relations(shape: ZouShape, rows: list[Row]) -> None:
             row[name] = related.get(row["id"], [])
 
 
-def attach_nested(shape: ZouShape, rows: list[Row]) -> None:
-    """Embed each nested foreign key's row (or None): one query per key, not per row."""
+def attach_nested(shape: ZouShape, rows: list[Row], queryset: models.QuerySet) -> None:
+    """Embed each nested foreign key's row (or None): one query per key, not per row, the
+    related rows named by the query that read `rows` (see attach_relations)."""
     for name in shape.nested:
         field = shape.model._meta.get_field(name)
         if not isinstance(field, models.ForeignKey):
             raise TypeError(f"{shape.type_name}.{name} is not a foreign key")
-        ids = {row[field.attname] for row in rows if row[field.attname] is not None}
         related: dict[Any, Row] = {}
-        if ids:
-            queryset = related_model(field)._default_manager.filter(pk__in=ids)
-            related = {row["id"]: row for row in serialize_rows(queryset)}
+        if any(row[field.attname] is not None for row in rows):
+            named = queryset.values(field.attname)
+            nested = related_model(field)._default_manager.filter(pk__in=named)
+            related = {row["id"]: row for row in serialize_rows(nested)}
         for row in rows:
             row[name] = related.get(row[field.attname])
 
