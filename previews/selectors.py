@@ -27,15 +27,15 @@ MOVIE_FALLBACKS = {
 
 
 # What the media routes read, in one narrow query (docs/decisions/media-delivery.md): of the
-# preview, what the answer's headers need; of its task, what the access check reads (the
-# project, the entity and the entity's shared-asset columns). Every other column stays in the
-# table: joining the task's eight relations with all their columns cost more to plan and fetch
-# than the rest of the request.
+# preview, what the answer's headers need; of its task, what the access check reads (its
+# project's and entity's ids, the entity's shared-asset columns). Every other column stays in
+# the table: joining the task's eight relations with all their columns cost more to plan and
+# fetch than the rest of the request.
 MEDIA_FIELDS = (
     "status",
     "updated_at",
     "extension",
-    "task__project__id",
+    "task__project",
     "task__entity__is_shared",
     "task__entity__preview_file_id",
 )
@@ -57,7 +57,7 @@ DOWNLOAD_FIELDS = (
 
 
 def preview_for_media() -> QuerySet[PreviewFile]:
-    return PreviewFile.objects.select_related("task__project", "task__entity").only(*MEDIA_FIELDS)
+    return PreviewFile.objects.select_related("task__entity").only(*MEDIA_FIELDS)
 
 
 def preview_for_download() -> QuerySet[PreviewFile]:

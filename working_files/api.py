@@ -188,7 +188,9 @@ class WorkingFileContentView(APIView):
     @file_answer("application/octet-stream")
     def get(self, request: Request, working_file_id: str) -> HttpResponseBase:
         person = permissions.caller(request)
-        working_file = selectors.working_file_for_download(working_file_id)
+        working_file = permissions.fetch(
+            person, selectors.for_download(), working_file_id, project="task__project_id"
+        )
         permissions.check_task_or_admin(person, working_file.task, permissions.Access.TASK)
         opened = selectors.opened_content(working_file)
         if opened is None:

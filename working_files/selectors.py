@@ -11,7 +11,7 @@ from django.db.models import Max, QuerySet
 
 from kitsufiles.downloads import stored_length
 from kitsufiles.last_rows import last_of_each_group
-from kitsufiles.lookups import get_or_404, parse_id
+from kitsufiles.lookups import parse_id
 from production import permissions
 from production.models import Entity, Task
 from working_files.models import WorkingFile
@@ -28,14 +28,11 @@ def with_task() -> QuerySet[WorkingFile]:
     return WorkingFile.objects.select_related(*relations)
 
 
-def working_file_for_download(working_file_id: object) -> WorkingFile:
-    """The working file `working_file_id` (NotFound if none) with only what the content
-    route's access check reads of its task (its project and entity): `opened_content` reads
-    the columns the answer needs, under the row's lock (docs/decisions/media-delivery.md)."""
-    queryset = WorkingFile.objects.select_related("task__project", "task__entity").only(
-        "task__project__id", "task__entity__id"
-    )
-    return get_or_404(queryset, working_file_id)
+def for_download() -> QuerySet[WorkingFile]:
+    """Working files with only what the content route's access check reads of their task (its
+    project's and entity's ids): `opened_content` reads the columns the answer needs, under
+    the row's lock (docs/decisions/media-delivery.md)."""
+    return WorkingFile.objects.select_related("task").only("task__project", "task__entity")
 
 
 def next_revision(task: Task, name: str) -> int:

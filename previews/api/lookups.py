@@ -17,6 +17,13 @@ def find_preview(preview_id: str, queryset: QuerySet[PreviewFile] | None = None)
     return get_or_404(selectors.preview_with_task() if queryset is None else queryset, preview_id)
 
 
+def _fetch(person: Person, preview_id: str, queryset: QuerySet[PreviewFile] | None) -> PreviewFile:
+    """The preview with `person`'s team link of its project, in one query."""
+    if queryset is None:
+        queryset = selectors.preview_with_task()
+    return permissions.fetch(person, queryset, preview_id, project="task__project_id")
+
+
 def get_preview(
     person: Person,
     preview_id: str,
@@ -25,7 +32,7 @@ def get_preview(
     queryset: QuerySet[PreviewFile] | None = None,
 ) -> PreviewFile:
     """The preview, once `person` has `access` on its task."""
-    preview = find_preview(preview_id, queryset)
+    preview = _fetch(person, preview_id, queryset)
     permissions.check_task_or_admin(person, preview.task, access)
     return preview
 
@@ -34,6 +41,6 @@ def get_preview_thumbnail(
     person: Person, preview_id: str, *, queryset: QuerySet[PreviewFile] | None = None
 ) -> PreviewFile:
     """The preview, once `person` may see its thumbnails (the shared-asset rule)."""
-    preview = find_preview(preview_id, queryset)
+    preview = _fetch(person, preview_id, queryset)
     permissions.check_thumbnail_or_admin(person, preview.task, preview.pk)
     return preview

@@ -72,7 +72,7 @@ def check_task_update_access(person: Person, task: Task) -> None:
 def check_thumbnail_access(person: Person, task: Task, preview_id: uuid.UUID | str) -> None:
     """A shared asset's main preview thumbnails are for everyone but vendors; other
     thumbnails need task access."""
-    role = effective_role(person, task.project) or person.role
+    role = effective_role(person, task.project_id) or person.role
     # The entity comes with the task (the media routes fetch its two columns with the
     # preview): no query of its own.
     entity = task.entity

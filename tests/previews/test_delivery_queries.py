@@ -1,9 +1,9 @@
 """Every media route answers with a bounded number of queries, whoever asks and however much
 the production holds: authentication, one look-up of the preview (or working file) with what
-its access check reads, the caller's role in the project (non-admins), the vendor rule's
-assignment check (vendors), and what the answer itself names (a download's organisation
-setting; a working file's row under its lock). Nothing is read per row of history, and a 200,
-a 206 and a 304 cost the same (docs/decisions/media-delivery.md).
+its access check reads (the caller's team link included), the vendor rule's assignment check
+(vendors), and what the answer itself names (a download's organisation setting; a working
+file's row under its lock). Nothing is read per row of history, and a 200, a 206 and a 304
+cost the same (docs/decisions/media-delivery.md).
 
 The stored files are written straight into the `previews` storage (a movie's renditions are
 arbitrary bytes here: delivery never looks inside them); what processing makes is covered by
@@ -24,13 +24,13 @@ from tests.working_files.test_content import upload as upload_content
 from working_files import services as working_file_services
 from working_files.models import WorkingFile
 
-# Reading the token's session and its person (kitsufiles/api/authentication.py).
-AUTHENTICATION = 2
-# Of the production: the preview (or working file) with its task's project and entity.
+# The token's person and session (kitsufiles/api/authentication.py).
+AUTHENTICATION = 1
+# Of the production: the preview (or working file) with its task's ids, the entity's shared
+# flags and the caller's team link (permissions.fetch).
 LOOK_UP = 1
-# Per caller: admins need nothing more; anyone else's role in the project is read once; a
-# vendor's assignment to a task of the entity once more.
-EXTRA_FOR = {Role.ADMIN: 0, Role.ARTIST: 1, Role.VENDOR: 2}
+# Per caller: a vendor's assignment to a task of the entity is read once more.
+EXTRA_FOR = {Role.ADMIN: 0, Role.ARTIST: 0, Role.VENDOR: 1}
 HISTORY = 300  # previews and working files added around the one served, in "many"
 
 PICTURE_ROUTES = [
@@ -188,9 +188,9 @@ def test_downloads(caller, picture, pdf, movie, production_size, django_assert_m
 def test_shared_asset_thumbnails_for_outsiders(
     make_person, client_for, picture, task, production_size, django_assert_max_num_queries
 ):
-    """The shared-asset rule reads the entity's columns fetched with the preview: an
-    outsider's thumbnail costs the look-up of their (absent) role and nothing more; a vendor
-    outside the team is refused as cheaply."""
+    """The shared-asset rule reads the entity's columns fetched with the preview, and the
+    caller's (absent) team link comes with it: an outsider's thumbnail costs no query more
+    than a member's; a vendor outside the team is refused as cheaply."""
     Entity.objects.filter(pk=task.entity_id).update(is_shared=True, preview_file_id=picture)
     outsider = client_for(make_person(Role.ARTIST))
     vendor = client_for(make_person(Role.VENDOR))
