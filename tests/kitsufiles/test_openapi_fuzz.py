@@ -46,6 +46,7 @@ from schemathesis.specs.openapi.checks import (
 
 from file_trees.shipped import shipped_tree
 from kitsufiles.api.authentication import issue_tokens
+from kitsufiles.api.schema import PARAMETER_KINDS as LINKED_PARAMETER_KINDS
 from output_files.models import OutputFile
 from previews.models import PreviewFile
 from production import services
@@ -464,20 +465,9 @@ def world(module_transaction, module_storages, django_db_blocker) -> World:
 # Real ids where schemathesis would invent them
 
 # Path parameters that name a row, by name (`instance_id` and `entity_id` are read from the
-# path: data/<collection>/{instance_id}).
-PARAMETER_KINDS = {
-    "task_id": "tasks",
-    "project_id": "projects",
-    "preview_id": "preview-files",
-    "comment_id": "comments",
-    "working_file_id": "working-files",
-    "asset_id": "assets",
-    "person_id": "persons",
-    "output_type_id": "output-types",
-    "asset_type_id": "entity-types",
-    "temporal_entity_id": "entities",
-    "file_id": "output-files",
-}
+# path: data/<collection>/{instance_id}): those the document's links know, plus the temporal
+# entity, which no answer creates along a link but the world has.
+PARAMETER_KINDS = {**LINKED_PARAMETER_KINDS, "temporal_entity_id": "entities"}
 SETTING_KINDS = {"asset-types": "entity-types", "task-types": "task-types"}
 SETTING_KINDS |= {"task-status": "task-status"}
 # Body keys that name a row (the column without `_id`, or a many-to-many).
