@@ -190,6 +190,9 @@ def routes_of(subject: Subject) -> list[Route]:
             "GET entity output-files (all rows)", "GET", f"data/entities/{asset}/output-files", 74
         ),
     ]
+    # Not in the table: the floor under every route, HTTP and the framework without
+    # authentication or a query (Zou's index route; the same for Zou).
+    routes.append(Route("GET /api/ (no token, no query)", "GET", "", None))
     if subject.thumbnail_etag:
         # Not in the table: what a browser's revalidation costs.
         routes.append(

@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import Exists
 
+from kitsufiles.prepared import Prepared
+
 
 class AccountManager(Protocol):
     """What the user model's default manager offers the plumbing, besides a manager's usual
@@ -54,14 +56,27 @@ def user_by_id(user_id: object) -> Any:
 SESSION_REVOKED = "session_revoked_at_read"
 
 
+def _users_of_session(user_id: object, session_id: str) -> models.QuerySet:
+    revoked = account_manager().revoked_sessions().filter(jti=session_id)
+    users = user_model()._default_manager.annotate(**{SESSION_REVOKED: Exists(revoked)})
+    return users.filter(pk=user_id).order_by()
+
+
+# Every authenticated request runs it: compiled once (docs/decisions/prepared-queries.md).
+_USER_OF_SESSION = Prepared(_users_of_session)
+
+
 def user_of_session(user_id: object, session_id: str) -> Any:
     """The user `user_id` with, read in the same query, whether the log-in session
     `session_id` is revoked (the `session_revoked_at_read` attribute): authenticating a
     request costs one query, and a log-out or a password change still refuses the next
     request at once, since nothing is cached between requests. Raises as `user_by_id`."""
-    revoked = account_manager().revoked_sessions().filter(jti=session_id)
-    users = user_model()._default_manager.annotate(**{SESSION_REVOKED: Exists(revoked)})
-    return users.get(pk=user_id)
+    user_pk = user_model()._meta.pk
+    assert user_pk is not None
+    user = _USER_OF_SESSION.first(user_id=user_pk.to_python(user_id), session_id=str(session_id))
+    if user is None:
+        raise user_model().DoesNotExist()  # type: ignore[attr-defined]
+    return user
 
 
 def password_fingerprint(user: Any) -> str:

@@ -93,6 +93,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check of kept connections that costs no round trip.
+    DATABASES["default"]["ENGINE"] = "kitsufiles.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web + qcluster) share the file: wait for the lock instead of failing.
     # Transactions take the write lock when they begin: a deferred one that reads, then writes

@@ -55,11 +55,15 @@ RESOURCES = [
 PATH_RELATIONS = tuple(name for name in permissions.TASK_RELATIONS if name != "entity__project")
 
 
+PATH_TASKS = permissions.Lookup(
+    lambda: Task.objects.select_related(*PATH_RELATIONS), project="project_id"
+)
+
+
 def task_for(request: Request, task_id: str) -> Task:
     """The task, with what its paths read."""
     person = permissions.caller(request)
-    queryset = Task.objects.select_related(*PATH_RELATIONS)
-    task = permissions.get_task(person, task_id, access=permissions.Access.TASK, queryset=queryset)
+    task = permissions.get_task(person, task_id, access=permissions.Access.TASK, lookup=PATH_TASKS)
     if task.entity.project_id == task.project_id:  # else read on first use
         task.entity.project = task.project
     return task
@@ -69,7 +73,7 @@ def listed_task(request: Request, task_id: str) -> Task:
     """The task whose working files a listing reads: the row alone, its id is all they need."""
     person = permissions.caller(request)
     return permissions.get_task(
-        person, task_id, access=permissions.Access.TASK, queryset=Task.objects.all()
+        person, task_id, access=permissions.Access.TASK, lookup=permissions.TASK_ROWS
     )
 
 
@@ -151,7 +155,7 @@ class EntityWorkingFilesView(APIView):
     def get(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
         entity = permissions.get_entity(
-            person, entity_id, access=permissions.Access.PROJECT, relations=()
+            person, entity_id, access=permissions.Access.PROJECT, lookup=permissions.ENTITY_ROWS
         )
         params = request.query_params
         queryset = selectors.revisions_of_entity(

@@ -177,12 +177,26 @@ def related_model(field: models.ForeignKey) -> type[models.Model]:
     return model
 
 
+# Up to this many rows, a listing's related rows are named by their ids; beyond, by the
+# listing's own query as a subquery (`_named`).
+FEW_ROWS = 100
+
+
+def _named(rows: list[Row], column: str, queryset: models.QuerySet) -> Any:
+    """What names the values of `column` of `rows` in a filter (`<field>__in=...`): a list of
+    a thousand ids is a thousand parameters to adapt, quote and parse (half the time of a
+    listing of a thousand rows), so a long listing is named by the query that read it, as a
+    subquery. That query runs a second time inside, which costs little for a plain listing
+    but its whole work again for one such as the last revisions (a walk of an index): a few
+    rows are named by their ids."""
+    if len(rows) <= FEW_ROWS:
+        return list({row[column] for row in rows if row[column] is not None})
+    return queryset.values("pk" if column == "id" else column)
+
+
 def attach_relations(shape: ZouShape, rows: list[Row], queryset: models.QuerySet) -> None:
-    """Add each collection as a list of ids: one query per relation, not per row. The rows
-    are named by the query that read them, as a subquery: a list of their ids would be a
-    thousand parameters to adapt, quote and parse for a listing of a thousand rows (half the
-    time of such a listing)."""
-    ids = queryset.values("pk")
+    """Add each collection as a list of ids: one query per relation, not per row."""
+    ids = _named(rows, "id", queryset)
     related: defaultdict[Any, list[str]]
     for m2m in shape.many_to_many:
         own_column = m2m.m2m_column_name()
@@ -229,7 +243,7 @@ def attach_nested(shape: ZouShape, rows: list[Row], queryset: models.QuerySet) -
             raise TypeError(f"{shape.type_name}.{name} is not a foreign key")
         related: dict[Any, Row] = {}
         if any(row[field.attname] is not None for row in rows):
-            named = queryset.values(field.attname)
+            named = _named(rows, field.attname, queryset)
             nested = related_model(field)._default_manager.filter(pk__in=named)
             related = {row["id"]: row for row in serialize_rows(nested)}
         for row in rows:

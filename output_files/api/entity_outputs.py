@@ -20,14 +20,21 @@ from output_files.lines import RevisionLine
 from production import permissions
 from production.models import Entity
 
+# An entity with what its output paths read.
+PATH_ENTITIES = permissions.Lookup(
+    lambda: Entity.objects.select_related(*selectors.ENTITY_RELATIONS), project="project_id"
+)
+
 
 def entity_line(request: Request, entity_id: str, *, paths: bool = False) -> RevisionLine:
     """The entity's line once the caller has project access; with what the entity's paths
     read when a route renders them (a listing needs the id alone)."""
     person = permissions.caller(request)
-    relations = selectors.ENTITY_RELATIONS if paths else ()
     entity = permissions.get_entity(
-        person, entity_id, access=permissions.Access.PROJECT, relations=relations
+        person,
+        entity_id,
+        access=permissions.Access.PROJECT,
+        lookup=PATH_ENTITIES if paths else permissions.ENTITY_ROWS,
     )
     return RevisionLine.of_entity(entity)
 
@@ -113,7 +120,7 @@ class EntityOutputFilesView(APIView):
     def get(self, request: Request, entity_id: str) -> Response:
         person = permissions.caller(request)
         entity = permissions.get_entity(
-            person, entity_id, access=permissions.Access.PROJECT, relations=()
+            person, entity_id, access=permissions.Access.PROJECT, lookup=permissions.ENTITY_ROWS
         )
         outputs = selectors.entity_output_listing(entity, request.query_params)
         return Response(serialize_rows(outputs))
@@ -124,8 +131,6 @@ class ProjectOutputFilesView(APIView):
 
     def get(self, request: Request, project_id: str) -> Response:
         person = permissions.caller(request)
-        project = permissions.get_project(
-            person, project_id, access=permissions.Access.MANAGER
-        )
+        project = permissions.get_project(person, project_id, access=permissions.Access.MANAGER)
         outputs = selectors.project_outputs(project, request.query_params)
         return Response(serialize_rows(outputs))

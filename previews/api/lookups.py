@@ -17,11 +17,11 @@ def find_preview(preview_id: str, queryset: QuerySet[PreviewFile] | None = None)
     return get_or_404(selectors.preview_with_task() if queryset is None else queryset, preview_id)
 
 
-def _fetch(person: Person, preview_id: str, queryset: QuerySet[PreviewFile] | None) -> PreviewFile:
-    """The preview with `person`'s team link of its project, in one query."""
-    if queryset is None:
-        queryset = selectors.preview_with_task()
-    return permissions.fetch(person, queryset, preview_id, project="task__project_id")
+# The look-ups of the preview routes (permissions.Lookup: compiled once): by default with the
+# task, project, type and entity; the media routes read less.
+PREVIEWS = permissions.Lookup(selectors.preview_with_task, project="task__project_id")
+MEDIA_PREVIEWS = permissions.Lookup(selectors.preview_for_media, project="task__project_id")
+DOWNLOAD_PREVIEWS = permissions.Lookup(selectors.preview_for_download, project="task__project_id")
 
 
 def get_preview(
@@ -29,18 +29,18 @@ def get_preview(
     preview_id: str,
     *,
     access: permissions.Access,
-    queryset: QuerySet[PreviewFile] | None = None,
+    lookup: permissions.Lookup[PreviewFile] = PREVIEWS,
 ) -> PreviewFile:
     """The preview, once `person` has `access` on its task."""
-    preview = _fetch(person, preview_id, queryset)
+    preview = lookup.fetch(person, preview_id)
     permissions.check_task_or_admin(person, preview.task, access)
     return preview
 
 
 def get_preview_thumbnail(
-    person: Person, preview_id: str, *, queryset: QuerySet[PreviewFile] | None = None
+    person: Person, preview_id: str, *, lookup: permissions.Lookup[PreviewFile] = PREVIEWS
 ) -> PreviewFile:
     """The preview, once `person` may see its thumbnails (the shared-asset rule)."""
-    preview = _fetch(person, preview_id, queryset)
+    preview = lookup.fetch(person, preview_id)
     permissions.check_thumbnail_or_admin(person, preview.task, preview.pk)
     return preview

@@ -18,7 +18,13 @@ from kitsufiles.downloads import attachment_disposition, file_response
 from kitsufiles.errors import NotFound
 from kitsufiles.uploads import received_files
 from previews import errors, selectors, services, storage
-from previews.api.lookups import find_preview, get_preview, get_preview_thumbnail
+from previews.api.lookups import (
+    DOWNLOAD_PREVIEWS,
+    MEDIA_PREVIEWS,
+    find_preview,
+    get_preview,
+    get_preview_thumbnail,
+)
 from previews.models import PreviewFile, PreviewStatus
 from production import permissions
 from production.models import Person
@@ -152,7 +158,7 @@ def _task_media_preview(person: Person, preview_id: str) -> PreviewFile:
         person,
         preview_id,
         access=permissions.Access.TASK,
-        queryset=selectors.preview_for_media(),
+        lookup=MEDIA_PREVIEWS,
     )
 
 
@@ -184,7 +190,7 @@ class PictureView(APIView):
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
         if self.shared_asset_rule:
             preview = get_preview_thumbnail(
-                permissions.caller(request), preview_id, queryset=selectors.preview_for_media()
+                permissions.caller(request), preview_id, lookup=MEDIA_PREVIEWS
             )
         else:
             preview = _task_media_preview(permissions.caller(request), preview_id)
@@ -221,7 +227,7 @@ def _download(request: Request, preview_id: str, *, kind: str | None) -> HttpRes
         permissions.caller(request),
         preview_id,
         access=permissions.Access.TASK,
-        queryset=selectors.preview_for_download(),
+        lookup=DOWNLOAD_PREVIEWS,
     )
     # Named before anything is opened: nothing is left open if naming fails.
     disposition = attachment_disposition(selectors.download_name(preview))

@@ -2,6 +2,7 @@
 routes list, read and create with the keys of their kind (production/shapes.py); and the asset
 instances inside an asset."""
 
+import functools
 from functools import partial
 
 from django.db.models import QuerySet
@@ -48,6 +49,15 @@ def kind_list_response(request: Request, kind: str, queryset: QuerySet[Entity]) 
     )
 
 
+@functools.cache
+def _lookup_of(kind: str) -> permissions.Lookup[Entity]:
+    """The look-up of one entity kind (a route's: a few kinds in all), with what paths read."""
+    return permissions.Lookup(
+        lambda: selectors.entities_of(kind).select_related(*permissions.ENTITY_RELATIONS),
+        project="project_id",
+    )
+
+
 class EntityKindView(APIView):
     """A route of one entity kind."""
 
@@ -56,9 +66,8 @@ class EntityKindView(APIView):
     def entity(self, request: Request, entity_id: str, access: Access) -> Entity:
         """The entity of this kind `entity_id`, once the caller has `access` on it."""
         person = permissions.caller(request)
-        return permissions.get_entity(
-            person, entity_id, access=access, queryset=selectors.entities_of(self.kind)
-        )
+        lookup = _lookup_of(self.kind)
+        return permissions.get_entity(person, entity_id, access=access, lookup=lookup)
 
 
 class EntityKindListView(EntityKindView):
@@ -209,7 +218,7 @@ class AssetAssetInstancesView(APIView):
     def get(self, request: Request, asset_id: str) -> Response:
         person = permissions.caller(request)
         asset = permissions.get_entity(
-            person, asset_id, access=Access.TASK, queryset=selectors.assets()
+            person, asset_id, access=Access.TASK, lookup=_lookup_of(ASSET)
         )
         grouped: dict[str, list[Row]] = {}
         for row in serialize_rows(selectors.asset_instances_in_asset(asset)):
@@ -219,7 +228,7 @@ class AssetAssetInstancesView(APIView):
     def post(self, request: Request, asset_id: str) -> Response:
         person = permissions.caller(request)
         target = permissions.get_entity(
-            person, asset_id, access=Access.MANAGER, queryset=selectors.assets()
+            person, asset_id, access=Access.MANAGER, lookup=_lookup_of(ASSET)
         )
         values = validated(self.Input, request_body(request))
         asset = get_or_404(selectors.assets(), values["asset_to_instantiate_id"])

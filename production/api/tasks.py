@@ -13,6 +13,8 @@ from production import permissions, selectors, services
 from production.models import TaskStatus
 from production.permissions import Access
 
+FULL_TASKS = permissions.Lookup(selectors.task_with_relations_queryset, project="project_id")
+
 
 class TaskFullView(APIView):
     """GET data/tasks/<id>/full: the task with its project, type, status, entity and people."""
@@ -23,7 +25,7 @@ class TaskFullView(APIView):
             person,
             task_id,
             access=Access.TASK,
-            queryset=selectors.task_with_relations_queryset(),
+            lookup=FULL_TASKS,
         )
         body = serialize_instance(task, relations=True)
         body["project"] = serialize_instance(task.project)

@@ -4,7 +4,9 @@ The rules are written once, in this package, and applied three ways:
 
 - the entry point (`access.py`): `caller(request)` is the person a route acts for;
   `get_task/get_project/get_entity(person, id, access=Access.X)`
-  fetch the object a route acts on and check the caller's access in one call;
+  fetch the object a route acts on and check the caller's access in one call; the row comes
+  from a `Lookup` declared once (`TASKS`, `ENTITY_ROWS`, a route's own), whose SQL is compiled
+  once per process (docs/decisions/prepared-queries.md);
 - named rules (`roles.py`, `tasks.py`) for what a route decides beyond that (a comment's
   status, who signs it); they raise Forbidden (403) or NotFound (404);
 - scopes (`scopes.py`, `*_visible_to`) narrow querysets, so a listing never shows rows of a
@@ -139,8 +141,16 @@ an admin (docs/compatibility.md#access-rules).
 """
 
 from production.permissions.access import (
+    ASSET_INSTANCES,
+    ENTITIES,
+    ENTITY_RELATIONS,
+    ENTITY_ROWS,
+    PROJECTS,
     TASK_RELATIONS,
+    TASK_ROWS,
+    TASKS,
     Access,
+    Lookup,
     caller,
     check_entity,
     check_project,
@@ -208,9 +218,17 @@ from production.permissions.tasks import (
 )
 
 __all__ = [
+    "ASSET_INSTANCES",
+    "ENTITIES",
+    "ENTITY_RELATIONS",
+    "ENTITY_ROWS",
     "MANAGING_ROLES",
+    "PROJECTS",
+    "TASKS",
     "TASK_RELATIONS",
+    "TASK_ROWS",
     "Access",
+    "Lookup",
     "AdminWritePolicy",
     "AssetInstancePolicy",
     "AttachmentFilePolicy",

@@ -4,20 +4,23 @@ it in one call, so that no view tests a role itself."""
 import uuid
 from collections.abc import Callable
 from enum import Enum
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from django.db.models import Model, QuerySet
 
-from kitsufiles.errors import Forbidden
-from kitsufiles.lookups import get_or_404
+from kitsufiles.errors import Forbidden, NotFound
+from kitsufiles.lookups import get_or_404, parse_id
+from kitsufiles.prepared import Prepared
 from production.models import AssetInstance, Entity, Person, Project, Task
 from production.permissions.roles import (
     ProjectRef,
     check_admin,
     check_manager_project_access,
     check_project_access,
+    is_admin,
     remember_caller_link,
     with_caller_link,
+    with_link_of,
 )
 from production.permissions.tasks import (
     check_entity_access,
@@ -144,42 +147,72 @@ def fetch(person: Person, queryset: QuerySet[M], object_id: object, *, project: 
     return row
 
 
-def get_task(
-    person: Person, task_id: Id, *, access: Access, queryset: QuerySet[Task] | None = None
-) -> Task:
+class Lookup(Generic[M]):
+    """`fetch` for one kind of row, declared once where a route is defined: the rows of
+    `rows()` (a queryset with what the route reads besides the row), with the caller's team
+    link of their project (`project` leads from a row to the project's id). Its SQL is
+    compiled on first use and kept for the life of the process (kitsufiles.prepared): a
+    route's look-up costs the query, not the building of it, on every request.
+
+    `rows` must not depend on the request (it runs once): a look-up narrowed by what a request
+    says goes through `fetch`."""
+
+    def __init__(self, rows: Callable[[], QuerySet[M]], *, project: str) -> None:
+        self._for_admins = Prepared(lambda object_id: rows().filter(pk=object_id).order_by())
+        self._for_members = Prepared(
+            lambda object_id, person_id: with_link_of(person_id, rows(), project)
+            .filter(pk=object_id)
+            .order_by()
+        )
+
+    def fetch(self, person: Person, object_id: object) -> M:
+        """The row `object_id` (NotFound if there is none, or the id is malformed)."""
+        row_id = parse_id(object_id)
+        if is_admin(person):
+            row = self._for_admins.first(object_id=row_id)
+        else:
+            row = self._for_members.first(object_id=row_id, person_id=person.pk)
+        if row is None:
+            raise NotFound()
+        remember_caller_link(person, row)
+        return row
+
+
+TASKS = Lookup(lambda: Task.objects.select_related(*TASK_RELATIONS), project="project_id")
+TASK_ROWS = Lookup(Task.objects.all, project="project_id")  # the task's columns alone
+ENTITIES = Lookup(lambda: Entity.objects.select_related(*ENTITY_RELATIONS), project="project_id")
+ENTITY_ROWS = Lookup(Entity.objects.all, project="project_id")
+PROJECTS = Lookup(Project.objects.all, project="pk")
+ASSET_INSTANCES = Lookup(
+    lambda: AssetInstance.objects.select_related("asset__project", "asset__entity_type"),
+    project="asset__project_id",
+)
+
+
+def get_task(person: Person, task_id: Id, *, access: Access, lookup: Lookup[Task] = TASKS) -> Task:
     """The task `task_id` (NotFound if there is none, or the id is malformed), once `person`
-    has `access` on it. `queryset` replaces the default look-up (tasks with TASK_RELATIONS)
-    where a route reads other relations."""
-    if queryset is None:
-        queryset = Task.objects.select_related(*TASK_RELATIONS)
-    task = fetch(person, queryset, task_id, project="project_id")
+    has `access` on it. `lookup` replaces the default one (tasks with TASK_RELATIONS) where a
+    route reads other relations."""
+    task = lookup.fetch(person, task_id)
     check_task(person, task, access)
     return task
 
 
 def get_project(person: Person, project_id: Id, *, access: Access) -> Project:
     """The project `project_id`, once `person` has `access` (PROJECT, MANAGER or ADMIN) on it."""
-    project = fetch(person, Project.objects.all(), project_id, project="pk")
+    project = PROJECTS.fetch(person, project_id)
     check_project(person, project, access)
     return project
 
 
 def get_entity(
-    person: Person,
-    entity_id: Id,
-    *,
-    access: Access,
-    queryset: QuerySet[Entity] | None = None,
-    relations: tuple[str, ...] = ENTITY_RELATIONS,
+    person: Person, entity_id: Id, *, access: Access, lookup: Lookup[Entity] = ENTITIES
 ) -> Entity:
-    """The entity `entity_id`, once `person` has `access` on it (see check_entity).
-    `queryset` narrows the look-up (only assets, only shots...): an entity outside it is
-    NotFound. `relations` are read in the same query (the access check needs none)."""
-    if queryset is None:
-        queryset = Entity.objects.all()
-    if relations:
-        queryset = queryset.select_related(*relations)
-    entity = fetch(person, queryset, entity_id, project="project_id")
+    """The entity `entity_id`, once `person` has `access` on it (see check_entity). `lookup`
+    replaces the default one (entities with ENTITY_RELATIONS): ENTITY_ROWS for the row alone,
+    or one that narrows the look-up (only assets, only shots...), outside which an entity is
+    NotFound."""
+    entity = lookup.fetch(person, entity_id)
     check_entity(person, entity, access)
     return entity
 
@@ -187,7 +220,6 @@ def get_entity(
 def get_asset_instance(person: Person, instance_id: Id, *, access: Access) -> AssetInstance:
     """The asset instance `instance_id`, once `person` has `access` (PROJECT or TASK) on its
     asset: the asset's project decides, wherever the instance is cast."""
-    queryset = AssetInstance.objects.select_related("asset__project", "asset__entity_type")
-    instance = fetch(person, queryset, instance_id, project="asset__project_id")
+    instance = ASSET_INSTANCES.fetch(person, instance_id)
     check_entity(person, instance.asset, access)
     return instance

@@ -74,7 +74,14 @@ def with_caller_link(person: Person, queryset: QuerySet[M], project_field: str) 
     need no link."""
     if is_admin(person):
         return queryset
-    link = ProjectPersonLink.objects.filter(project_id=OuterRef(project_field), person_id=person.pk)
+    return with_link_of(person.pk, queryset, project_field)
+
+
+def with_link_of(
+    person_id: uuid.UUID | str, queryset: QuerySet[M], project_field: str
+) -> QuerySet[M]:
+    """`with_caller_link` for the person `person_id`, who is not an admin."""
+    link = ProjectPersonLink.objects.filter(project_id=OuterRef(project_field), person_id=person_id)
     return queryset.annotate(
         **{
             CALLER_LINK: Subquery(link.values_list(_LINK)[:1]),
