@@ -33,7 +33,7 @@ Baselines, measured before the service starts, per source:
     scale/pad, -r 24000/1001), timed once, for reference.
 
 The service: tests/previews/deployment.py's Deployment, i.e. gunicorn (1 worker, 4 threads) and
-a real `manage.py qcluster` with Q_WORKERS=1 on a throwaway database, DEBUG=true. Its project is
+a real `manage.py qcluster` with Q_WORKERS=1 on a throwaway database, DEBUG=false. Its project is
 set to 1920x1080 at 24000/1001 through the API (PUT /api/data/projects/<id>). Each run adds a
 new preview slot to the comment and uploads the source into it (Deployment.add_movie: POST
 add-preview, then the multipart upload), then polls GET /api/data/preview-files/<id> every
@@ -845,7 +845,10 @@ def main() -> None:
 
         log(f"Starting the deployment (broker {args.broker})...")
         (work / "deployment").mkdir()
-        deployment = Deployment(work / "deployment", broker=args.broker, Q_WORKERS="1")
+        # DEBUG off, as deployed: with it, every process also keeps each query it runs.
+        deployment = Deployment(
+            work / "deployment", broker=args.broker, Q_WORKERS="1", DEBUG="false"
+        )
         configure_project(deployment)
         picture_runs: list[PictureRun] = []
         for number in range(1, (args.runs if picture else 0) + 1):

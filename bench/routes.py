@@ -775,6 +775,7 @@ def bench_previews(folder: Path, args: Namespace) -> PreviewResults:
         broker="orm",
         database_name=f"{args.database}_previews",
         Q_WORKERS="1",
+        DEBUG="false",  # as deployed (with DEBUG, every process also keeps each query it runs)
     )
     try:
         pv.configure_project(deployment)
