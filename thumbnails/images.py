@@ -62,7 +62,8 @@ _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 class PictureError(Exception):
     """The file is not a picture we can read.
 
-    ``str(error)`` is always Zou's message; the reason, for logs, is in ``error.detail``.
+    ``str(error)`` is always Zou's message; the reason, for logs, is in ``error.detail``;
+    ``error.explanation`` is what a client may be told (Zou's message, or more when it helps).
     """
 
     message = "Uploaded file is not a readable picture."
@@ -70,17 +71,19 @@ class PictureError(Exception):
     def __init__(self, detail: str = "") -> None:
         super().__init__(self.message)
         self.detail = detail
+        self.explanation = self.message
 
 
 class PictureTooLarge(PictureError):
     """A picture with more pixels than allowed (a decompression bomb, or a huge scan): refused
-    from its header, before any pixel is decoded. Its message says the size and the limit."""
+    from its header, before any pixel is decoded. Its explanation says the size and the
+    limit."""
 
     def __init__(self, width: int, height: int, max_pixels: int) -> None:
-        self.message = (
+        super().__init__(f"{width}x{height} is more than {max_pixels} pixels")
+        self.explanation = (
             f"Uploaded picture is too large: {width}x{height} is more than {max_pixels} pixels."
         )
-        super().__init__(f"{width}x{height} is more than {max_pixels} pixels")
 
 
 # ---------------------------------------------------------------------------------------------

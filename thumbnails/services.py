@@ -33,7 +33,7 @@ def _fitted(source: Path, work: Path, box: tuple[int, int]) -> Path:
     try:
         images.write_fitted(source, target, box, max_pixels=settings.MAX_IMAGE_PIXELS)
     except images.PictureError as error:
-        raise errors.NotAPicture(error.message) from error
+        raise errors.NotAPicture(error.explanation) from error
     return target
 
 
