@@ -106,7 +106,10 @@ def open_picture(
 
 
 def _decode(
-    path: Path, max_pixels: int, formats: tuple[str, ...] = PICTURE_FORMATS
+    path: Path,
+    max_pixels: int,
+    formats: tuple[str, ...] = PICTURE_FORMATS,
+    reduce_to: tuple[int, int] | None = None,
 ) -> tuple[Image.Image, bool]:
     """open_picture's picture, and whether it is the file's own pixels untouched: an 8-bit
     RGB or RGBA PNG (no palette, no transparent colour key) with no colour profile to apply
@@ -118,6 +121,10 @@ def _decode(
             pixels = max(1, image.width) * max(1, image.height)
             if pixels > max_pixels:
                 raise PictureTooLarge(image.width, image.height, max_pixels)
+            if reduce_to is not None and image.format in ("JPEG", "MPO"):
+                # libjpeg decodes at 1/2, 1/4 or 1/8 scale, no smaller than asked: twice the
+                # box leaves LANCZOS a margin (docs/decisions/picture-variants.md#avatars).
+                image.draft(image.mode, (2 * max(reduce_to), 2 * max(reduce_to)))
             image.load()
         except (PictureError, MemoryError):
             raise
@@ -479,7 +486,7 @@ def write_fitted(
     `box` with the picture fitted in it (fit_in_box: shrunk keeping its ratio, never
     enlarged nor stretched, on a transparent canvas). Returns the fitted picture's size.
     Raises PictureError (nothing written) when `source` is not a readable picture."""
-    picture = _decode(source, max_pixels, formats)[0]
+    picture = _decode(source, max_pixels, formats, reduce_to=box)[0]
     size = fitted_size(picture.size, *box)
     canvas = _on_canvas(_resized(picture, size), *box)
     with open(target, "xb") as fp:  # exclusive: never overwrite someone else's file
