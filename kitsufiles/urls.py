@@ -25,6 +25,8 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("output_files.urls")),
     path("", include("previews.urls")),
     path("", include("production.urls")),
+    # Avatars and attachment thumbnails (thumbnails app)
+    path("", include("thumbnails.urls")),
     re_path(r"^.*$", json_not_found),  # unknown API URL: Zou's JSON 404, with or without DEBUG
 ]
 

@@ -48,6 +48,7 @@ it is walked as a slot or which rule holds for the global row it names (part 1's
 gap); `test_every_reference_in_a_crud_body_has_a_rule` fails on a new one.
 """
 
+import io
 import itertools
 import json
 from collections.abc import Callable
@@ -62,6 +63,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
@@ -89,6 +91,15 @@ from working_files.models import WorkingFile
 WRITE_METHODS = ("post", "put", "patch", "delete")
 ROLES = ("manager", "supervisor", "artist", "client", "vendor")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 1), (200, 0, 0)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()  # a project's picture
 
 # Who of A's team may make a route's request on A's rows (the access table).
 EVERYONE = frozenset(ROLES)
@@ -1051,6 +1062,21 @@ ROUTES: list[Route] = [
         204,
         (path("attachment"),),
     ),
+    # Avatars (thumbnails app) ----------------------------------------------------------------
+    *(
+        Route(
+            "POST",
+            f"pictures/thumbnails/projects/<str:project_id>{end}",
+            lambda r, end=end: Call(
+                f"pictures/thumbnails/projects/{r.project}{end}", {"file": PNG}, multipart=True
+            ),
+            allowed,
+            201,
+            (path("project"),),
+            uploads=True,
+        )
+        for end, allowed in (("", MANAGERS), (".png", ADMINS_ONLY))
+    ),
 ]
 
 GLOBAL_DATA = (
@@ -1059,6 +1085,16 @@ GLOBAL_DATA = (
 )
 EXCLUDED: dict[tuple[str, str], str] = {
     ("POST", "auth/login"): "authentication: no row of a project is named",
+    **{
+        ("POST", f"pictures/thumbnails/{kind}/<str:{parameter}>{end}"): (
+            "a person's or the organisation's picture: a global row, no row of a project"
+        )
+        for kind, parameter in (("persons", "person_id"), ("organisations", "organisation_id"))
+        for end in ("", ".png")
+    },
+    ("DELETE", "actions/persons/<str:person_id>/clear-avatar"): (
+        "a person's picture: a global row, no row of a project"
+    ),
     ("POST", crud("projects")[0]): (
         "creates a production (admins only); its status, team, asset types, task types and "
         "task statuses are global rows"

@@ -39,6 +39,11 @@ PREVIEW_MAX_HEIGHT = 20_000
 # write, and WebP the usual content of a picture saved from a web page under a .png or .jpg
 # name. Anything else is refused rather than handed to more of Pillow's decoders.
 PICTURE_FORMATS = ("PNG", "JPEG", "MPO", "WEBP")
+# Avatars (persons, projects, organisation) and attachment thumbnails also take TIFF, 8 or 16
+# bit: studios keep stills and scans that way, and these pictures are only ever served as
+# the PNG made from them (docs/compatibility.md#avatars-and-attachment-thumbnails).
+AVATAR_FORMATS = (*PICTURE_FORMATS, "TIFF")
+ATTACHMENT_THUMBNAIL_SIZE = (150, 150)
 
 # zlib level of each PNG written. Measured on a 4K photo-like picture (2 cores, zlib-ng): the
 # original takes 0.60 s at level 1, 0.84 s at 3, 2.9 s at 6 for 13.4 / 13.0 / 12.0 MB (and is
@@ -57,7 +62,8 @@ _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 class PictureError(Exception):
     """The file is not a picture we can read.
 
-    ``str(error)`` is always Zou's message; the reason, for logs, is in ``error.detail``.
+    ``str(error)`` is always Zou's message; the reason, for logs, is in ``error.detail``;
+    ``error.explanation`` is what a client may be told (Zou's message, or more when it helps).
     """
 
     message = "Uploaded file is not a readable picture."
@@ -65,13 +71,28 @@ class PictureError(Exception):
     def __init__(self, detail: str = "") -> None:
         super().__init__(self.message)
         self.detail = detail
+        self.explanation = self.message
+
+
+class PictureTooLarge(PictureError):
+    """A picture with more pixels than allowed (a decompression bomb, or a huge scan): refused
+    from its header, before any pixel is decoded. Its explanation says the size and the
+    limit."""
+
+    def __init__(self, width: int, height: int, max_pixels: int) -> None:
+        super().__init__(f"{width}x{height} is more than {max_pixels} pixels")
+        self.explanation = (
+            f"Uploaded picture is too large: {width}x{height} is more than {max_pixels} pixels."
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading
 
 
-def open_picture(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+def open_picture(
+    path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, formats: tuple[str, ...] = PICTURE_FORMATS
+) -> Image.Image:
     """Decode the picture at `path` completely and return it upright, in sRGB, as an RGB image
     (RGBA when the source has transparency), without metadata.
 
@@ -81,20 +102,29 @@ def open_picture(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.I
     process-wide ``Image.MAX_IMAGE_PIXELS`` (neither read nor changed). A missing or unreadable
     file raises the usual OSError.
     """
-    return _decode(path, max_pixels)[0]
+    return _decode(path, max_pixels, formats)[0]
 
 
-def _decode(path: Path, max_pixels: int) -> tuple[Image.Image, bool]:
+def _decode(
+    path: Path,
+    max_pixels: int,
+    formats: tuple[str, ...] = PICTURE_FORMATS,
+    reduce_to: tuple[int, int] | None = None,
+) -> tuple[Image.Image, bool]:
     """open_picture's picture, and whether it is the file's own pixels untouched: an 8-bit
     RGB or RGBA PNG (no palette, no transparent colour key) with no colour profile to apply
     and no orientation to correct. Such a file needs no encoding to be the original
     (`_write_stripped_png`)."""
     with open(path, "rb") as fp:
         try:
-            image = _identify(fp, str(path))
+            image = _identify(fp, str(path), formats)
             pixels = max(1, image.width) * max(1, image.height)
             if pixels > max_pixels:
-                raise PictureError(f"{image.width}x{image.height} is more than {max_pixels} pixels")
+                raise PictureTooLarge(image.width, image.height, max_pixels)
+            if reduce_to is not None and image.format in ("JPEG", "MPO"):
+                # libjpeg decodes at 1/2, 1/4 or 1/8 scale, no smaller than asked: twice the
+                # box leaves LANCZOS a margin (docs/decisions/picture-variants.md#avatars).
+                image.draft(image.mode, (2 * max(reduce_to), 2 * max(reduce_to)))
             image.load()
         except (PictureError, MemoryError):
             raise
@@ -123,7 +153,9 @@ def _decode(path: Path, max_pixels: int) -> tuple[Image.Image, bool]:
     return picture, untouched and picture is image
 
 
-def _identify(fp: BinaryIO, filename: str) -> ImageFile.ImageFile:
+def _identify(
+    fp: BinaryIO, filename: str, formats: tuple[str, ...] = PICTURE_FORMATS
+) -> ImageFile.ImageFile:
     """Pillow's own format detection (the registered open factories), limited to
     PICTURE_FORMATS and without its decompression-bomb check: Pillow's check reads a process-wide
     limit, open_picture applies its own `max_pixels` instead. None of these formats consults the
@@ -132,7 +164,7 @@ def _identify(fp: BinaryIO, filename: str) -> ImageFile.ImageFile:
     if not prefix:
         raise PictureError("empty file")
     Image.preinit()
-    for name in PICTURE_FORMATS:
+    for name in formats:
         if name not in Image.OPEN:
             Image.init()
         entry = Image.OPEN.get(name)
@@ -148,7 +180,7 @@ def _identify(fp: BinaryIO, filename: str) -> ImageFile.ImageFile:
             return factory(fp, filename)
         except (SyntaxError, IndexError, TypeError, struct.error):
             continue  # same as Pillow: not this format after all, try the next
-    raise PictureError("not a PNG, JPEG or WebP picture")
+    raise PictureError(f"not a picture of {', '.join(formats)}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,3 +468,32 @@ def _write_stripped_png(source: Path, target: Path, size: tuple[int, int]) -> bo
                 writer.write(stored)
             if kind == b"IEND":
                 return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Avatars and attachment thumbnails
+
+
+def write_fitted(
+    source: Path,
+    target: Path,
+    box: tuple[int, int] = AVATAR_SIZE,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    formats: tuple[str, ...] = AVATAR_FORMATS,
+) -> tuple[int, int]:
+    """Decode `source` (upright, sRGB) and write at `target` (a new file) the PNG of exactly
+    `box` with the picture fitted in it (fit_in_box: shrunk keeping its ratio, never
+    enlarged nor stretched, on a transparent canvas). Returns the fitted picture's size.
+    Raises PictureError (nothing written) when `source` is not a readable picture."""
+    picture = _decode(source, max_pixels, formats, reduce_to=box)[0]
+    size = fitted_size(picture.size, *box)
+    canvas = _on_canvas(_resized(picture, size), *box)
+    with open(target, "xb") as fp:  # exclusive: never overwrite someone else's file
+        try:
+            canvas.save(fp, format="PNG", compress_level=COMPRESS_LEVELS["thumbnails"])
+        except BaseException:
+            fp.close()
+            target.unlink(missing_ok=True)
+            raise
+    return size

@@ -239,6 +239,9 @@ PARAMETER_KINDS = {
     "output_type_id": "output-types",
     "asset_type_id": "entity-types",
     "file_id": "output-files",
+    # Avatars and attachment thumbnails (thumbnails app)
+    "organisation_id": "organisations",
+    "attachment_id": "attachment-files",
 }
 ENTITY_KIND_COLLECTIONS = (
     "assets",

@@ -141,9 +141,7 @@ def serve(
         request,
         opened.file,
         size=opened.size,
-        # A strong validator from stored metadata: which rendition, its size and its mtime
-        # (ms). It changes whenever the file is rewritten, even if the row is not touched.
-        etag=f"{opened.media.prefix}-{opened.size}-{int(opened.modified * 1000)}",
+        etag=opened.etag,  # from stored metadata (OpenedMedia.etag)
         last_modified=preview.updated_at,
         content_type=content_type,
         disposition=disposition,

@@ -119,6 +119,18 @@ Previews (previews/api/: slots, batch, listings, media, records)
                                                      `source_file`: entity access on its
                                                      entity (*); delete: MANAGER; create: ADMIN
 
+Avatars and attachment thumbnails (thumbnails/api.py; rules in pictures.py)
+  POST pictures/thumbnails/persons/<id>[.png],       the person themself, or ADMIN
+    DELETE actions/persons/<id>/clear-avatar
+  POST pictures/thumbnails/projects/<id>             MANAGER
+  POST pictures/thumbnails/projects/<id>.png         ADMIN (Zou's default check on that URL)
+  POST pictures/thumbnails/organisations/<id>[.png]  ADMIN
+  GET pictures/thumbnails/persons/<id>[.png],        anyone logged in (404 without a picture)
+    GET pictures/thumbnails/organisations/<id>[.png]
+  GET pictures/thumbnails/projects/<id>[.png]        admins and managers (global role), else
+                                                     PROJECT; 404 first without a picture
+  GET pictures/thumbnails/attachment-files/<id>.png  TASK on the comment's task
+
 Authentication (kitsufiles/api/auth_views.py)
   POST auth/login, GET /api                          anyone
   GET auth/refresh-token                             anyone with a refresh token of a live session
@@ -161,6 +173,13 @@ from production.permissions.access import (
     get_entity,
     get_project,
     get_task,
+)
+from production.permissions.pictures import (
+    check_attachment_thumbnail_access,
+    check_organisation_avatar_change,
+    check_person_avatar_change,
+    check_project_avatar_change,
+    check_project_avatar_read,
 )
 from production.permissions.policies import (
     AdminWritePolicy,
@@ -245,13 +264,18 @@ __all__ = [
     "block_access_to_vendor",
     "caller",
     "check_admin",
+    "check_attachment_thumbnail_access",
     "check_comment_access",
     "check_entity",
     "check_entity_access",
     "check_main_preview_access",
     "check_manager_project_access",
+    "check_organisation_avatar_change",
+    "check_person_avatar_change",
     "check_project",
     "check_project_access",
+    "check_project_avatar_change",
+    "check_project_avatar_read",
     "check_task",
     "check_task_access",
     "check_task_action_access",

@@ -1,0 +1,205 @@
+"""Where stored media live: Zou's buckets and keys in the `previews` storage alias, for every
+app that stores pictures or movies (previews, thumbnails and avatars).
+
+A file is named by its bucket (`pictures`, `movies`, `files`) and its key `<prefix>-<id>`.
+On disk the key is split on its first dash and sharded exactly as Zou does, so an existing Zou
+preview folder can be mounted as PREVIEW_FOLDER and read as it is:
+
+    pictures / thumbnails         → pictures/thumbnails/63e/453/63e453f1-...
+    pictures / thumbnails-square  → pictures/thumbnails/squ/are/square-63e453f1-...  (sic)
+    movies / lowdef               → movies/lowdef/63e/453/63e453f1-...
+
+Here rather than in previews/storage.py (which re-exports it, with the keys of a preview's
+files) because the thumbnails app, below previews, stores avatars the same way.
+"""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, storages
+
+from kitsufiles.downloads import stored_length
+
+
+@dataclass(frozen=True)
+class Media:
+    """One stored file: `Media("movies", "lowdef", preview_id)`, `Media("pictures",
+    "thumbnails", person_id)`."""
+
+    bucket: str
+    prefix: str
+    preview_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.prefix}-{self.preview_id}"
+
+    @property
+    def name(self) -> str:
+        """The storage name: Zou's local layout."""
+        folder, rest = self.key.split("-", 1)
+        return f"{self.bucket}/{folder}/{rest[:3]}/{rest[3:6]}/{rest}"
+
+
+def picture(prefix: str, row_id: UUID | str) -> Media:
+    """A file of the pictures bucket: `picture("thumbnails", id)` (a preview's 150x100
+    thumbnail, or a person's, project's or organisation's 400x400 avatar: Zou keys both
+    `thumbnails-<id>`)."""
+    return Media("pictures", prefix, str(row_id))
+
+
+def attachment(attachment_id: UUID | str) -> Media:
+    """A comment attachment's content (files bucket, `attachments-<id>`)."""
+    return Media("files", "attachments", str(attachment_id))
+
+
+def _storage() -> Storage:
+    return storages["previews"]
+
+
+def _local_path(media: Media) -> Path | None:
+    try:
+        return Path(_storage().path(media.name))
+    except NotImplementedError:  # object storage
+        return None
+
+
+def store(media: Media, source: Path) -> int:
+    """Put the finished file `source` in place of `media` (overwriting); returns its size.
+
+    On local storage this is a rename when both are on one file system: readers see the old
+    file or the new one, never a half-written one. `source` is gone afterwards."""
+    size = source.stat().st_size
+    destination = _local_path(media)
+    if destination is not None:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, destination)
+        except OSError:  # another file system: copy beside, then rename
+            staging = destination.with_name(f".{destination.name}.partial")
+            shutil.copyfile(source, staging)
+            os.replace(staging, destination)
+            source.unlink()
+        return size
+    storage = _storage()
+    with source.open("rb") as handle:
+        storage.save(media.name, File(handle))  # object stores overwrite the key in one put
+    source.unlink()
+    return size
+
+
+def size_of(media: Media) -> int | None:
+    """The stored size, or None when the file is absent or empty (Zou: "not found")."""
+    storage = _storage()
+    try:
+        if not storage.exists(media.name):
+            return None
+        size = storage.size(media.name)
+    except OSError:
+        return None
+    return size or None
+
+
+def modified_at(media: Media) -> float:
+    return _storage().get_modified_time(media.name).timestamp()
+
+
+@dataclass(frozen=True)
+class OpenedMedia:
+    """A stored file opened for reading, with its size and modification time (seconds since
+    the epoch) measured on the open file: a file replaced after it was opened keeps the
+    figures of the bytes this handle reads."""
+
+    media: Media
+    file: IO[bytes]
+    size: int
+    modified: float
+
+    @property
+    def etag(self) -> str:
+        """A strong validator from stored metadata: which rendition, its size and its mtime
+        (ms). It changes whenever the file is rewritten, even if the row is not touched."""
+        return f"{self.media.prefix}-{self.size}-{int(self.modified * 1000)}"
+
+
+def open_stored(media: Media) -> OpenedMedia | None:
+    """`media` opened for reading, or None when it is absent or empty (Zou: "not found").
+
+    On local storage this is one open(2) and one fstat(2), whatever is asked next: delivery
+    needs no exists/size/stat calls before it (docs/decisions/media-delivery.md). An object
+    store's file is measured through the storage API."""
+    path = _local_path(media)
+    handle: IO[bytes] | None = None
+    try:
+        if path is not None:
+            handle = open(path, "rb")  # noqa: SIM115 (the response closes it)
+            status = os.fstat(handle.fileno())
+            size, modified = status.st_size, status.st_mtime
+        else:
+            handle = open_media(media)
+            size = stored_length(handle)
+            modified = modified_at(media) if size else 0.0
+    except OSError:  # absent (or removed meanwhile, or unreadable): not found, as size_of
+        size = 0
+    if handle is None or not size:
+        if handle is not None:
+            handle.close()
+        return None
+    return OpenedMedia(media, handle, size, modified)
+
+
+def open_media(media: Media) -> File:
+    return _storage().open(media.name, "rb")
+
+
+def delete(media: Media) -> None:
+    """Remove a stored file; absent files and storage errors are ignored (Zou does the same:
+    a row's deletion must not fail on its media)."""
+    with suppress(OSError):
+        _storage().delete(media.name)
+
+
+@contextmanager
+def local_copy(media: Media) -> Iterator[Path]:
+    """A local path to read `media` from (ffmpeg and Pillow need one): the file itself on
+    local storage, else a temporary copy streamed from the object store."""
+    path = _local_path(media)
+    if path is not None:
+        yield path
+        return
+    work_dir().mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=work_dir(), prefix=".download-") as copy:
+        with open_media(media) as remote:
+            shutil.copyfileobj(remote, copy, 1024 * 1024)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def work_dir() -> Path:
+    return Path(settings.PREVIEW_WORK_DIR)
+
+
+@contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """A fresh folder under the work folder for one job's intermediate files (ffmpeg and Pillow
+    outputs before they are stored), removed with whatever is left in it."""
+    work_dir().mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=work_dir(), prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def upload_dir() -> Path:
+    """Where uploads are received: beside the media, so that storing them is a rename."""
+    return Path(settings.PREVIEW_FOLDER) / ".uploads"
