@@ -10,7 +10,12 @@ The names callers use are importable from here.
 """
 
 from previews.services.batch import BatchComment, post_comments
-from previews.services.frames import extract_tile, use_frame_as_thumbnail, write_frame
+from previews.services.frames import (
+    extract_tile,
+    frame_of_preview,
+    use_frame_as_thumbnail,
+    write_frame,
+)
 from previews.services.processing import (
     attempt_failed,
     mark_broken,
@@ -36,6 +41,7 @@ __all__ = [
     "attempt_failed",
     "delete_preview",
     "extract_tile",
+    "frame_of_preview",
     "mark_broken",
     "media_kind",
     "post_comments",

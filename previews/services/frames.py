@@ -46,15 +46,22 @@ def _frame_of(movie: Path, frame_number: int) -> Image.Image:
         raise errors.MovieUnreadable(str(error)) from None
 
 
+def frame_of_preview(*, preview: PreviewFile, frame_number: int) -> Image.Image:
+    """Frame `frame_number` (from 1; 0 and below: the first) of a movie preview's stored movie,
+    as an RGB Pillow image at the movie's raster, found exactly (media.extract_frame). For
+    whatever draws on a frame (annotated frames). BinaryNotAvailable without a stored movie,
+    FrameBeyondEnd past the end (its message gives the frame count), MovieUnreadable for a
+    damaged movie; the caller checks that the preview is a movie."""
+    with _stored_movie(preview, "originals") as movie:
+        return _frame_of(movie, frame_number)
+
+
 def write_frame(*, preview: PreviewFile, frame_number: int, workdir: Path) -> Path:
-    """Frame `frame_number` (from 1; 0 and below: the first) of a movie preview, as a PNG
-    file in `workdir` at the movie's raster. NotFound for a preview that is not a movie (Zou's
-    extract-frame answer), BinaryNotAvailable without a stored movie, FrameBeyondEnd past the
-    end (its message gives the frame count), MovieUnreadable for a damaged movie."""
+    """Frame `frame_number` of a movie preview (see frame_of_preview) as a PNG file in
+    `workdir`. NotFound for a preview that is not a movie (Zou's extract-frame answer)."""
     if preview.extension != "mp4":
         raise NotFound()
-    with _stored_movie(preview, "originals") as movie:
-        image = _frame_of(movie, frame_number)
+    image = frame_of_preview(preview=preview, frame_number=frame_number)
     output = workdir / f"{preview.pk}_{max(frame_number, 1)}.png"
     media.save_png(image, output)
     return output
@@ -67,9 +74,8 @@ def use_frame_as_thumbnail(*, preview: PreviewFile, frame_number: int) -> None:
     see a new Last-Modified (docs/compatibility.md#previews)."""
     if preview.extension != "mp4":
         raise errors.FrameOnNonMovie()
+    image = frame_of_preview(preview=preview, frame_number=frame_number)
     with storage.scratch_dir(prefix=f"{preview.pk}-frame-") as workdir:
-        with _stored_movie(preview, "originals") as movie:
-            image = _frame_of(movie, frame_number)
         frame = workdir / "frame.png"
         media.save_png(image, frame)
         store_pictures(preview.pk, frame, workdir)

@@ -12,7 +12,7 @@ import io
 import pytest
 from PIL import Image
 
-from previews import storage
+from previews import media, storage
 from previews.models import PreviewFile, PreviewStatus
 from production.models import Role
 from tests.previews.clips import frame_index_of, make_counting_clip
@@ -348,3 +348,34 @@ def test_extract_tile_and_set_main_preview_query_counts(
     # set-main-preview as before, plus the updated_at of the frame's pictures.
     with django_assert_max_num_queries(12):
         assert set_main(admin_client, movie.pk, "?frame_number=4").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# The pure extraction on other containers: timestamps that do not fall on the frame grid
+
+
+COUNTING_X264 = ("-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "12",
+                 "-pix_fmt", "yuv420p")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        # mp4 at a 1/90000 time base: 90000 × 1001/24000 = 3753.75, so stored timestamps are
+        # rounded (0, 3754, 7508, 11261...) and never exactly k × 1001/24000 s.
+        ("timescale.mp4", ("-video_track_timescale", "90000")),
+        # Matroska: millisecond timestamps (0, 42, 83, 125...) and no declared frame count, so
+        # the end is found by decoding.
+        ("ms.mkv", ()),
+    ],
+)
+def test_extract_frame_on_rounded_timestamps(clip_dir, name, extra):
+    path = make_counting_clip(
+        clip_dir / name, frames=40, size="160x90", video_args=COUNTING_X264, extra_args=extra
+    )
+    assert media.frame_count(path) == 40
+    shown = [frame_index_of(media.extract_frame(path, n)) + 1 for n in range(1, 41)]
+    assert shown == list(range(1, 41))
+    with pytest.raises(media.FrameOutOfRange) as caught:
+        media.extract_frame(path, 41)
+    assert caught.value.frame_count == 40
