@@ -1,7 +1,7 @@
 """What preview services and routes refuse; the one handler in kitsufiles/api/errors.py turns
 each into Zou's status and body."""
 
-from kitsufiles.errors import BAD_REQUEST_MESSAGE, DomainError, NotFound, Shape
+from kitsufiles.errors import BAD_REQUEST_MESSAGE, DomainError, Kind, NotFound, Shape
 
 
 class RevisionTaken(DomainError):
@@ -53,9 +53,31 @@ class BinaryNotAvailable(NotFound):
 
 
 class FrameBeyondEnd(DomainError):
-    def __init__(self, frame_number: int) -> None:
-        super().__init__(f"Frame {frame_number} is beyond the end of the movie.")
+    """A frame number past the end of the movie: the message says how many frames it has."""
+
+    def __init__(self, frame_number: int, frame_count: int) -> None:
+        super().__init__(
+            f"Frame {frame_number} is beyond the end of the movie, which has {frame_count} "
+            f"frame{'s' if frame_count != 1 else ''} (numbered from 1)."
+        )
         self.frame_number = frame_number
+        self.frame_count = frame_count
+
+
+class NotAMovie(DomainError):
+    """extract-tile on a preview that is not a movie (Zou's message)."""
+
+    default_message = "Preview file is not a movie"
+
+
+class MovieUnreadable(DomainError):
+    """The stored movie of a preview cannot be decoded (a damaged file): nothing the request
+    can change, so a conflict with the stored state rather than a 500."""
+
+    kind = Kind.CONFLICT
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)  # the MediaError's text: "Unreadable movie: <why>"
 
 
 class FrameOnNonMovie(DomainError):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from kitsufiles.api.crud import crud_urls
-from previews.api import batch, listings, media, records, slots
+from previews.api import batch, extraction, listings, media, records, slots
 
 PREVIEW = "preview-files/<str:preview_id>"
 COMMENT = "actions/tasks/<str:task_id>/comments/<str:comment_id>"
@@ -51,4 +51,7 @@ urlpatterns = [
         media.OriginalFileView.as_view(),
     ),
     *crud_urls(records.RESOURCES),
+    # Frames and tile sheets made on demand from the stored movie
+    path(f"actions/{PREVIEW}/extract-frame", extraction.ExtractFrameView.as_view()),
+    path(f"actions/{PREVIEW}/extract-tile", extraction.ExtractTileView.as_view()),
 ]

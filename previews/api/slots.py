@@ -1,6 +1,8 @@
 """Preview slots on comments and what is done with a preview once made: add-preview, extra
 previews, deletion from a comment, ordering inside a revision, main previews."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -143,9 +145,26 @@ class PreviewSetMainPreviewView(APIView):
     class Input(serializers.Serializer):
         frame_number = serializers.IntegerField(required=False, allow_null=True)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "frame_number",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                description="The frame of a movie to make the thumbnail from (numbered "
+                "from 1), when the body gives none.",
+            )
+        ]
+    )
     def put(self, request: Request, preview_id: str) -> Response:
         person = permissions.caller(request)
-        body = self.Input(data=request.data if isinstance(request.data, dict) else {})
+        data = request.data if isinstance(request.data, dict) else {}
+        # The body's frame_number, else the query string's: Zou reads the query string only
+        # when there is no JSON body, so `?frame_number=10` with `{}` lost the frame
+        # (docs/compatibility.md#previews).
+        if data.get("frame_number") is None and "frame_number" in request.query_params:
+            data = {"frame_number": request.query_params["frame_number"]}
+        body = self.Input(data=data)
         body.is_valid(raise_exception=True)
         preview = get_preview(person, preview_id, access=Access.TASK)
         permissions.check_main_preview_access(person, preview.task)

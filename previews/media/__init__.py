@@ -8,7 +8,9 @@ package is usable and testable on its own. Four layers, each using only those be
   layout, and whether a source is web-ready. Pure arithmetic.
 - `ffmpeg`: the one command line that makes every output of a movie, and running it.
 - `render`: the renders a preview needs, each starting ffmpeg once and keeping all of its
-  outputs or none.
+  outputs or none (and the tile sheet alone, from a stored movie).
+- `frames`: one frame of a movie by number, exactly (rational timestamps, Zou's numbering
+  from 1), as a Pillow image.
 
 The choices behind the defaults (one decode for all outputs, the preset of each rendition, the
 keyframe interval, copying a web-ready source instead of re-encoding it) and the figures that
@@ -19,6 +21,7 @@ This module is the public API: callers import from `previews.media`.
 """
 
 from previews.media.ffmpeg import HD_AUDIO_BITRATE, ffmpeg_exe, last_error_line
+from previews.media.frames import FrameOutOfRange, extract_frame, frame_count, save_png
 from previews.media.geometry import (
     MovieSettings,
     TileLayout,
@@ -32,13 +35,14 @@ from previews.media.probe import MediaError, MovieInfo, probe_movie
 from previews.media.render import (
     MovieRenditions,
     MovieStills,
-    extract_frame,
     render_movie,
     render_stills,
+    render_tile,
 )
 
 __all__ = [
     "HD_AUDIO_BITRATE",
+    "FrameOutOfRange",
     "MediaError",
     "MovieInfo",
     "MovieRenditions",
@@ -47,6 +51,7 @@ __all__ = [
     "TileLayout",
     "extract_frame",
     "ffmpeg_exe",
+    "frame_count",
     "is_web_ready",
     "last_error_line",
     "low_def_size",
@@ -54,6 +59,8 @@ __all__ = [
     "probe_movie",
     "render_movie",
     "render_stills",
+    "render_tile",
+    "save_png",
     "target_size",
     "tile_layout",
 ]

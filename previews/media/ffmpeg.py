@@ -217,6 +217,19 @@ def build_stills_command(
     return _base_argv(source) + ["-filter_complex", graph] + _still_outputs(outputs)
 
 
+def build_tile_command(source: Path, outputs: Mapping[str, Path], layout: TileLayout) -> list[str]:
+    """The ffmpeg command writing only the `tile_cells` of a stored movie (extract-tile): one
+    decode, no encode. The cells are scaled to the layout's size, which already follows the
+    display ratio."""
+    graph = "[0:V:0]null[tile_in];" + _tile_branch(layout)
+    return (
+        _base_argv(source)
+        + ["-filter_complex", graph]
+        + ["-map", "[tile]", "-fps_mode", "passthrough", "-c:v", "png"]
+        + ["-f", "nut", str(outputs["tile_cells"])]
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The process
 

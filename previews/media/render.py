@@ -1,6 +1,7 @@
 """Making a preview's media from a movie: the two renditions with the poster and the tile sheet
 (`render_movie`), the poster and tile sheet alone for a movie kept as uploaded
-(`render_stills`), and one frame of a rendition (`extract_frame`).
+(`render_stills`), and the tile sheet alone from a stored movie (`render_tile`). Single
+frames: previews/media/frames.py.
 
 Each render starts ffmpeg once (docs/decisions/movie-pipeline.md: one decode for all outputs)
 and hands back all of its files or none of them.
@@ -9,27 +10,22 @@ and hands back all of its files or none of them.
 from __future__ import annotations
 
 import logging
-import math
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import av
 
-from previews.media.ffmpeg import build_command, build_stills_command, run_ffmpeg
-from previews.media.geometry import MovieSettings, TileLayout, tile_layout
-from previews.media.probe import (
-    MediaError,
-    MovieInfo,
-    first_video_stream,
-    open_movie,
-    probe_movie,
-    stream_frame_rate,
-    unreadable_movie,
+from previews.media.ffmpeg import (
+    build_command,
+    build_stills_command,
+    build_tile_command,
+    run_ffmpeg,
 )
+from previews.media.geometry import MovieSettings, TileLayout, tile_layout
+from previews.media.probe import MediaError, MovieInfo, probe_movie
 
 logger = logging.getLogger(__name__)
 
@@ -125,36 +121,22 @@ def render_stills(
     return MovieStills(poster=outputs["poster"], tile=tile)
 
 
-def extract_frame(movie: Path, *, frame_number: int, output: Path) -> bool:
-    """Write frame `frame_number` (1-based; below 1 means the first) of `movie` as an RGB PNG at
-    the movie's raster. Returns False, writing nothing, when the movie has fewer frames.
-
-    The frame is found by its timestamp at the movie's own exact frame rate: seek to the
-    keyframe before it (one GOP of decoding at most: 12 frames on our renditions), then decode
-    forward. Meant for the normalized renditions (square pixels, no rotation).
-    Raises MediaError when the movie cannot be read."""
-    frame_number = max(1, frame_number)
-    container = open_movie(movie)
-    try:
-        stream = first_video_stream(container)
-        rate = stream_frame_rate(stream) or Fraction(25)
-        time_base = stream.time_base or Fraction(1, 1_000_000)
-        start = stream.start_time or 0
-        # Timestamps of frame N and the half-frame tolerance, in the stream's time base.
-        target = start + Fraction(frame_number - 1) / rate / time_base
-        tolerance = Fraction(1) / rate / time_base / 2
-        if frame_number > 1:
-            container.seek(max(start, math.floor(target)), stream=stream, backward=True)
-        for frame in container.decode(stream):
-            if frame.pts is None or frame.pts < target - tolerance:
-                continue
-            frame.to_image().convert("RGB").save(output, format="PNG")
-            return True
-        return False
-    except (av.FFmpegError, OSError) as error:
-        raise unreadable_movie(error) from error
-    finally:
-        container.close()
+def render_tile(movie: Path, workdir: Path, *, timeout: float) -> Path:
+    """The scrubbing tile sheet of a stored movie, alone, in `workdir` (one ffmpeg process
+    decoding the movie once, writing the cells that `_assemble_tile_sheet` pastes). Laid out
+    from the movie's real frame count and display ratio, as the renders lay it out. Raises
+    MediaError (leaving nothing behind) when the movie cannot be read or the sheet made."""
+    movie = Path(movie).absolute()
+    workdir = Path(workdir).absolute()
+    info = probe_movie(movie)
+    layout = tile_layout(info.frame_count, info.display_aspect_ratio)
+    outputs = _output_paths(workdir, "tile_cells", "tile")
+    argv = build_tile_command(movie, outputs, layout)
+    with _run_and_collect(
+        argv, outputs, required=("tile_cells",), timeout=timeout, hide=(movie, workdir)
+    ):
+        _assemble_tile_sheet(outputs["tile_cells"], outputs["tile"], layout)
+    return outputs["tile"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,13 +2,20 @@
 
 - `slots`: empty preview slots on comments, revisions and positions, main previews, deletion;
 - `uploads`: receiving a preview's media into its slot;
-- `processing`: the processing attempts run by the jobs, and thumbnails from a movie frame;
+- `processing`: the processing attempts run by the jobs;
+- `frames`: frames and tile sheets made on demand from a stored movie, thumbnails from a frame;
 - `batch`: several comments at once, with their attachments and previews.
 
 The names callers use are importable from here.
 """
 
 from previews.services.batch import BatchComment, post_comments
+from previews.services.frames import (
+    extract_tile,
+    frame_of_preview,
+    use_frame_as_thumbnail,
+    write_frame,
+)
 from previews.services.processing import (
     attempt_failed,
     mark_broken,
@@ -16,7 +23,6 @@ from previews.services.processing import (
     process_inline,
     requeue,
     start_attempt,
-    use_frame_as_thumbnail,
 )
 from previews.services.slots import (
     add_preview_slot,
@@ -34,6 +40,8 @@ __all__ = [
     "add_preview_slot",
     "attempt_failed",
     "delete_preview",
+    "extract_tile",
+    "frame_of_preview",
     "mark_broken",
     "media_kind",
     "post_comments",
@@ -48,4 +56,5 @@ __all__ = [
     "update_position",
     "update_preview",
     "use_frame_as_thumbnail",
+    "write_frame",
 ]

@@ -1,5 +1,5 @@
 """Processing a preview's media: the attempt state machine run by the jobs, pictures and
-movies turned into the files the routes serve, and thumbnails from a chosen movie frame.
+movies turned into the files the routes serve (frames and tiles made on demand: frames.py).
 
 Each processing job is a numbered attempt (see previews.queue). `start_attempt` claims it,
 `finish` records the result, `mark_broken` and `attempt_failed` end or retry it; each of these
@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from previews import errors, media, queue, rendering, selectors, storage
+from previews import media, queue, rendering, storage
 from previews.models import PreviewFile, PreviewStatus
 from previews.services import slots
 from thumbnails import images
@@ -223,7 +223,7 @@ class StoredPictures:
     original_size: int  # bytes of the sRGB PNG original
 
 
-def _store_pictures(preview_id: UUID | str, picture: Path, workdir: Path) -> StoredPictures:
+def store_pictures(preview_id: UUID | str, picture: Path, workdir: Path) -> StoredPictures:
     """The four pictures of a preview (original, thumbnails, thumbnails-square, previews)
     made from `picture` and stored."""
     variants = images.write_variants(picture, workdir, max_pixels=settings.MAX_IMAGE_PIXELS)
@@ -237,7 +237,7 @@ def _store_pictures(preview_id: UUID | str, picture: Path, workdir: Path) -> Sto
 def _process_picture(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
     upload = storage.picture(storage.PICTURE_UPLOAD, preview.pk)
     with storage.local_copy(upload) as source:
-        pictures = _store_pictures(preview.pk, source, workdir)
+        pictures = store_pictures(preview.pk, source, workdir)
     storage.delete(upload)  # the sRGB PNG `original` replaces it
     return {"width": pictures.width, "height": pictures.height, "file_size": pictures.original_size}
 
@@ -318,7 +318,7 @@ def _normalize_movie(
         timeout=settings.PREVIEW_PROCESSING_TIMEOUT,
         info=upload,
     )
-    _store_pictures(preview.pk, made.poster, workdir)
+    store_pictures(preview.pk, made.poster, workdir)
     _store_tile(preview.pk, made.tile)
     file_size = storage.store(storage.movie("previews", preview.pk), made.high_def)
     storage.store(storage.movie("lowdef", preview.pk), made.low_def)
@@ -333,7 +333,7 @@ def _keep_movie(
     made = media.render_stills(
         source, workdir, timeout=settings.PREVIEW_PROCESSING_TIMEOUT, info=upload
     )
-    pictures = _store_pictures(preview.pk, made.poster, workdir)
+    pictures = store_pictures(preview.pk, made.poster, workdir)
     _store_tile(preview.pk, made.tile)
     return ServedMovie.of(
         upload,
@@ -346,30 +346,3 @@ def _keep_movie(
 def _store_tile(preview_id: UUID | str, tile: Path | None) -> None:
     if tile is not None:
         storage.store(storage.picture("tiles", preview_id), tile)
-
-
-# ---------------------------------------------------------------------------------------------
-# Thumbnails from a chosen frame
-
-
-def use_frame_as_thumbnail(*, preview: PreviewFile, frame_number: int) -> None:
-    """Rebuild a movie preview's pictures (original, thumbnails, previews) from frame
-    `frame_number` (1-based; 0 and below mean the first) of its stored movie. The row's
-    updated_at moves, so browsers holding the old thumbnail see a new Last-Modified
-    (docs/compatibility.md#previews)."""
-    if preview.extension != "mp4":
-        raise errors.FrameOnNonMovie()
-    found = selectors.stored_movie(preview, "originals")
-    if found is None:
-        raise errors.BinaryNotAvailable()
-    with storage.scratch_dir(prefix=f"{preview.pk}-frame-") as workdir:
-        frame = workdir / "frame.png"
-        with storage.local_copy(found[0]) as movie_path:
-            written = media.extract_frame(
-                movie_path, frame_number=max(frame_number, 1), output=frame
-            )
-        if not written:
-            raise errors.FrameBeyondEnd(frame_number)
-        _store_pictures(preview.pk, frame, workdir)
-    with transaction.atomic():
-        PreviewFile.objects.filter(pk=preview.pk).update(updated_at=timezone.now())

@@ -105,6 +105,8 @@ Previews (previews/api/: slots, batch, listings, media, records)
   GET data/tasks/<id>/{previews,comments}            TASK (clients do not see rejected previews:
                                                      hides_rejected_previews)
   PUT actions/preview-files/<id>/update-position     ACTION
+  GET actions/preview-files/<id>/extract-frame       MANAGER (Zou's manager project access)
+  GET actions/preview-files/<id>/extract-tile        TASK (stores the sheet it makes)
   POST pictures/preview-files/<id> (upload)          ACTION
   GET movies/..., pictures/previews/...,             TASK
     movies/tiles/..., pictures/originals/<id>/download, pictures/originals/<id>.<extension>

@@ -72,3 +72,42 @@ def make_truncated(source: Path, path: Path, fraction: float = 0.5) -> Path:
     data = source.read_bytes()
     path.write_bytes(data[: int(len(data) * fraction)])
     return path
+
+
+# Each frame of a counting clip shows its own index (from 0) in binary: COUNTING_BITS vertical
+# bars, the leftmost the lowest bit, white for 1 and black for 0. Bars survive scaling and lossy
+# encoding, so a frame read back names itself whatever the pipeline did to it.
+COUNTING_BITS = 8
+
+
+def make_counting_clip(
+    path: Path,
+    *,
+    frames: int,
+    size: str = "320x180",
+    rate: str = "24000/1001",
+    video_args: tuple[str, ...] = X264_FAST,
+    extra_args: tuple[str, ...] = (),
+) -> Path:
+    """`frames` frames at `rate` (no audio) whose pictures encode their index (see
+    `frame_index_of`)."""
+    bars = f"255*mod(floor(N/pow(2\\,floor(X*{COUNTING_BITS}/W)))\\,2)"
+    ffmpeg(
+        "-f", "lavfi", "-i", f"color=c=black:size={size}:rate={rate}",
+        "-vf", f"format=yuv420p,geq=lum='{bars}':cb=128:cr=128",
+        "-frames:v", str(frames),
+        *video_args, *extra_args, str(path),
+    )  # fmt: skip
+    return path
+
+
+def frame_index_of(picture) -> int:
+    """The index a counting clip's frame shows (a Pillow image of any size)."""
+    gray = picture.convert("L")
+    width, height = gray.size
+    index = 0
+    for bit in range(COUNTING_BITS):
+        x = int((bit + 0.5) * width / COUNTING_BITS)
+        if gray.getpixel((x, height // 2)) > 127:
+            index |= 1 << bit
+    return index
