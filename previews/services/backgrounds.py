@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from kitsufiles.errors import NotFound
+from kitsufiles.records import lock_row
 from previews import errors, storage
 from previews.models import PreviewBackgroundFile, ProjectPreviewBackgroundFileLink
 from previews.services.uploads import ReceivedFile, split_file_name
@@ -150,6 +151,7 @@ def _thumbnail(source: Path, extension: str, workdir: Path) -> Path | None:
 
 @transaction.atomic
 def add_to_project(*, project: Project, background: PreviewBackgroundFile) -> None:
+    lock_row(Project, project.pk)  # changes to one project's backgrounds queue up
     ProjectPreviewBackgroundFileLink.objects.get_or_create(
         project=project, preview_background_file=background
     )
@@ -166,7 +168,8 @@ def remove_from_project(*, project: Project, background: PreviewBackgroundFile) 
 def set_project_default(*, project: Project, background: PreviewBackgroundFile | None) -> None:
     """Make `background` the project's default (linking it to the project if it was not),
     or clear the default (None)."""
-    links = ProjectPreviewBackgroundFileLink.objects.select_for_update().filter(project=project)
+    lock_row(Project, project.pk)  # two managers setting a default: one after the other
+    links = ProjectPreviewBackgroundFileLink.objects.filter(project=project)
     links.filter(is_default=True).exclude(preview_background_file=background).update(
         is_default=False
     )
