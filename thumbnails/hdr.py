@@ -2,9 +2,10 @@
 their linear light into an 8-bit sRGB thumbnail.
 
 Pure functions, no Django. Pillow decodes neither format; the decoder meant for them is
-OpenImageIO's `openimageio` wheel, which is not installed yet (docs/compatibility.md#preview-
-background-files): until it is, an HDR upload is recognised by its signature only and gets
-no thumbnail. `tone_map` is the operator that thumbnail will go through.
+OpenImageIO's `openimageio` wheel, which is not installed yet
+(docs/compatibility.md#preview-background-files): until it is, an HDR upload is recognised by
+its signature only and gets no thumbnail. `tone_map` is the operator that thumbnail will go
+through.
 
 Tone mapping (Reinhard et al. 2002, "Photographic tone reproduction", global operator):
 
