@@ -54,6 +54,12 @@ def attachment_disposition(name: str) -> str:
     return f"attachment; filename={_header_value(name)}"
 
 
+def inline_disposition(name: str) -> str:
+    """`inline; filename=<name>`, written as attachment_disposition writes its value (Zou's
+    background files are served inline under their original name)."""
+    return "inline" + attachment_disposition(name).removeprefix("attachment")
+
+
 def _header_value(value: str) -> str:
     if value and TOKEN_CHARACTERS.issuperset(value):
         return value

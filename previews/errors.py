@@ -110,3 +110,15 @@ class TaskHasNoPreview(DomainError):
     """Setting a task's main preview when the task has no preview."""
 
     default_message = "This task has no preview file to set as the main preview."
+
+
+class BackgroundNameTaken(DomainError):
+    """Zou's message for a background file name already in use (its CRUD answers 400)."""
+
+    default_message = "A preview background file with similar name already exists"
+
+
+class NotABackgroundPicture(DomainError):
+    """An upload whose content is not a picture of the kind its extension says."""
+
+    default_message = "Uploaded file is not a readable picture."

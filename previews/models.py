@@ -4,7 +4,7 @@
 from django.db import models
 
 from output_files.models import OutputFile
-from production.models import Comment, Person, Task, ZouModel
+from production.models import Comment, Person, Project, Task, ZouModel
 
 
 class PreviewStatus(models.TextChoices):
@@ -95,3 +95,69 @@ class PreviewFile(ZouModel):
     def is_uploaded(self) -> bool:
         """Zou's re-upload guard: a non-empty original name means the media came already."""
         return bool(self.original_name)
+
+
+# Preview background files (HDR environments for Kitsu's 3D viewer), Zou's
+# `preview_background_file`, and the projects that offer them.
+
+
+class PreviewBackgroundFile(ZouModel):
+    """An environment picture the 3D viewer lights models with. Zou's columns; the name is
+    unique (Zou checks it in its service only) and at most one row is the studio default."""
+
+    # What the upload finds out: clients cannot write them through the CRUD.
+    ZOU_READ_ONLY_FIELDS = ("original_name", "extension", "file_size")
+
+    name = models.CharField(max_length=40)
+    archived = models.BooleanField(default=False)
+    is_default = models.BooleanField(default=False, db_index=True)
+    original_name = models.CharField(max_length=250, null=True, blank=True)
+    extension = models.CharField(max_length=6, null=True, blank=True)
+    file_size = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="preview_background_file_name_uc"),
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_preview_background_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectPreviewBackgroundFileLink(models.Model):
+    """A background a project offers (Zou's `project_preview_background_file_link`), and
+    whether it is the project's default (Zou's `project.default_preview_background_file_id`).
+
+    The link lives here, not on Project: previews may import production, never the reverse
+    (docs/architecture.md). Keeping the default on the link makes "the default is one of the
+    project's backgrounds" hold by construction, and at most one per project by constraint."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="preview_background_links"
+    )
+    preview_background_file = models.ForeignKey(
+        PreviewBackgroundFile, on_delete=models.CASCADE, related_name="project_links"
+    )
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "project_preview_background_file_link"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "preview_background_file"],
+                name="project_preview_background_file_uc",
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(is_default=True),
+                name="one_default_background_per_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.preview_background_file_id} in {self.project_id}"

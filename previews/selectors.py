@@ -1,6 +1,7 @@
 """Reads of previews: a task's revisions, the media a route may serve, listings."""
 
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Max, Q, QuerySet
@@ -9,7 +10,13 @@ from slugify import slugify
 from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import parse_id
 from previews import storage
-from previews.models import PreviewFile, PreviewStatus, ValidationStatus
+from previews.models import (
+    PreviewBackgroundFile,
+    PreviewFile,
+    PreviewStatus,
+    ProjectPreviewBackgroundFileLink,
+    ValidationStatus,
+)
 from production import permissions
 from production import selectors as production_selectors
 from production.models import Comment, Entity, Organisation, Project, Task
@@ -266,3 +273,24 @@ def full_entity_name(entity: Entity) -> str:
         names.insert(0, parent.name)
         parent = parent.parent
     return " / ".join(names)
+
+
+# ---------------------------------------------------------------------------------------------
+# Preview background files
+
+
+def project_backgrounds(project_id: Any) -> QuerySet[PreviewBackgroundFile]:
+    """The backgrounds a project offers (its settings listing)."""
+    return PreviewBackgroundFile.objects.filter(project_links__project_id=project_id)
+
+
+def project_background_settings(project_id: Any) -> tuple[list[str], str | None]:
+    """(ids of the project's backgrounds, id of its default or None), in one query."""
+    links = ProjectPreviewBackgroundFileLink.objects.filter(project_id=project_id).order_by("id")
+    ids: list[str] = []
+    default = None
+    for background_id, is_default in links.values_list("preview_background_file_id", "is_default"):
+        ids.append(str(background_id))
+        if is_default:
+            default = str(background_id)
+    return ids, default

@@ -31,6 +31,8 @@ __all__ = [
     "Media",
     "OpenedMedia",
     "attachment",
+    "background",
+    "background_media",
     "delete",
     "local_copy",
     "media_of",
@@ -72,3 +74,14 @@ def media_of(preview_id: UUID | str, extension: str | None) -> list[Media]:
             picture(p, preview_id) for p in (*PICTURE_VARIANTS, "tiles")
         ]
     return [other_file(preview_id)]
+
+
+# Preview background files: the uploaded bytes as they came (`preview-backgrounds-<id>`,
+# stored by Zou under pictures/preview/bac/kgr/backgrounds-<id>) and their 300x200
+# thumbnail (`thumbnails-<id>`, beside the previews' thumbnails: ids never collide).
+def background(background_id: UUID | str) -> Media:
+    return Media("pictures", "preview-backgrounds", str(background_id))
+
+
+def background_media(background_id: UUID | str) -> list[Media]:
+    return [background(background_id), picture("thumbnails", background_id)]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from kitsufiles.api.crud import crud_urls
-from previews.api import batch, extraction, listings, media, records, slots
+from previews.api import backgrounds, batch, extraction, listings, media, records, slots
 
 PREVIEW = "preview-files/<str:preview_id>"
 COMMENT = "actions/tasks/<str:task_id>/comments/<str:comment_id>"
@@ -54,4 +54,29 @@ urlpatterns = [
     # Frames and tile sheets made on demand from the stored movie
     path(f"actions/{PREVIEW}/extract-frame", extraction.ExtractFrameView.as_view()),
     path(f"actions/{PREVIEW}/extract-tile", extraction.ExtractTileView.as_view()),
+]
+
+# Preview background files (HDR environments for the 3D viewer)
+BACKGROUND = "preview-background-files/<str:background_id>"
+urlpatterns += [
+    # (the download first: the upload's `<id>` would take "<id>.hdr" whole)
+    path(
+        "pictures/preview-background-files/<str:background_id>.<str:extension>",
+        backgrounds.FileView.as_view(),
+    ),
+    path(f"pictures/{BACKGROUND}", backgrounds.UploadView.as_view()),
+    path(f"pictures/thumbnails/{BACKGROUND}.png", backgrounds.ThumbnailView.as_view()),
+    path(
+        "data/projects/<str:project_id>/settings/preview-background-files",
+        backgrounds.ProjectBackgroundsView.as_view(),
+    ),
+    path(
+        f"data/projects/<str:project_id>/settings/{BACKGROUND}",
+        backgrounds.ProjectBackgroundView.as_view(),
+    ),
+    path(
+        "data/projects/<str:project_id>/default-preview-background-file",
+        backgrounds.ProjectDefaultBackgroundView.as_view(),
+    ),
+    *crud_urls(backgrounds.RESOURCES),
 ]

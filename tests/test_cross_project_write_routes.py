@@ -70,7 +70,7 @@ from rest_framework.test import APIClient
 from file_trees.shipped import shipped_tree
 from kitsufiles.api.authentication import issue_tokens
 from output_files.models import OutputFile
-from previews.models import PreviewFile, PreviewStatus
+from previews.models import PreviewBackgroundFile, PreviewFile, PreviewStatus
 from production import services
 from production.models import (
     AttachmentFile,
@@ -281,6 +281,8 @@ def build_world(files: Path) -> World:
             name="Blender", defaults={"short_name": "blender", "file_extension": ".blend"}
         )[0],
         "artist": people["artist"],
+        # A global row (a preview background file): the same on both sides, never a slot.
+        "background": PreviewBackgroundFile.objects.create(name="walk-background"),
         "outsider": outsider,
         "member": member,
     }
@@ -862,6 +864,39 @@ ROUTES: list[Route] = [
         )
         for segment, (_, ref) in SETTINGS.items()
     ),
+    # A project's preview background files ----------------------------------------------------
+    Route(
+        "POST",
+        f"{PROJECT}/settings/preview-background-files",
+        lambda r: Call(
+            f"data/projects/{r.project}/settings/preview-background-files",
+            {"preview_background_file_id": r.background},
+        ),
+        MANAGERS,
+        201,
+        (path("project"),),
+    ),
+    Route(
+        "DELETE",
+        f"{PROJECT}/settings/preview-background-files/<str:background_id>",
+        lambda r: Call(
+            f"data/projects/{r.project}/settings/preview-background-files/{r.background}"
+        ),
+        MANAGERS,
+        204,
+        (path("project"),),
+    ),
+    Route(
+        "PUT",
+        f"{PROJECT}/default-preview-background-file",
+        lambda r: Call(
+            f"data/projects/{r.project}/default-preview-background-file",
+            {"default_preview_background_file_id": r.background},
+        ),
+        MANAGERS,
+        200,
+        (path("project"),),
+    ),
     # Generic CRUD of production rows ---------------------------------------------------------
     Route(
         "PUT",
@@ -1084,6 +1119,9 @@ GLOBAL_DATA = (
     "its foreign keys name other global rows"
 )
 EXCLUDED: dict[tuple[str, str], str] = {
+    ("POST", "pictures/preview-background-files/<str:background_id>"): (
+        "the file of a global preview background file (admins only): no row of a project"
+    ),
     ("POST", "auth/login"): "authentication: no row of a project is named",
     **{
         ("POST", f"pictures/thumbnails/{kind}/<str:{parameter}>{end}"): (
@@ -1112,6 +1150,7 @@ EXCLUDED: dict[tuple[str, str], str] = {
             "output-types",
             "file-status",
             "persons",
+            "preview-background-files",
         )
         for method, pattern in (
             ("POST", crud(collection)[0]),

@@ -242,6 +242,7 @@ PARAMETER_KINDS = {
     # Avatars and attachment thumbnails (thumbnails app)
     "organisation_id": "organisations",
     "attachment_id": "attachment-files",
+    "background_id": "preview-background-files",
 }
 ENTITY_KIND_COLLECTIONS = (
     "assets",

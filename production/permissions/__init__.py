@@ -120,6 +120,15 @@ Previews (previews/api/: slots, batch, listings, media, records)
                                                      of docs/compatibility.md), its
                                                      `source_file`: entity access on its
                                                      entity (*); delete: MANAGER; create: ADMIN
+  data/preview-background-files CRUD                 read: anyone logged in; write: ADMIN
+  POST pictures/preview-background-files/<id>        ADMIN
+  GET pictures/preview-background-files/<id>.<ext>,  anyone logged in
+    pictures/thumbnails/preview-background-files/<id>.png
+  GET data/projects/<id>/settings/                   PROJECT
+    preview-background-files
+  POST, DELETE data/projects/<id>/settings/          MANAGER
+    preview-background-files[/<id>], PUT
+    data/projects/<id>/default-preview-background-file
 
 Avatars and attachment thumbnails (thumbnails/api.py; rules in pictures.py)
   POST pictures/thumbnails/persons/<id>[.png],       the person themself, or ADMIN

@@ -48,7 +48,7 @@ from file_trees.shipped import shipped_tree
 from kitsufiles.api.authentication import issue_tokens
 from kitsufiles.api.schema import PARAMETER_KINDS as LINKED_PARAMETER_KINDS
 from output_files.models import OutputFile
-from previews.models import PreviewFile
+from previews.models import PreviewBackgroundFile, PreviewFile
 from production import services
 from production.models import (
     AssetInstance,
@@ -292,6 +292,24 @@ def _seed(admin: Person, artist: Person) -> None:
                 format="json",
             )
         )
+    # A preview background file with its picture, offered by the production.
+    background = ok(
+        client.post("/api/data/preview-background-files", {"name": "Studio"}, format="json")
+    )
+    ok(
+        client.post(
+            f"/api/pictures/preview-background-files/{background['id']}",
+            {"file": _named("studio.png", png_bytes())},
+            format="multipart",
+        )
+    )
+    ok(
+        client.post(
+            f"/api/data/projects/{cosmos.project.pk}/settings/preview-background-files",
+            {"preview_background_file_id": background["id"]},
+            format="json",
+        )
+    )
     # Another production, that the artist is not part of.
     sintel = services.create_project(values={"name": "Sintel", "file_tree": shipped_tree("simple")})
     dragon = services.create_asset(
@@ -379,6 +397,7 @@ def _collect_ids() -> dict[str, list[str]]:
         "output-types": _ids(OutputType.objects.all()),
         "persons": _ids(Person.objects.all()),
         "preview-files": _ids(PreviewFile.objects.all()),
+        "preview-background-files": _ids(PreviewBackgroundFile.objects.all()),
         "project-status": _ids(ProjectStatus.objects.all()),
         "projects": _ids(Project.objects.all()),
         "softwares": _ids(Software.objects.all()),
@@ -493,6 +512,8 @@ BODY_KINDS = {
     "working_file": "working-files",
     "output_file": "output-files",
     "preview_file": "preview-files",
+    "preview_background_file": "preview-background-files",
+    "default_preview_background_file": "preview-background-files",
     "comment": "comments",
     "department": "departments",
     "entity_type": "entity-types",
@@ -511,7 +532,7 @@ BODY_KINDS = {
     "entities_out": "entities",
     "instance_casting": "entities",
 }
-EXTENSIONS = ["png", "PNG", "pdf", "mp4", "glb", "exe"]
+EXTENSIONS = ["png", "PNG", "pdf", "mp4", "glb", "exe", "hdr"]
 
 
 def _real_or(kind: str | None, generated):
