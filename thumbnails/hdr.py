@@ -1,11 +1,8 @@
 """High-dynamic-range pictures (Radiance `.hdr`, OpenEXR `.exr`): recognising them and turning
 their linear light into an 8-bit sRGB thumbnail.
 
-Pure functions, no Django. Pillow decodes neither format; the decoder meant for them is
-OpenImageIO's `openimageio` wheel, which is not installed yet
-(docs/compatibility.md#preview-background-files): until it is, an HDR upload is recognised by
-its signature only and gets no thumbnail. `tone_map` is the operator that thumbnail will go
-through.
+Pure functions, no Django. Pillow decodes neither format: OpenImageIO's `openimageio` wheel
+does (`read_linear_fitted`), and `tone_map` turns what it reads into the thumbnail's pixels.
 
 Tone mapping (Reinhard et al. 2002, "Photographic tone reproduction", global operator):
 
@@ -25,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 RADIANCE_SIGNATURES = (b"#?RADIANCE", b"#?RGBE")
 OPENEXR_MAGIC = b"\x76\x2f\x31\x01"
@@ -39,6 +37,59 @@ def is_radiance(head: bytes) -> bool:
 
 def is_openexr(head: bytes) -> bool:
     return head.startswith(OPENEXR_MAGIC)
+
+
+class UnreadableHdr(ValueError):
+    """A file OpenImageIO cannot read as a picture, or one with more pixels than allowed."""
+
+
+def read_linear_fitted(
+    path: Path, *, width: int, height: int, max_pixels: int
+) -> tuple[tuple[int, int], list[float]]:
+    """The picture at `path` (Radiance, OpenEXR: its first part, its first three channels, a
+    single channel repeated as grey) shrunk to fit a `width` x `height` box keeping its ratio
+    (never enlarged), as linear RGB floats: ((w, h), [R, G, B, R, G, B, ...]). The size is
+    checked from the header against `max_pixels` before any pixel is decoded. Raises
+    UnreadableHdr."""
+    import OpenImageIO as oiio  # a compiled wheel: loaded only when an HDR arrives
+
+    source = oiio.ImageInput.open(str(path))
+    if source is None:
+        raise UnreadableHdr(oiio.geterror() or "not a picture")
+    try:
+        spec = source.spec()
+        if spec.width < 1 or spec.height < 1 or spec.nchannels < 1:
+            raise UnreadableHdr("empty picture")
+        if spec.width * spec.height > max_pixels:
+            raise UnreadableHdr(
+                f"{spec.width}x{spec.height} is more than {max_pixels} pixels"
+            )
+    finally:
+        source.close()
+    picture = oiio.ImageBuf(str(path))
+    if picture.has_error:
+        raise UnreadableHdr(picture.geterror())
+    channels = (0, 1, 2) if spec.nchannels >= 3 else (0, 0, 0)
+    rgb = oiio.ImageBufAlgo.channels(picture, channels)
+    size = _fitted(spec.width, spec.height, width, height)
+    if size != (spec.width, spec.height):
+        rgb = oiio.ImageBufAlgo.resize(rgb, roi=oiio.ROI(0, size[0], 0, size[1], 0, 1, 0, 3))
+    if rgb.has_error:
+        raise UnreadableHdr(rgb.geterror())
+    pixels = rgb.get_pixels(oiio.FLOAT)
+    if pixels is None:
+        raise UnreadableHdr(oiio.geterror() or "unreadable pixels")
+    return size, [float(value) for value in pixels.reshape(-1)]
+
+
+def _fitted(source_width: int, source_height: int, width: int, height: int) -> tuple[int, int]:
+    """The size a picture takes in a box, never enlarged (thumbnails.images.fitted_size's rule,
+    repeated here so that this module stays free of Pillow)."""
+    if source_width <= width and source_height <= height:
+        return (source_width, source_height)
+    if source_width * height >= source_height * width:
+        return (width, max(1, -(-width * source_height // source_width)))
+    return (max(1, -(-height * source_width // source_height)), height)
 
 
 def luminance(red: float, green: float, blue: float) -> float:

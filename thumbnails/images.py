@@ -270,6 +270,11 @@ def _apply_profile(image: Image.Image, icc_profile: bytes) -> Image.Image | None
 # Boxes
 
 
+def picture_from_rgb(size: tuple[int, int], data: bytes) -> Image.Image:
+    """An 8-bit RGB picture of `size` from its pixels (R, G, B bytes per pixel, by rows)."""
+    return Image.frombytes("RGB", size, data)
+
+
 def fit_in_box(image: Image.Image, width: int, height: int) -> Image.Image:
     """An RGBA canvas of exactly width x height, fully transparent, with the picture centered
     on it. A picture larger than the box (in either dimension) is shrunk with LANCZOS to fit

@@ -126,16 +126,28 @@ def receive_background_file(
 
 
 def _thumbnail(source: Path, extension: str, workdir: Path) -> Path | None:
-    """The thumbnail of the upload at `source`, written in `workdir`; None for HDR pictures
-    (no decoder yet, see thumbnails.hdr). Raises NotABackgroundPicture when the content is
-    not a picture of that kind."""
+    """The thumbnail of the upload at `source`, written in `workdir`: HDR pictures are read
+    by OpenImageIO and tone-mapped (thumbnails.hdr), the others by Pillow. Raises
+    NotABackgroundPicture when the content is not a picture of that kind."""
     if extension in ("hdr", "exr"):
         with source.open("rb") as handle:
             head = handle.read(SIGNATURE_LENGTH)
         recognised = hdr.is_radiance(head) if extension == "hdr" else hdr.is_openexr(head)
         if not recognised:
             raise errors.NotABackgroundPicture()
-        return None
+        try:
+            size, linear = hdr.read_linear_fitted(
+                source,
+                width=THUMBNAIL_SIZE[0],
+                height=THUMBNAIL_SIZE[1],
+                max_pixels=settings.MAX_IMAGE_PIXELS,
+            )
+        except hdr.UnreadableHdr:
+            raise errors.NotABackgroundPicture() from None
+        picture = images.picture_from_rgb(size, hdr.tone_map(linear))
+        path = workdir / "thumbnail.png"
+        images.fit_in_box(picture, *THUMBNAIL_SIZE).save(path, format="PNG")
+        return path
     try:
         picture = images.open_picture(source, max_pixels=settings.MAX_IMAGE_PIXELS)
     except images.PictureError:

@@ -197,8 +197,8 @@ def test_unknown_or_malformed_ids_are_404(admin_client, bad_id):
         ("sky.png", png_bytes(900, 300), "image/png", (300, 100)),
         ("sky.jpg", jpeg_bytes(), "image/jpeg", (300, 150)),
         ("sky.jpeg", jpeg_bytes(100, 50), "image/jpeg", (100, 50)),
-        ("my sky.hdr", radiance_bytes(), "image/vnd.radiance", None),
-        ("sky.exr", openexr_bytes(), "application/octet-stream", None),
+        ("my sky.hdr", radiance_bytes(), "image/vnd.radiance", (6, 4)),
+        ("sky.exr", openexr_bytes(), "application/octet-stream", (4, 2)),
     ],
 )
 def test_upload_then_download_the_same_bytes(
@@ -228,10 +228,6 @@ def test_upload_then_download_the_same_bytes(
     picture = artist_client.get(
         f"/api/pictures/thumbnails/preview-background-files/{background.pk}.png"
     )
-    if thumbnail is None:
-        # No HDR decoder installed yet (docs/compatibility.md#preview-background-files).
-        assert picture.status_code == 404
-        return
     assert picture.status_code == 200 and picture["Content-Type"] == "image/png"
     image = Image.open(io.BytesIO(body_of(picture)))
     assert image.size == (300, 200)  # Zou's box, the picture centered and never stretched
@@ -254,13 +250,48 @@ def test_nothing_to_download_before_the_upload(admin_client, background):
         assert admin_client.get(url).status_code == 404
 
 
-def test_a_new_upload_replaces_the_file_and_drops_the_old_thumbnail(admin_client, background):
-    upload(admin_client, background.pk, "sky.png", png_bytes())
+def test_a_new_upload_replaces_the_file_and_its_thumbnail(admin_client, background):
+    upload(admin_client, background.pk, "sky.png", png_bytes(900, 300))
     assert storage.size_of(storage.picture("thumbnails", background.pk))
     answer = upload(admin_client, background.pk, "sky.hdr", radiance_bytes())
     assert answer.status_code == 201
     assert storage.size_of(storage.background(background.pk)) == len(radiance_bytes())
-    assert storage.size_of(storage.picture("thumbnails", background.pk)) is None
+    thumbnail = admin_client.get(
+        f"/api/pictures/thumbnails/preview-background-files/{background.pk}.png"
+    )
+    bbox = Image.open(io.BytesIO(body_of(thumbnail))).getchannel("A").getbbox()
+    assert (bbox[2] - bbox[0], bbox[3] - bbox[1]) == (6, 4)  # the HDR's, not the PNG's 300x100
+
+
+def test_an_hdr_thumbnail_is_tone_mapped_not_clamped(admin_client, background, tmp_path):
+    """A 640x320 environment written by OpenImageIO: a sky whose linear light runs from 0.5 to
+    8.0 left to right (all of it above 1.0 but the first eighth), and a sun of 500. Clamped, the
+    sky would be one flat white; tone-mapped, it stays a gradient, darker than the sun."""
+    import numpy
+    import OpenImageIO as oiio
+
+    width, height = 640, 320
+    ramp = numpy.linspace(0.5, 8.0, width, dtype=numpy.float32)
+    pixels = numpy.repeat(ramp[None, :, None], height, axis=0).repeat(3, axis=2)
+    pixels[10:30, 600:620, :] = 500.0
+    path = tmp_path / "sky.exr"
+    output = oiio.ImageOutput.create(str(path))
+    output.open(str(path), oiio.ImageSpec(width, height, 3, oiio.HALF))
+    output.write_image(pixels)
+    output.close()
+
+    answer = upload(admin_client, background.pk, "sky.exr", path.read_bytes())
+    assert answer.status_code == 201, answer.content
+    thumbnail = admin_client.get(
+        f"/api/pictures/thumbnails/preview-background-files/{background.pk}.png"
+    )
+    image = Image.open(io.BytesIO(body_of(thumbnail))).convert("RGB")
+    assert image.size == (300, 200)  # 300x150 centred in Zou's box
+    row = 100  # the middle of the picture, below the sun
+    left, middle, right = (image.getpixel((x, row))[1] for x in (5, 150, 290))
+    assert left < middle < right < 255  # a gradient, not a clamp
+    sun = max(image.getpixel((x, y))[1] for x in range(280, 295) for y in range(27, 40))
+    assert sun > right
 
 
 @pytest.mark.parametrize(
