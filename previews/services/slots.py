@@ -20,6 +20,7 @@ from kitsufiles.errors import NotFound
 from kitsufiles.records import lock_row
 from previews import errors, selectors, storage
 from previews.models import PreviewFile, PreviewStatus
+from previews.services.annotations import normalized_annotations
 from production.models import Comment, Entity, Person, Task
 
 
@@ -91,7 +92,10 @@ def update_position(*, preview: PreviewFile, position: int) -> list[PreviewFile]
 @transaction.atomic
 def update_preview(*, preview: PreviewFile, values: dict[str, Any]) -> PreviewFile:
     """The generic CRUD update. A new revision on a main preview is checked like a new slot,
-    and the revision's extra previews move along with it."""
+    and the revision's extra previews move along with it. A new `annotations` list replaces
+    the old one whole, once checked, with ids and frame numbers (annotations.py)."""
+    if "annotations" in values:
+        values = {**values, "annotations": normalized_annotations(preview, values["annotations"])}
     new_revision = values.get("revision")
     if (
         new_revision is not None
