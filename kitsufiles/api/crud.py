@@ -266,12 +266,12 @@ class InstanceView(APIView):
         if not resource.versioned:
             instance = resource.update(person=request.user, instance=instance, values=values)
             return Response(serialize_instance(instance, type_name=resource.type_name))
-        with transaction.atomic():
+        with transaction.atomic():  # the answer is read under the lock: the version it tags
             records.reload_locked(instance)
             check_version(if_match(request), instance)
             instance = resource.update(person=request.user, instance=instance, values=values)
-        response = Response(serialize_instance(instance, type_name=resource.type_name))
-        return with_version(response, instance)
+            answer = serialize_instance(instance, type_name=resource.type_name)
+        return with_version(Response(answer), instance)
 
     def delete(self, request: Request, instance_id: str) -> Response:
         resource = self.resource

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,14 +59,18 @@ class UpdateAnnotationsView(APIView):
         preview = get_preview(person, preview_id, access=permissions.Access.PROJECT)
         permissions.check_annotation_access(person, preview.task)
         body = _body(request.data)
-        preview = services.update_annotations(
-            preview=preview,
-            additions=body.get("additions"),
-            updates=body.get("updates"),
-            deletions=body.get("deletions"),
-            if_match=if_match(request),
-        )
-        return with_version(Response(serialize_instance(preview)), preview)
+        # The answer is read before the lock is let go: it shows the list this save left,
+        # the version its ETag names, not a later reviewer's.
+        with transaction.atomic():
+            preview = services.update_annotations(
+                preview=preview,
+                additions=body.get("additions"),
+                updates=body.get("updates"),
+                deletions=body.get("deletions"),
+                if_match=if_match(request),
+            )
+            answer = serialize_instance(preview)
+        return with_version(Response(answer), preview)
 
 
 def _body(data: Any) -> dict[str, Any]:
