@@ -17,7 +17,9 @@ from previews import annotations, rendering
 from previews.models import PreviewFile
 
 
-@transaction.atomic
+# No savepoint of its own: the route reads its answer in the same transaction, and a failure
+# rolls the whole of it back (a savepoint would cost two round trips).
+@transaction.atomic(savepoint=False)
 def update_annotations(
     *,
     preview: PreviewFile,

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from kitsufiles import records
 from kitsufiles.errors import NotFound
-from kitsufiles.records import lock_row
+from kitsufiles.records import lock_row, reload_locked
+from kitsufiles.versions import IfMatch, check_version
 from previews import errors, selectors, storage
 from previews.models import PreviewFile, PreviewStatus
 from previews.services.annotations import normalized_annotations
@@ -72,11 +73,17 @@ def _place_of_new_slot(
     return revision, selectors.count_in_revision(task, revision) + 1
 
 
-@transaction.atomic
-def update_position(*, preview: PreviewFile, position: int) -> list[PreviewFile]:
+@transaction.atomic(savepoint=False)  # the route's transaction rolls back whole on a refusal
+def update_position(
+    *, preview: PreviewFile, position: int, if_match: IfMatch | None = None
+) -> list[PreviewFile]:
     """Move a preview inside its revision and renumber 1..n; out of range: no change. Returns
-    the revision's previews in their (new) order."""
+    the revision's previews in their (new) order. With `if_match`, refused (412) unless it
+    names the preview's current version (docs/compatibility.md#optimistic-concurrency)."""
     lock_row(Task, preview.task_id)
+    if if_match is not None:
+        reload_locked(preview)
+        check_version(if_match, preview)
     line = selectors.revision_line(preview)
     if 1 <= position <= len(line):
         moved = next(item for item in line if item.pk == preview.pk)

@@ -501,3 +501,25 @@ def test_update_annotations_query_count(django_assert_max_num_queries, annotate,
         lambda: annotate(preview, additions=[entry(size + 1, rect("new"))]),
     )
     assert len(response.json()["annotations"]) == size + 1
+
+
+def test_update_position_answers_the_version_and_honours_if_match(
+    preview, admin_client, task, comment, admin
+):
+    second = services.add_preview_slot(task=task, comment=comment, author=admin)
+    assert second.revision == preview.revision and second.position == 2
+    path = f"/api/actions/preview-files/{second.pk}/update-position"
+    stale = etag_of(admin_client.get(f"/api/data/preview-files/{second.pk}"))
+    moved = admin_client.put(path, {"position": 1}, format="json")
+    assert moved.status_code == 200
+    assert [row["id"] for row in moved.json()] == [str(second.pk), str(preview.pk)]
+    current = etag_of(moved)
+    assert current != stale
+    assert etag_of(admin_client.get(f"/api/data/preview-files/{second.pk}")) == current
+
+    refused = admin_client.put(path, {"position": 2}, format="json", HTTP_IF_MATCH=stale)
+    assert refused.status_code == 412
+    assert PreviewFile.objects.get(pk=second.pk).position == 1
+    accepted = admin_client.put(path, {"position": 2}, format="json", HTTP_IF_MATCH=current)
+    assert accepted.status_code == 200
+    assert PreviewFile.objects.get(pk=second.pk).position == 2
