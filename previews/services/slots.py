@@ -80,10 +80,12 @@ def update_position(
     """Move a preview inside its revision and renumber 1..n; out of range: no change. Returns
     the revision's previews in their (new) order. With `if_match`, refused (412) unless it
     names the preview's current version (docs/compatibility.md#optimistic-concurrency)."""
-    lock_row(Task, preview.task_id)
     if if_match is not None:
+        # The preview's lock before the task's, the order of every path that takes both
+        # (processing, the generic PUT of a new revision): no deadlock between them.
         reload_locked(preview)
         check_version(if_match, preview)
+    lock_row(Task, preview.task_id)
     line = selectors.revision_line(preview)
     if 1 <= position <= len(line):
         moved = next(item for item in line if item.pk == preview.pk)
