@@ -105,3 +105,14 @@ class UploadInterrupted(DomainError):
     declared (the client went away mid-upload): nothing of it is kept or written."""
 
     default_message = "The upload was cut off before its end: send it again."
+
+
+class PreconditionFailed(DomainError):
+    """A write sent with `If-Match` whose tag is not the row's current one: someone changed
+    the row since the client read it (optimistic concurrency, kitsufiles/versions.py)."""
+
+    kind = Kind.PRECONDITION_FAILED
+    default_message = (
+        "The resource changed since the version named in If-Match: read it again, then "
+        "retry the change."
+    )

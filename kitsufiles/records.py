@@ -90,3 +90,21 @@ def lock_row(model: type[models.Model], pk: object) -> None:
     SQLite, transactions take the database write lock when they begin
     (`transaction_mode="IMMEDIATE"` in settings), and this is a plain read."""
     list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk"))
+
+
+def reload_locked(instance: models.Model) -> None:
+    """Take the row lock of `instance` until the transaction ends and read its columns again
+    under it, in one query: a write that follows starts from the row as the previous writer
+    left it (a whole-row `save()` would otherwise put back columns another request changed
+    meanwhile). Related rows read with it stay, unless their key changed (Django's
+    `refresh_from_db` forgets them all, and a route would read them again)."""
+    fresh = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    for field in instance._meta.concrete_fields:
+        value = getattr(fresh, field.attname)
+        if (
+            field.is_relation
+            and field.is_cached(instance)  # type: ignore[attr-defined]
+            and getattr(instance, field.attname) != value
+        ):
+            field.delete_cached_value(instance)  # type: ignore[attr-defined]
+        setattr(instance, field.attname, value)

@@ -122,3 +122,8 @@ class NotABackgroundPicture(DomainError):
     """An upload whose content is not a picture of the kind its extension says."""
 
     default_message = "Uploaded file is not a readable picture."
+
+
+class InvalidAnnotations(DomainError):
+    """Annotations (or annotation changes) that are not in Zou's shape: nothing is written.
+    Zou answers these with a 500; the message says which entry is wrong and how."""

@@ -1,7 +1,16 @@
 from django.urls import path
 
 from kitsufiles.api.crud import crud_urls
-from previews.api import backgrounds, batch, extraction, listings, media, records, slots
+from previews.api import (
+    annotations,
+    backgrounds,
+    batch,
+    extraction,
+    listings,
+    media,
+    records,
+    slots,
+)
 
 PREVIEW = "preview-files/<str:preview_id>"
 COMMENT = "actions/tasks/<str:task_id>/comments/<str:comment_id>"
@@ -79,4 +88,9 @@ urlpatterns += [
         backgrounds.ProjectDefaultBackgroundView.as_view(),
     ),
     *crud_urls(backgrounds.RESOURCES),
+]
+
+# Annotations (reviewers' drawings on a preview's frames)
+urlpatterns += [
+    path(f"actions/{PREVIEW}/update-annotations", annotations.UpdateAnnotationsView.as_view()),
 ]

@@ -10,7 +10,8 @@ Where the race runs:
   deployment set-up on SQLite: gunicorn (4 processes x 16 threads) on a database file, where
   SQLite serializes the writers (settings: BEGIN IMMEDIATE, 20 s busy timeout).
 
-Used by tests/working_files/test_concurrency.py and tests/output_files/test_concurrency.py.
+Used by tests/working_files/test_concurrency.py, tests/output_files/test_concurrency.py and
+tests/previews/test_annotation_race.py.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ print_json({{"token": issue_tokens(admin)[0], "admin_id": str(admin.pk)}})
 
 
 def send_all_at_once(
-    url: str, token: str, bodies: list[dict], *, ping_url: str
+    url: str, token: str, bodies: list[dict], *, ping_url: str, method: str = "post"
 ) -> list[requests.Response]:
-    """POST each body to `url` from its own thread, all released together.
+    """POST (or `method`) each body to `url` from its own thread, all released together.
 
     Each thread first opens its keep-alive connection (a GET of `ping_url`, retried if the
     server's listen queue refuses it: harmless, it changes nothing), so that the POSTs
@@ -61,7 +62,7 @@ def send_all_at_once(
                         raise
                     time.sleep(0.05 * (attempt + 1))
             barrier.wait(timeout=60)
-            return session.post(url, json=body, timeout=120)
+            return session.request(method, url, json=body, timeout=120)
 
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
         return list(pool.map(post, bodies))

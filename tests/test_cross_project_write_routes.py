@@ -108,6 +108,7 @@ MANAGERS = frozenset({"manager"})
 ADMINS_ONLY: frozenset[str] = frozenset()
 # An output file's update: managers, or a task on its (temporal) entity.
 OUTPUT_HOLDERS = frozenset({"manager", "artist", "vendor"})
+ANNOTATORS = frozenset({"manager", "supervisor", "client"})  # check_annotation_access
 COMMENT_AUTHOR = frozenset({"artist"})  # A's comment is the artist's
 
 
@@ -718,6 +719,17 @@ ROUTES: list[Route] = [
         f"actions/{PREVIEW}/update-position",
         lambda r: Call(f"actions/preview-files/{r.preview}/update-position", {"position": 1}),
         EVERYONE,
+        200,
+        (path("preview"),),
+    ),
+    Route(
+        "PUT",
+        f"actions/{PREVIEW}/update-annotations",
+        lambda r: Call(
+            f"actions/preview-files/{r.preview}/update-annotations",
+            {"additions": [{"time": 0, "drawing": {"objects": [{"type": "rect"}]}}]},
+        ),
+        ANNOTATORS,
         200,
         (path("preview"),),
     ),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from django.db import models
+from django.db import models, transaction
 from django.http import QueryDict
 from django.urls import URLPattern, path
 from rest_framework import serializers
@@ -20,10 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kitsufiles import records
+from kitsufiles.api.conditional import if_match, with_version
 from kitsufiles.api.filters import filters_from_query, parse_bool, wants_relations
 from kitsufiles.api.inputs import input_serializer_for, validated
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.errors import WrongParameter
+from kitsufiles.versions import check_version
 
 EMPTY_BODY_MESSAGE = (
     "Data are empty. Please verify that you sent JSON data and that you set the right headers."
@@ -127,6 +129,10 @@ class CrudResource:
     # Whether the single read lists the collections: None follows `relations` (default true);
     # True always, as Zou's service getters do (they ignore the parameter).
     read_relations: bool | None = None
+    # Whether the rows are versioned (kitsufiles/versions.py): the single read and the update
+    # answer an `ETag`, and an update runs under the row's lock, from the row as it is then,
+    # refused (412) when its `If-Match` names another version.
+    versioned: bool = False
 
     @property
     def input_serializer(self) -> type[serializers.Serializer]:
@@ -245,9 +251,10 @@ class InstanceView(APIView):
         relations = resource.read_relations
         if relations is None:
             relations = wants_relations(request.query_params, default=True)
-        return Response(
+        response = Response(
             serialize_instance(instance, relations=relations, type_name=resource.type_name)
         )
+        return with_version(response, instance) if resource.versioned else response
 
     def put(self, request: Request, instance_id: str) -> Response:
         resource = self.resource
@@ -256,8 +263,15 @@ class InstanceView(APIView):
         data = resource.prepare_input(request_body(request))
         values = validated(resource.input_serializer, data, instance=instance)
         resource.policy.check_update(request.user, instance, values)
-        instance = resource.update(person=request.user, instance=instance, values=values)
-        return Response(serialize_instance(instance, type_name=resource.type_name))
+        if not resource.versioned:
+            instance = resource.update(person=request.user, instance=instance, values=values)
+            return Response(serialize_instance(instance, type_name=resource.type_name))
+        with transaction.atomic():  # the answer is read under the lock: the version it tags
+            records.reload_locked(instance)
+            check_version(if_match(request), instance)
+            instance = resource.update(person=request.user, instance=instance, values=values)
+            answer = serialize_instance(instance, type_name=resource.type_name)
+        return with_version(Response(answer), instance)
 
     def delete(self, request: Request, instance_id: str) -> Response:
         resource = self.resource

@@ -32,5 +32,6 @@ RESOURCES = [
         update=_update,
         delete=_delete,
         read_force=_force,
+        versioned=True,  # ETag and If-Match (docs/compatibility.md#optimistic-concurrency)
     )
 ]

@@ -1,6 +1,7 @@
 """Preview slots on comments and what is done with a preview once made: add-preview, extra
 previews, deletion from a comment, ordering inside a revision, main previews."""
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -8,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kitsufiles.api.conditional import if_match, with_version
 from kitsufiles.api.filters import query_flag
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.errors import NotFound, WrongParameter
@@ -86,7 +88,8 @@ class ExtraPreviewView(APIView):
 
 
 class UpdatePositionView(APIView):
-    """PUT actions/preview-files/<id>/update-position: answers the revision's previews."""
+    """PUT actions/preview-files/<id>/update-position: answers the revision's previews, with
+    the moved preview's version as ETag; a stale If-Match is a 412."""
 
     class Input(serializers.Serializer):
         position = serializers.IntegerField(default=0, min_value=0)
@@ -96,8 +99,17 @@ class UpdatePositionView(APIView):
         body = self.Input(data=request.data)
         body.is_valid(raise_exception=True)
         preview = get_preview(person, preview_id, access=Access.ACTION)
-        line = services.update_position(preview=preview, position=body.validated_data["position"])
-        return Response(rows_in_order(line))
+        # The answer is read under the task's lock: its ETag (the moved preview's version,
+        # docs/compatibility.md#optimistic-concurrency) and rows name one state.
+        with transaction.atomic():
+            line = services.update_position(
+                preview=preview,
+                position=body.validated_data["position"],
+                if_match=if_match(request),
+            )
+            answer = rows_in_order(line)
+        moved = next((item for item in line if item.pk == preview.pk), preview)
+        return with_version(Response(answer), moved)
 
 
 # ---------------------------------------------------------------------------------------------

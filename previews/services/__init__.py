@@ -4,11 +4,13 @@
 - `uploads`: receiving a preview's media into its slot;
 - `processing`: the processing attempts run by the jobs;
 - `frames`: frames and tile sheets made on demand from a stored movie, thumbnails from a frame;
-- `batch`: several comments at once, with their attachments and previews.
+- `batch`: several comments at once, with their attachments and previews;
+- `annotations`: reviewers' drawings on a preview's frames.
 
 The names callers use are importable from here.
 """
 
+from previews.services.annotations import update_annotations
 from previews.services.batch import BatchComment, post_comments
 from previews.services.frames import (
     extract_tile,
@@ -53,6 +55,7 @@ __all__ = [
     "set_task_main_preview",
     "set_tasks_main_previews",
     "start_attempt",
+    "update_annotations",
     "update_position",
     "update_preview",
     "use_frame_as_thumbnail",

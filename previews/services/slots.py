@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from kitsufiles import records
 from kitsufiles.errors import NotFound
-from kitsufiles.records import lock_row
+from kitsufiles.records import lock_row, reload_locked
+from kitsufiles.versions import IfMatch, check_version
 from previews import errors, selectors, storage
 from previews.models import PreviewFile, PreviewStatus
+from previews.services.annotations import normalized_annotations
 from production.models import Comment, Entity, Person, Task
 
 
@@ -71,10 +73,18 @@ def _place_of_new_slot(
     return revision, selectors.count_in_revision(task, revision) + 1
 
 
-@transaction.atomic
-def update_position(*, preview: PreviewFile, position: int) -> list[PreviewFile]:
+@transaction.atomic(savepoint=False)  # the route's transaction rolls back whole on a refusal
+def update_position(
+    *, preview: PreviewFile, position: int, if_match: IfMatch | None = None
+) -> list[PreviewFile]:
     """Move a preview inside its revision and renumber 1..n; out of range: no change. Returns
-    the revision's previews in their (new) order."""
+    the revision's previews in their (new) order. With `if_match`, refused (412) unless it
+    names the preview's current version (docs/compatibility.md#optimistic-concurrency)."""
+    if if_match is not None:
+        # The preview's lock before the task's, the order of every path that takes both
+        # (processing, the generic PUT of a new revision): no deadlock between them.
+        reload_locked(preview)
+        check_version(if_match, preview)
     lock_row(Task, preview.task_id)
     line = selectors.revision_line(preview)
     if 1 <= position <= len(line):
@@ -91,7 +101,10 @@ def update_position(*, preview: PreviewFile, position: int) -> list[PreviewFile]
 @transaction.atomic
 def update_preview(*, preview: PreviewFile, values: dict[str, Any]) -> PreviewFile:
     """The generic CRUD update. A new revision on a main preview is checked like a new slot,
-    and the revision's extra previews move along with it."""
+    and the revision's extra previews move along with it. A new `annotations` list replaces
+    the old one whole, once checked, with ids and frame numbers (annotations.py)."""
+    if "annotations" in values:
+        values = {**values, "annotations": normalized_annotations(preview, values["annotations"])}
     new_revision = values.get("revision")
     if (
         new_revision is not None

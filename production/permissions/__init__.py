@@ -107,6 +107,10 @@ Previews (previews/api/: slots, batch, listings, media, records)
   PUT actions/preview-files/<id>/update-position     ACTION
   GET actions/preview-files/<id>/extract-frame       MANAGER (Zou's manager project access)
   GET actions/preview-files/<id>/extract-tile        TASK (stores the sheet it makes)
+  PUT actions/preview-files/<id>/update-annotations  PROJECT, then managers, clients and the
+                                                     supervisors of the task type's department
+                                                     (all for one in none); artists, vendors
+                                                     refused (check_annotation_access)
   POST pictures/preview-files/<id> (upload)          ACTION
   GET movies/..., pictures/previews/...,             TASK
     movies/tiles/..., pictures/originals/<id>/download, pictures/originals/<id>.<extension>
@@ -119,7 +123,9 @@ Previews (previews/api/: slots, batch, listings, media, records)
                                                      update: UPDATE (see the Previews section
                                                      of docs/compatibility.md), its
                                                      `source_file`: entity access on its
-                                                     entity (*); delete: MANAGER; create: ADMIN
+                                                     entity, its `annotations`: also
+                                                     check_annotation_access (*); delete:
+                                                     MANAGER; create: ADMIN
   data/preview-background-files CRUD                 read: anyone logged in; write: ADMIN
   POST pictures/preview-background-files/<id>        ADMIN
   GET pictures/preview-background-files/<id>.<ext>,  anyone logged in
@@ -229,6 +235,7 @@ from production.permissions.scopes import (
     tasks_visible_to,
 )
 from production.permissions.tasks import (
+    check_annotation_access,
     check_comment_access,
     check_entity_access,
     check_main_preview_access,
@@ -275,6 +282,7 @@ __all__ = [
     "block_access_to_vendor",
     "caller",
     "check_admin",
+    "check_annotation_access",
     "check_attachment_thumbnail_access",
     "check_comment_access",
     "check_entity",

@@ -42,6 +42,7 @@ from production.permissions.roles import (
     is_vendor,
 )
 from production.permissions.tasks import (
+    check_annotation_access,
     check_comment_access,
     check_task_access,
     has_task_on,
@@ -407,6 +408,8 @@ class TaskPreviewPolicy(AdminWritePolicy):
         for task in (obj.task, *([values["task"]] if "task" in values else [])):
             check_task_or_admin(person, task, Access.UPDATE)
         task = values.get("task", obj.task)
+        if "annotations" in values:  # drawing on it: the annotation rule too
+            check_annotation_access(person, obj.task)
         _check_targets(
             person,
             values,

@@ -157,6 +157,25 @@ def check_main_preview_access(person: Person, task: Task | None) -> None:
         deny()
 
 
+def check_annotation_access(person: Person, task: Task | None) -> None:
+    """Drawing on a preview of `task` (update-annotations, and a new `annotations` list
+    through the generic PUT), on top of project access: the project's managers (admins),
+    its clients, and the supervisors of the task type's department (all departments for a
+    supervisor in none). Artists, vendors and other supervisors are refused, assigned or
+    not (Zou's rule, zou-previews-contract §6.10). A preview without a task: admins only."""
+    if task is None:
+        check_admin(person)
+        return
+    role = check_project_access(person, task.project_id)
+    if role in MANAGING_ROLES or role == Role.CLIENT:
+        return
+    if role == Role.SUPERVISOR:
+        department_ids = set(person.departments.values_list("pk", flat=True))
+        if not department_ids or task.task_type.department_id in department_ids:
+            return
+    deny()
+
+
 def hides_rejected_previews(person: Person, project: Project) -> bool:
     """The project's clients are not shown the previews their studio rejected."""
     return effective_role(person, project) == Role.CLIENT

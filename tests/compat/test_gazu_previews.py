@@ -157,3 +157,36 @@ def test_running_previews_and_remove_from_comment(gazu_admin, task, task_status,
     assert [row["id"] for row in running] == [slot["id"]]
     gazu.task.remove_preview_from_comment(str(task.pk), comment, slot)
     assert gazu.files.get_running_preview_files() == []
+
+
+def test_update_preview_annotations(gazu_admin, task, task_status, picture):
+    """gazu.files.update_preview_annotations with Zou's format (gazu map §3.5): additions and
+    updates are `{time, drawing: {objects}}`, deletions `{time, objects: [ids]}`."""
+    comment = gazu.task.add_comment(str(task.pk), str(task_status.pk), "notes")
+    preview = gazu.task.create_preview(str(task.pk), comment)
+    arrow = {"type": "path", "path": [["M", 1, 1], ["L", 5, 5]], "stroke": "#ff3b30"}
+    circle = {"id": "c-1", "type": "circle", "left": 4, "top": 4, "radius": 8}
+
+    added = gazu.files.update_preview_annotations(
+        preview,
+        additions=[{"time": 1.001, "drawing": {"objects": [arrow, circle]}}],
+    )
+    (entry,) = added["annotations"]
+    assert (entry["time"], entry["frame"]) == (1.001, 25)  # 24000/1001: frame 25 starts at 1.001
+    arrow_id = entry["drawing"]["objects"][0]["id"]
+    assert arrow_id and arrow_id != "c-1"  # given an id by the server
+
+    updated = gazu.files.update_preview_annotations(
+        preview, updates=[{"time": 1.001, "drawing": {"objects": [{**circle, "radius": 12}]}}]
+    )
+    assert updated["annotations"][0]["drawing"]["objects"][1]["radius"] == 12
+    removed = gazu.files.update_preview_annotations(
+        preview, deletions=[{"time": 1.001, "objects": [arrow_id]}]
+    )
+    assert [o["id"] for o in removed["annotations"][0]["drawing"]["objects"]] == ["c-1"]
+    assert gazu.files.get_preview_file(preview["id"])["annotations"] == removed["annotations"]
+    assert gazu.files.update_preview_annotations(preview)["annotations"] == removed["annotations"]
+
+    with pytest.raises(ParameterException, match="deletions\\[0\\] must be an object"):
+        gazu.files.update_preview_annotations(preview, deletions=[arrow_id])  # the docstring's
+    assert PreviewFile.objects.get(pk=preview["id"]).annotations == removed["annotations"]
