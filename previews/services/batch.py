@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from kitsufiles.errors import DomainError
+from kitsufiles.errors import DomainError, WrongParameter
 from kitsufiles.uploads import HashedUploadedFile
 from previews import storage
 from previews.models import PreviewFile
@@ -28,6 +28,7 @@ class BatchComment:
     checklist: list[Any]
     links: list[Any]
     created_at: datetime | None = None
+    for_client: bool = False
     attachments: list[HashedUploadedFile] = field(default_factory=list)
     previews: list[HashedUploadedFile] = field(default_factory=list)
     # Filled by post_comments:
@@ -61,6 +62,7 @@ def _post_comment(entry: BatchComment, stored: list[storage.Media]) -> None:
         text=entry.text,
         checklist=entry.checklist,
         links=entry.links,
+        for_client=entry.for_client,
         created_at=entry.created_at,
     )
     entry.comment = comment
@@ -80,11 +82,18 @@ def _post_comment(entry: BatchComment, stored: list[storage.Media]) -> None:
 
 
 def attach_file(*, comment: Comment, upload: HashedUploadedFile) -> AttachmentFile:
-    """Store a comment attachment (files bucket, `attachments-<id>`) and its row."""
-    name = Path(upload.name or "").name
+    """Store a comment attachment (files bucket, `attachments-<id>`) and its row. The bytes
+    are the upload's as received (streamed to disk, then moved into place: never decoded nor
+    held in memory); its size is the measured one. Two attachments of one comment with the
+    same name are refused (400): the second would replace the first under its name."""
+    name = Path(upload.name or "").name[:250]
+    if not name:
+        raise WrongParameter("An attachment needs a file name.")
+    if AttachmentFile.objects.filter(comment=comment, name=name).exists():
+        raise WrongParameter(f"The comment already has an attachment named {name}.")
     _, extension = uploads.split_file_name(name)
     attachment = AttachmentFile.objects.create(
-        name=name[:250],
+        name=name,
         size=upload.size or 0,
         extension=extension[:6],
         mimetype=(upload.content_type or "application/octet-stream")[:255],
