@@ -6,6 +6,8 @@ the other fields as text). The route lives here, not in production, because the 
 bytes live in the previews storage (files bucket, `attachments-<id>`)."""
 
 import io
+import json
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponseBase
@@ -17,10 +19,11 @@ from rest_framework.views import APIView
 
 from kitsufiles.api.crud import request_body
 from kitsufiles.api.inputs import validated
+from kitsufiles.api.parsers import check_json
 from kitsufiles.api.schema import BINARY, file_answer
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.downloads import attachment_disposition, file_response
-from kitsufiles.errors import NotFound
+from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import get_or_404
 from kitsufiles.uploads import HashedUploadedFile, received_files
 from previews import services, storage
@@ -60,6 +63,22 @@ def _is_multipart(request: Request) -> bool:
     return (request.content_type or "").startswith("multipart/form-data")
 
 
+def _form_lists(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    """A form carries the checklist and links as JSON text (gazu json.dumps them): read as
+    the lists they are, as Zou does; text that is not JSON is a 400."""
+    if not _is_multipart(request):
+        return data
+    data = dict(data)
+    for key in ("checklist", "links"):
+        if isinstance(data.get(key), str):
+            try:
+                data[key] = json.loads(data[key])
+            except (ValueError, RecursionError):
+                raise WrongParameter(f"{key} must be a JSON list.") from None
+            check_json(data[key])
+    return data
+
+
 class CommentTaskView(APIView):
     """POST actions/tasks/<id>/comment: comment (with attachments) and set the task's status
     (201). The answer is the comment with `attachment_files`: the rows of its attachments."""
@@ -93,7 +112,7 @@ class CommentTaskView(APIView):
     def _comment(
         self, request: Request, person: Person, task: Task, uploads: list[HashedUploadedFile]
     ) -> Response:
-        values = validated(CommentInput, request_body(request))
+        values = validated(CommentInput, _form_lists(request, request_body(request)))
         task_status = get_or_404(TaskStatus, values["task_status_id"])
         # The rule depends on the status the body names, so it is checked once that is known
         # (a bad body or an unknown status answers 400/404 first).

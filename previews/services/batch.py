@@ -1,6 +1,7 @@
 """Batch comments: several comments at once, each with its attachments and previews, all
 written or none (docs/compatibility.md#previews)."""
 
+import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,9 @@ from previews.models import PreviewFile
 from previews.services import slots, uploads
 from production import services as production_services
 from production.models import AttachmentFile, Comment, Person, Task, TaskStatus
+
+
+GENERIC_TYPE = "application/octet-stream"
 
 
 @dataclass
@@ -96,8 +100,17 @@ def attach_file(*, comment: Comment, upload: HashedUploadedFile) -> AttachmentFi
         name=name,
         size=upload.size or 0,
         extension=extension[:6],
-        mimetype=(upload.content_type or "application/octet-stream")[:255],
+        mimetype=_mimetype(upload.content_type, name)[:255],
         comment=comment,
     )
     storage.store(storage.attachment(attachment.pk), Path(upload.temporary_file_path()))
     return attachment
+
+
+def _mimetype(sent: str | None, name: str) -> str:
+    """The type the client sent; when it sent none (gazu's parts carry no Content-Type) or
+    only "bytes", the one the file name says, so that a picture is served as one."""
+    if sent and sent != GENERIC_TYPE:
+        return sent
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or GENERIC_TYPE
