@@ -17,7 +17,6 @@ from previews.services import slots, uploads
 from production import services as production_services
 from production.models import AttachmentFile, Comment, Person, Task, TaskStatus
 
-
 GENERIC_TYPE = "application/octet-stream"
 
 

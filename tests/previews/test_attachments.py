@@ -79,7 +79,9 @@ def test_comment_attachments_come_back_byte_for_byte(
     task.refresh_from_db()
     assert task.task_status_id == wip.pk
 
-    contents = dict(zip([a["id"] for a in attachments], [f[1] for f in files.values()]))
+    contents = dict(
+        zip([a["id"] for a in attachments], [f[1] for f in files.values()], strict=True)
+    )
     for attachment in attachments:
         response = download(admin_client, attachment["id"], attachment["name"])
         assert response.status_code == 200
@@ -320,6 +322,31 @@ def test_query_counts_do_not_grow_with_the_attachments(
             (f"/api/data/projects/{project.pk}/attachment-files", 3),
             (f"/api/data/attachment-files/{row.pk}/file/{row.name}", 3),
         ):
-            response = bounded(django_assert_max_num_queries, bound, lambda u=url: client.get(u))
+            response = bounded(
+                django_assert_max_num_queries, bound, lambda u=url, c=client: c.get(u)
+            )
             if url.endswith("attachment-files"):
                 assert len(response.json()) == count
+
+
+def test_form_lists_must_be_json_and_for_client_is_read(task, wip, admin_client, preview_storage):
+    files = {"file": ("a.txt", b"a", "text/plain")}
+    response = admin_client.post(
+        comment_url(task),
+        {
+            "task_status_id": str(wip.pk),
+            "checklist": "[not json",
+            "file": SimpleUploadedFile("a.txt", b"a"),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "checklist" in response.json()["message"]
+    assert not Comment.objects.exists()
+
+    response = post_with_files(
+        admin_client, task, wip, files, links=["https://example.test/a"], for_client="True"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["links"], body["for_client"]) == (["https://example.test/a"], True)
