@@ -789,12 +789,16 @@ ROUTES: list[Route] = [
     Route(
         "POST",
         "actions/tasks/<str:task_id>/comment",
+        # gazu's form of a comment with attachments (stored only if the comment is written).
         lambda r: Call(
-            f"actions/tasks/{r.task}/comment", {"task_status_id": r.todo, "comment": "walked"}
+            f"actions/tasks/{r.task}/comment",
+            {"task_status_id": r.todo, "comment": "walked", "file": b"notes"},
+            multipart=True,
         ),
         EVERYONE,
         201,
         (path("task"),),
+        uploads=True,
     ),
     Route(
         "POST",
