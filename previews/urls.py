@@ -68,6 +68,7 @@ urlpatterns = [
     # Entity preview listings and attachments (issue 13, part 5); the comment route is here
     # because attachments are stored with the previews' media.
     path("actions/tasks/<str:task_id>/comment", comments.CommentTaskView.as_view()),
+    path(f"{COMMENT}/add-attachment", comments.AddAttachmentView.as_view()),
     path("data/tasks/<str:task_id>/attachment-files", listings.TaskAttachmentFilesView.as_view()),
     path(
         "data/projects/<str:project_id>/attachment-files",

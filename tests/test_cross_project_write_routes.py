@@ -654,6 +654,20 @@ ROUTES: list[Route] = [
     ),
     Route(
         "POST",
+        f"{COMMENT}/add-attachment",
+        lambda r: Call(
+            f"actions/tasks/{r.task}/comments/{r.comment}/add-attachment",
+            {"file": b"notes"},
+            multipart=True,
+        ),
+        COMMENT_AUTHOR | MANAGERS,  # its author, or the project's managers
+        201,
+        # The comment is looked up among the task's before the author is checked.
+        (path("task"), path("comment", 404, denied=404)),
+        uploads=True,
+    ),
+    Route(
+        "POST",
         f"{COMMENT}/{PREVIEW}",
         lambda r: Call(
             f"actions/tasks/{r.task}/comments/{r.comment}/preview-files/{r.preview}", {}

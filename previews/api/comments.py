@@ -20,13 +20,13 @@ from rest_framework.views import APIView
 from kitsufiles.api.crud import request_body
 from kitsufiles.api.inputs import validated
 from kitsufiles.api.parsers import check_json
-from kitsufiles.api.schema import BINARY, file_answer
+from kitsufiles.api.schema import BINARY, file_answer, upload_body
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.downloads import attachment_disposition, file_response
 from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import get_or_404
 from kitsufiles.uploads import HashedUploadedFile, received_files
-from previews import services, storage
+from previews import selectors, services, storage
 from production import permissions
 from production import selectors as production_selectors
 from production.models import AttachmentFile, Person, Task, TaskStatus
@@ -142,6 +142,35 @@ class CommentTaskView(APIView):
         by_id = {row["id"]: row for row in rows}
         body["attachment_files"] = [by_id[a.pk] for a in entry.attachment_files]
         return Response(body, status=201)
+
+
+class AddAttachmentView(APIView):
+    """POST actions/tasks/<id>/comments/<id>/add-attachment: more attachments on a comment
+    (gazu's add_attachment_files_to_comment: parts `file`, `file-1`...); 201 with the new
+    attachments' rows. The comment must be the task's (404); its author or the project's
+    managers may add to it (docs/compatibility.md#attachments)."""
+
+    @upload_body()
+    def post(self, request: Request, task_id: str, comment_id: str) -> Response:
+        person = permissions.caller(request)
+        task = permissions.get_task(person, task_id, access=Access.TASK)
+        comment = get_or_404(selectors.comments_of_task(task), comment_id)
+        if comment.person_id != person.pk and not permissions.has_manager_project_access(
+            person, task.project
+        ):
+            permissions.deny()
+        if not _is_multipart(request):
+            raise WrongParameter("No file was sent.")
+        with received_files(
+            request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
+        ) as files:
+            uploads = [part for _, parts in files.lists() for part in parts]
+            if not uploads:
+                raise WrongParameter("No file was sent.")
+            attachments = services.attach_files(comment=comment, uploads=uploads)
+        rows = serialize_rows(AttachmentFile.objects.filter(pk__in=[a.pk for a in attachments]))
+        by_id = {row["id"]: row for row in rows}
+        return Response([by_id[a.pk] for a in attachments], status=201)
 
 
 # What the browser may show in place (Kitsu opens attachments in a tab); any other type is

@@ -84,6 +84,24 @@ def _post_comment(entry: BatchComment, stored: list[storage.Media]) -> None:
     comment.refresh_from_db()
 
 
+def attach_files(*, comment: Comment, uploads: list[HashedUploadedFile]) -> list[AttachmentFile]:
+    """Add attachments to an existing comment, all or none: if one is refused, the files
+    already moved into storage are deleted with the rolled-back rows."""
+    stored: list[storage.Media] = []
+    attachments: list[AttachmentFile] = []
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                attachment = attach_file(comment=comment, upload=upload)
+                attachments.append(attachment)
+                stored.append(storage.attachment(attachment.pk))
+    except BaseException:
+        for item in stored:
+            storage.delete(item)
+        raise
+    return attachments
+
+
 def attach_file(*, comment: Comment, upload: HashedUploadedFile) -> AttachmentFile:
     """Store a comment attachment (files bucket, `attachments-<id>`) and its row. The bytes
     are the upload's as received (streamed to disk, then moved into place: never decoded nor

@@ -152,6 +152,8 @@ Entity preview listings and attachments (previews/api/listings.py, comments.py)
   GET data/shots|assets|edits|concepts/<id>/         entity (a route of a kind: 404 for an
     preview-files, data/playlists/entities/<id>/     entity of another kind)
     preview-files
+  POST actions/tasks/<id>/comments/<id>/             TASK; the comment must be the task's
+    add-attachment                                   (404); its author or MANAGER
   GET data/tasks/<id>/attachment-files               TASK
   GET data/projects/<id>/attachment-files            PROJECT; the rows: attachment_files_visible_to
                                                      (vendors: their tasks' comments)

@@ -70,6 +70,18 @@ def test_add_comment_with_one_picture_attachment(gazu_admin, task, task_status, 
     assert target.read_bytes() == picture.read_bytes()
 
 
+def test_add_attachment_files_to_comment(gazu_admin, task, task_status, attachments, tmp_path):
+    files, paths = attachments
+    comment = gazu.task.add_comment(str(task.pk), str(task_status.pk), "more to come")
+    added = gazu.task.add_attachment_files_to_comment(str(task.pk), comment, paths)
+    assert sorted(a["name"] for a in added) == sorted(files)
+    for attachment in added:
+        target = tmp_path / "back" / attachment["name"]
+        target.parent.mkdir(exist_ok=True)
+        gazu.files.download_attachment_file(attachment, str(target))
+        assert target.read_bytes() == files[attachment["name"]]
+
+
 def test_attachments_of_another_production_are_refused(
     gazu_admin, task, task_status, attachments, make_person, tmp_path
 ):

@@ -350,3 +350,67 @@ def test_form_lists_must_be_json_and_for_client_is_read(task, wip, admin_client,
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["links"], body["for_client"]) == (["https://example.test/a"], True)
+
+
+# ---------------------------------------------------------------------------------------------
+# More attachments on a comment (gazu's add_attachment_files_to_comment)
+
+
+def add_url(task, comment) -> str:
+    return f"/api/actions/tasks/{task.pk}/comments/{comment.pk}/add-attachment"
+
+
+def test_add_attachments_to_a_comment(task, comment, admin_client, preview_storage):
+    response = admin_client.post(
+        add_url(task, comment),
+        {
+            "file": SimpleUploadedFile("b.bin", AWKWARD),
+            "file-1": SimpleUploadedFile(
+                "a.png", b"\x89PNG\x00", content_type="application/octet-stream"
+            ),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    rows = response.json()
+    assert [(r["name"], r["size"], r["comment_id"]) for r in rows] == [
+        ("b.bin", len(AWKWARD), str(comment.pk)),
+        ("a.png", 5, str(comment.pk)),
+    ]
+    assert rows[1]["mimetype"] == "image/png"  # from the name: the part said only "bytes"
+    assert body_of(download(admin_client, rows[0]["id"])) == AWKWARD
+    # Once more with a name the comment has: refused, nothing added.
+    response = admin_client.post(
+        add_url(task, comment),
+        {"file": SimpleUploadedFile("c.txt", b"c"), "file-1": SimpleUploadedFile("b.bin", b"b")},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert sorted(AttachmentFile.objects.values_list("name", flat=True)) == ["a.png", "b.bin"]
+    assert body_of(download(admin_client, rows[0]["id"])) == AWKWARD
+
+
+def test_add_attachment_rules(
+    task, other_task, comment, comment_for, admin, client_for, make_person, add_to_team,
+    preview_storage,
+):  # fmt: skip
+    artist = add_to_team(make_person(Role.ARTIST))
+    manager = add_to_team(make_person(Role.MANAGER))
+    stranger = make_person(Role.ARTIST)
+
+    def post(person, on_task=task, on_comment=comment):
+        return client_for(person).post(
+            add_url(on_task, on_comment),
+            {"file": SimpleUploadedFile(f"{uuid.uuid4()}.txt", b"x")},
+            format="multipart",
+        )
+
+    assert post(artist).status_code == 403  # not the comment's author
+    assert post(stranger).status_code == 403  # not in the production
+    assert post(manager).status_code == 201
+    assert post(artist, on_comment=comment_for(author=artist)).status_code == 201
+    # A comment of another task is not found under this one.
+    assert post(admin, on_comment=comment_for(on_task=other_task)).status_code == 404
+    no_file = client_for(admin).post(add_url(task, comment), {}, format="multipart")
+    assert no_file.status_code == 400
+    assert AttachmentFile.objects.count() == 2
