@@ -41,17 +41,17 @@ TOKEN_CHARACTERS = frozenset(
 )
 
 
-def attachment_disposition(name: str) -> str:
-    """`attachment; filename=<name>` exactly as Zou (Werkzeug's send_file) writes it: the value
-    bare when it is a token, else quoted; a non-ASCII name gets an ASCII `filename` fallback
-    plus `filename*=UTF-8''<percent-encoded name>` (RFC 6266)."""
+def attachment_disposition(name: str, kind: Literal["attachment", "inline"] = "attachment") -> str:
+    """`attachment; filename=<name>` (or `inline; ...`) exactly as Zou (Werkzeug's send_file)
+    writes it: the value bare when it is a token, else quoted; a non-ASCII name gets an ASCII
+    `filename` fallback plus `filename*=UTF-8''<percent-encoded name>` (RFC 6266)."""
     try:
         name.encode("ascii")
     except UnicodeEncodeError:
         fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
         encoded = quote(name, safe="!#$&+-.^_`|~")
-        return f"attachment; filename={_header_value(fallback)}; filename*=UTF-8''{encoded}"
-    return f"attachment; filename={_header_value(name)}"
+        return f"{kind}; filename={_header_value(fallback)}; filename*=UTF-8''{encoded}"
+    return f"{kind}; filename={_header_value(name)}"
 
 
 def inline_disposition(name: str) -> str:

@@ -4,9 +4,10 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from slugify import slugify
 
+from kitsufiles.api.serialization import ZouDateTime
 from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import parse_id
 from previews import storage
@@ -19,7 +20,7 @@ from previews.models import (
 )
 from production import permissions
 from production import selectors as production_selectors
-from production.models import Comment, Entity, Organisation, Project, Task
+from production.models import AttachmentFile, Comment, Entity, Organisation, Project, Task
 
 # What routes read of a preview's task, fetched in the same query as the preview.
 TASK_RELATIONS = tuple(f"task__{name}" for name in permissions.TASK_RELATIONS)
@@ -294,3 +295,63 @@ def project_background_settings(project_id: Any) -> tuple[list[str], str | None]
         if is_default:
             default = str(background_id)
     return ids, default
+
+
+# ---------------------------------------------------------------------------------------------
+# An entity's previews grouped by task type, and attachments (data/shots|assets|edits|concepts/
+# <id>/preview-files, data/playlists/entities/<id>/preview-files, data/tasks|projects/<id>/
+# attachment-files)
+
+# The keys of each revision's entry (zou-previews-contract.md §6.16); the revision's other
+# positions, under `previews`, carry the same keys.
+ENTITY_PREVIEW_KEYS = (
+    "id", "revision", "original_name", "extension", "width", "height", "duration", "status",
+    "annotations", "created_at", "task_id",
+)  # fmt: skip
+ORIGINAL_KEYS = ("original_width", "original_height", "original_duration", "original_file_size")
+
+
+def previews_by_task_type(entity_id: UUID) -> dict[str, list[dict[str, object]]]:
+    """The entity's previews, keyed by the id of their task's type: one entry per revision
+    of each task, newest revision first, the revision's main preview (position 1) holding
+    the other positions, in order, under `previews`. One query, whatever the number of
+    previews (docs/compatibility.md#entity-preview-listings)."""
+    rows = (
+        PreviewFile.objects.filter(task__entity_id=entity_id)
+        .order_by("-revision", "task__created_at", "task_id", "position", "created_at")
+        .values(
+            *(key for key in ENTITY_PREVIEW_KEYS if key != "created_at"),
+            "data",
+            task_type_id=F("task__task_type_id"),
+            created=ZouDateTime("created_at"),
+        )
+    )
+    grouped: dict[str, list[dict[str, object]]] = {}
+    mains: dict[tuple[object, int], dict[str, object]] = {}
+    for row in rows:
+        data = row["data"] if isinstance(row["data"], dict) else {}
+        entry: dict[str, object] = {key: row.get(key) for key in ENTITY_PREVIEW_KEYS}
+        entry["created_at"] = row["created"]
+        entry.update({key: data.get(key) for key in ORIGINAL_KEYS})
+        main = mains.get((row["task_id"], row["revision"]))
+        if main is None:
+            entry["previews"] = []
+            mains[(row["task_id"], row["revision"])] = entry
+            grouped.setdefault(str(row["task_type_id"]), []).append(entry)
+        else:
+            main["previews"].append(entry)  # type: ignore[attr-defined]
+    return grouped
+
+
+def attachments_of_task(task: Task) -> QuerySet[AttachmentFile]:
+    """Oldest comment first, then by name."""
+    return AttachmentFile.objects.filter(comment__object=task).order_by(
+        "comment__created_at", "name", "pk"
+    )
+
+
+def attachments_of_project(project: Project) -> QuerySet[AttachmentFile]:
+    """Oldest comment first, then by name."""
+    return AttachmentFile.objects.filter(comment__object__project=project).order_by(
+        "comment__created_at", "name", "pk"
+    )

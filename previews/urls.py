@@ -5,12 +5,14 @@ from previews.api import (
     annotations,
     backgrounds,
     batch,
+    comments,
     extraction,
     listings,
     media,
     records,
     slots,
 )
+from production.shapes import ASSET
 
 PREVIEW = "preview-files/<str:preview_id>"
 COMMENT = "actions/tasks/<str:task_id>/comments/<str:comment_id>"
@@ -63,6 +65,35 @@ urlpatterns = [
     # Frames and tile sheets made on demand from the stored movie
     path(f"actions/{PREVIEW}/extract-frame", extraction.ExtractFrameView.as_view()),
     path(f"actions/{PREVIEW}/extract-tile", extraction.ExtractTileView.as_view()),
+    # Entity preview listings and attachments (issue 13, part 5); the comment route is here
+    # because attachments are stored with the previews' media.
+    path("actions/tasks/<str:task_id>/comment", comments.CommentTaskView.as_view()),
+    path(f"{COMMENT}/add-attachment", comments.AddAttachmentView.as_view()),
+    path("data/tasks/<str:task_id>/attachment-files", listings.TaskAttachmentFilesView.as_view()),
+    path(
+        "data/projects/<str:project_id>/attachment-files",
+        listings.ProjectAttachmentFilesView.as_view(),
+    ),
+    path(
+        "data/attachment-files/<str:attachment_id>/file/<path:file_name>",
+        comments.AttachmentFileView.as_view(),
+    ),
+    path(
+        "data/playlists/entities/<str:entity_id>/preview-files",
+        listings.EntityPreviewFilesView.as_view(kind=None),
+    ),
+    *(
+        path(
+            f"data/{collection}/<str:entity_id>/preview-files",
+            listings.EntityPreviewFilesView.as_view(kind=kind),
+        )
+        for kind, collection in (
+            (ASSET, "assets"),
+            ("Shot", "shots"),
+            ("Edit", "edits"),
+            ("Concept", "concepts"),
+        )
+    ),  # fmt: skip
 ]
 
 # Preview background files (HDR environments for the 3D viewer)

@@ -27,7 +27,6 @@ urlpatterns: list[URLPattern] = [
         entities.AssetAssetInstancesView.as_view(),
     ),
     path("data/tasks/<str:task_id>/full", tasks.TaskFullView.as_view()),
-    path("actions/tasks/<str:task_id>/comment", tasks.CommentTaskView.as_view()),
     path("data/projects/<str:project_id>/team", projects.ProjectTeamView.as_view()),
     path(
         "data/projects/<str:project_id>/team/<str:person_id>",

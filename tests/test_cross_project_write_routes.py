@@ -654,6 +654,20 @@ ROUTES: list[Route] = [
     ),
     Route(
         "POST",
+        f"{COMMENT}/add-attachment",
+        lambda r: Call(
+            f"actions/tasks/{r.task}/comments/{r.comment}/add-attachment",
+            {"file": b"notes"},
+            multipart=True,
+        ),
+        COMMENT_AUTHOR | MANAGERS,  # its author, or the project's managers
+        201,
+        # The comment is looked up among the task's before the author is checked.
+        (path("task"), path("comment", 404, denied=404)),
+        uploads=True,
+    ),
+    Route(
+        "POST",
         f"{COMMENT}/{PREVIEW}",
         lambda r: Call(
             f"actions/tasks/{r.task}/comments/{r.comment}/preview-files/{r.preview}", {}
@@ -789,12 +803,16 @@ ROUTES: list[Route] = [
     Route(
         "POST",
         "actions/tasks/<str:task_id>/comment",
+        # gazu's form of a comment with attachments (stored only if the comment is written).
         lambda r: Call(
-            f"actions/tasks/{r.task}/comment", {"task_status_id": r.todo, "comment": "walked"}
+            f"actions/tasks/{r.task}/comment",
+            {"task_status_id": r.todo, "comment": "walked", "file": b"notes"},
+            multipart=True,
         ),
         EVERYONE,
         201,
         (path("task"),),
+        uploads=True,
     ),
     Route(
         "POST",

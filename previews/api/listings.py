@@ -14,7 +14,9 @@ from kitsufiles.lookups import get_or_404
 from previews import selectors
 from previews.models import PreviewFile
 from production import permissions
-from production.models import Project
+from production import selectors as production_selectors
+from production.models import Entity, Project
+from production.shapes import ASSET
 
 Access = permissions.Access
 
@@ -98,3 +100,60 @@ class RunningPreviewsView(APIView):
             row["task_type_id"] = task.task_type_id
             row["full_entity_name"] = selectors.full_entity_name(task.entity)
         return Response(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# An entity's previews by task type, and attachments
+
+
+def _entity_lookup(kind: str | None) -> permissions.Lookup[Entity]:
+    """The entities a route names: of one kind (a shot's route answers 404 for an asset), or
+    any (the playlists route). The entity's row alone: the listing reads its id."""
+    if kind is None:
+        return permissions.ENTITY_ROWS
+    return permissions.Lookup(lambda: production_selectors.entities_of(kind), project="project_id")
+
+
+# One look-up per route, built once (its SQL is compiled on first use: permissions.Lookup).
+ENTITY_LOOKUPS = {kind: _entity_lookup(kind) for kind in (ASSET, "Shot", "Edit", "Concept", None)}
+
+
+class EntityPreviewFilesView(APIView):
+    """GET data/shots|assets|edits|concepts/<id>/preview-files and
+    data/playlists/entities/<id>/preview-files: the entity's previews keyed by task type id,
+    one entry per revision, newest first, its other positions under `previews`
+    (zou-previews-contract.md §6.16). Entity access: the project's team, vendors only on
+    entities they have a task on."""
+
+    kind: str | None = None  # set per route by previews/urls.py; None: any entity
+
+    def get(self, request: Request, entity_id: str) -> Response:
+        person = permissions.caller(request)
+        entity = permissions.get_entity(
+            person, entity_id, access=Access.TASK, lookup=ENTITY_LOOKUPS[self.kind]
+        )
+        return Response(selectors.previews_by_task_type(entity.pk))
+
+
+class TaskAttachmentFilesView(APIView):
+    """GET data/tasks/<id>/attachment-files: the attachments of the task's comments."""
+
+    def get(self, request: Request, task_id: str) -> Response:
+        person = permissions.caller(request)
+        task = permissions.get_task(
+            person, task_id, access=Access.TASK, lookup=permissions.TASK_ROWS
+        )
+        return Response(serialize_rows(selectors.attachments_of_task(task)))
+
+
+class ProjectAttachmentFilesView(APIView):
+    """GET data/projects/<id>/attachment-files: the attachments of the project's comments
+    the caller may list (a vendor: those of their tasks, as data/attachment-files)."""
+
+    def get(self, request: Request, project_id: str) -> Response:
+        person = permissions.caller(request)
+        project = permissions.get_project(person, project_id, access=Access.PROJECT)
+        attachments = permissions.attachment_files_visible_to(
+            person, selectors.attachments_of_project(project)
+        )
+        return Response(serialize_rows(attachments))

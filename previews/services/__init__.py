@@ -11,7 +11,7 @@ The names callers use are importable from here.
 """
 
 from previews.services.annotations import update_annotations
-from previews.services.batch import BatchComment, post_comments
+from previews.services.batch import BatchComment, attach_files, post_comments
 from previews.services.frames import (
     extract_tile,
     frame_of_preview,
@@ -40,6 +40,7 @@ from previews.services.uploads import media_kind, receive_media
 __all__ = [
     "BatchComment",
     "add_preview_slot",
+    "attach_files",
     "attempt_failed",
     "delete_preview",
     "extract_tile",

@@ -1,6 +1,7 @@
 """Batch comments: several comments at once, each with its attachments and previews, all
 written or none (docs/compatibility.md#previews)."""
 
+import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -8,13 +9,15 @@ from typing import Any
 
 from django.db import transaction
 
-from kitsufiles.errors import DomainError
+from kitsufiles.errors import DomainError, WrongParameter
 from kitsufiles.uploads import HashedUploadedFile
 from previews import storage
 from previews.models import PreviewFile
 from previews.services import slots, uploads
 from production import services as production_services
 from production.models import AttachmentFile, Comment, Person, Task, TaskStatus
+
+GENERIC_TYPE = "application/octet-stream"
 
 
 @dataclass
@@ -28,6 +31,7 @@ class BatchComment:
     checklist: list[Any]
     links: list[Any]
     created_at: datetime | None = None
+    for_client: bool = False
     attachments: list[HashedUploadedFile] = field(default_factory=list)
     previews: list[HashedUploadedFile] = field(default_factory=list)
     # Filled by post_comments:
@@ -61,6 +65,7 @@ def _post_comment(entry: BatchComment, stored: list[storage.Media]) -> None:
         text=entry.text,
         checklist=entry.checklist,
         links=entry.links,
+        for_client=entry.for_client,
         created_at=entry.created_at,
     )
     entry.comment = comment
@@ -79,16 +84,50 @@ def _post_comment(entry: BatchComment, stored: list[storage.Media]) -> None:
     comment.refresh_from_db()
 
 
+def attach_files(*, comment: Comment, uploads: list[HashedUploadedFile]) -> list[AttachmentFile]:
+    """Add attachments to an existing comment, all or none: if one is refused, the files
+    already moved into storage are deleted with the rolled-back rows."""
+    stored: list[storage.Media] = []
+    attachments: list[AttachmentFile] = []
+    try:
+        with transaction.atomic():
+            for upload in uploads:
+                attachment = attach_file(comment=comment, upload=upload)
+                attachments.append(attachment)
+                stored.append(storage.attachment(attachment.pk))
+    except BaseException:
+        for item in stored:
+            storage.delete(item)
+        raise
+    return attachments
+
+
 def attach_file(*, comment: Comment, upload: HashedUploadedFile) -> AttachmentFile:
-    """Store a comment attachment (files bucket, `attachments-<id>`) and its row."""
-    name = Path(upload.name or "").name
+    """Store a comment attachment (files bucket, `attachments-<id>`) and its row. The bytes
+    are the upload's as received (streamed to disk, then moved into place: never decoded nor
+    held in memory); its size is the measured one. Two attachments of one comment with the
+    same name are refused (400): the second would replace the first under its name."""
+    name = Path(upload.name or "").name[:250]
+    if not name:
+        raise WrongParameter("An attachment needs a file name.")
+    if AttachmentFile.objects.filter(comment=comment, name=name).exists():
+        raise WrongParameter(f"The comment already has an attachment named {name}.")
     _, extension = uploads.split_file_name(name)
     attachment = AttachmentFile.objects.create(
-        name=name[:250],
+        name=name,
         size=upload.size or 0,
         extension=extension[:6],
-        mimetype=(upload.content_type or "application/octet-stream")[:255],
+        mimetype=_mimetype(upload.content_type, name)[:255],
         comment=comment,
     )
     storage.store(storage.attachment(attachment.pk), Path(upload.temporary_file_path()))
     return attachment
+
+
+def _mimetype(sent: str | None, name: str) -> str:
+    """The type the client sent; when it sent none (gazu's parts carry no Content-Type) or
+    only "bytes", the one the file name says, so that a picture is served as one."""
+    if sent and sent != GENERIC_TYPE:
+        return sent
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or GENERIC_TYPE

@@ -52,10 +52,6 @@ Production (production/api/)
     settings/*, asset-types/<id>/assets/new),
     DELETE .../team/<id>, .../settings/*/<id>
   GET data/tasks/<id>/full                           TASK
-  POST actions/tasks/<id>/comment                    TASK and a status the role may set
-                                                     (check_comment_access); `person_id` and
-                                                     `created_at`: managers only (comment_author,
-                                                     comment_date) (*)
   GET data/assets/<id>/asset-asset-instances         entity
   POST data/assets/<id>/asset-asset-instances        MANAGER
 
@@ -147,6 +143,21 @@ Avatars and attachment thumbnails (thumbnails/api.py; rules in pictures.py)
   GET pictures/thumbnails/projects/<id>[.png]        admins and managers (global role), else
                                                      PROJECT; 404 first without a picture
   GET pictures/thumbnails/attachment-files/<id>.png  TASK on the comment's task
+
+Entity preview listings and attachments (previews/api/listings.py, comments.py)
+  POST actions/tasks/<id>/comment                    TASK and a status the role may set
+    (JSON, or a form with attachments: TASK before   (check_comment_access); `person_id` and
+    the files are read)                              `created_at`: managers only (comment_author,
+                                                     comment_date) (*)
+  GET data/shots|assets|edits|concepts/<id>/         entity (a route of a kind: 404 for an
+    preview-files, data/playlists/entities/<id>/     entity of another kind)
+    preview-files
+  POST actions/tasks/<id>/comments/<id>/             TASK; the comment must be the task's
+    add-attachment                                   (404); its author or MANAGER
+  GET data/tasks/<id>/attachment-files               TASK
+  GET data/projects/<id>/attachment-files            PROJECT; the rows: attachment_files_visible_to
+                                                     (vendors: their tasks' comments)
+  GET data/attachment-files/<id>/file/<name>         TASK on the comment's task
 
 Authentication (kitsufiles/api/auth_views.py)
   POST auth/login, GET /api                          anyone
