@@ -78,8 +78,9 @@ def preview_for_download() -> QuerySet[PreviewFile]:
 
 
 def preview_for_annotated_frames() -> QuerySet[PreviewFile]:
-    """What the annotated-frame downloads read: the download name's columns and the drawings."""
-    return preview_for_download().only(*DOWNLOAD_FIELDS, "annotations")
+    """What the annotated-frame downloads read: the download name's columns, the drawings
+    and the picture's size."""
+    return preview_for_download().only(*DOWNLOAD_FIELDS, "annotations", "width", "height")
 
 
 def preview_with_task(queryset: QuerySet[PreviewFile] | None = None) -> QuerySet[PreviewFile]:

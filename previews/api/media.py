@@ -282,9 +282,13 @@ def _generated(
     request: Request, output: IO[bytes], *, content_type: str, disposition: str
 ) -> HttpResponseBase:
     """A file made for this request, streamed; not cached (the drawings change)."""
+    # Measured by seeking: asking a spooled file for its descriptor would write it to disk.
+    size = output.seek(0, 2)
+    output.seek(0)
     return file_response(
         request,
         output,
+        size=size,
         etag=None,
         last_modified=None,
         content_type=content_type,

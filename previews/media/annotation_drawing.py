@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
@@ -79,11 +79,17 @@ class MalformedObject(ValueError):
 
 
 def draw_annotations(
-    image: Image.Image, objects: Iterable[Any], *, supersample: int = SUPERSAMPLE
+    image: Image.Image,
+    objects: Iterable[Any],
+    *,
+    area: tuple[int, int, int, int] | None = None,
+    supersample: int = SUPERSAMPLE,
 ) -> Image.Image:
     """A copy of `image` with the fabric.js `objects` drawn over it (RGBA when `image` has an
     alpha channel, else RGB). `objects` is a drawing's `objects` list (contract §5.1);
-    anything else in it is skipped."""
+    anything else in it is skipped. `area` (left, top, right, bottom) is where the annotated
+    picture lies in `image` when it does not fill it (a picture centred in a larger box): the
+    objects' canvas is mapped onto it; by default onto the whole image."""
     base = image.convert("RGBA")
     width, height = base.size
     factor = max(int(supersample), 1)
@@ -95,7 +101,7 @@ def draw_annotations(
             logger.warning("Annotation object %s skipped: not an object", index)
             continue
         try:
-            canvas = _canvas_matrix(item, width, height, factor)
+            canvas = _canvas_matrix(item, area or (0, 0, width, height), factor)
             layer = _render(item, canvas, big, depth=0)
         except Exception as error:  # noqa: BLE001 (a drawing must never fail the request)
             logger.warning("Annotation object %s (%s) skipped: %s", index, item.get("type"), error)
@@ -109,17 +115,26 @@ def draw_annotations(
     return base if "A" in image.getbands() else base.convert("RGB")
 
 
-def _is_list(value: object) -> bool:
+def _is_list(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
     return isinstance(value, (list, tuple))
 
 
-def _canvas_matrix(item: Mapping[str, Any], width: int, height: int, factor: int) -> Matrix:
-    """From the object's canvas to the supersampled picture."""
+def _canvas_matrix(item: Mapping[str, Any], area: tuple[int, int, int, int], factor: int) -> Matrix:
+    """From the object's canvas to `area` of the supersampled picture."""
+    left, top, right, bottom = area
+    width, height = right - left, bottom - top
     canvas_width = _number(item, "canvasWidth", float(width))
     canvas_height = _number(item, "canvasHeight", float(height))
     if canvas_width <= 0 or canvas_height <= 0:
         raise MalformedObject("canvas size must be positive")
-    return (width * factor / canvas_width, 0.0, 0.0, height * factor / canvas_height, 0.0, 0.0)
+    return (
+        width * factor / canvas_width,
+        0.0,
+        0.0,
+        height * factor / canvas_height,
+        left * factor,
+        top * factor,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

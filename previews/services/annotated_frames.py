@@ -22,6 +22,7 @@ from previews import errors, selectors, storage
 from previews.media.annotation_drawing import draw_annotations
 from previews.models import PreviewFile
 from previews.services.uploads import MOVIE_EXTENSIONS, PICTURE_EXTENSIONS
+from thumbnails.images import fitted_size
 
 PDF_RESOLUTION = 150.0
 # Answers up to this size stay in memory; larger ones go to a temporary file.
@@ -53,9 +54,30 @@ def _entries(preview: PreviewFile) -> list[Any]:
     return annotations if isinstance(annotations, list) else []
 
 
-def _picture(preview: PreviewFile) -> Image.Image:
-    """The 1200-wide `previews` variant of the picture (Zou draws on it, not the original)."""
-    opened = storage.open_stored(storage.picture("previews", preview.pk))
+def _picture(preview: PreviewFile) -> tuple[Image.Image, tuple[int, int, int, int] | None]:
+    """The picture Zou draws on, its 1200-wide `previews` variant, and where in it the picture
+    lies when it does not fill it.
+
+    Our variant does not enlarge a picture narrower than 1200 pixels: it is centred at its
+    own size in a transparent 1200-wide box (docs/compatibility.md#thumbnails-and-pictures).
+    Kitsu's canvas shows the picture itself, so for such a picture the original is enlarged
+    to the box, as Zou's variant is, and drawn on whole; a picture shrunk to fit a capped
+    height is drawn on where it lies in the box."""
+    variant = _opened_picture(preview, "previews")
+    box = variant.size
+    size = (preview.width, preview.height)
+    if min(size) < 1 or fitted_size(size, *box) == box:
+        return variant, None
+    if size[0] <= box[0] and size[1] <= box[1]:
+        original = _opened_picture(preview, "original")
+        return original.convert("RGBA").resize(box, Image.Resampling.LANCZOS), None
+    content = fitted_size(size, *box)
+    left, top = (box[0] - content[0]) // 2, (box[1] - content[1]) // 2
+    return variant, (left, top, left + content[0], top + content[1])
+
+
+def _opened_picture(preview: PreviewFile, prefix: str) -> Image.Image:
+    opened = storage.open_stored(storage.picture(prefix, preview.pk))
     if opened is None:
         raise errors.BinaryNotAvailable()
     with opened.file as handle:
@@ -66,7 +88,7 @@ def _picture(preview: PreviewFile) -> Image.Image:
 
 def _spooled() -> IO[bytes]:
     storage.work_dir().mkdir(parents=True, exist_ok=True)
-    return tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE, dir=storage.work_dir())
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE, dir=str(storage.work_dir()))
 
 
 def _png(picture: Image.Image) -> bytes:
@@ -91,7 +113,8 @@ def annotated_frame(preview: PreviewFile, *, frame_number: int | None) -> IO[byt
     entries = _entries(preview)
     if not entries:
         raise errors.NoAnnotationOnPicture()
-    rendered = draw_annotations(_picture(preview), _objects(entries[0]))
+    picture, area = _picture(preview)
+    rendered = draw_annotations(picture, _objects(entries[0]), area=area)
     output = _spooled()
     rendered.save(output, "PNG")
     output.seek(0)
@@ -105,9 +128,9 @@ def _rendered_frames(preview: PreviewFile) -> Iterator[tuple[int, Image.Image]]:
     entries = _entries(preview)
     if not entries:
         raise errors.NoAnnotations()
-    picture = _picture(preview)
+    picture, area = _picture(preview)
     for number, entry in enumerate(entries, start=1):
-        yield number, draw_annotations(picture, _objects(entry))
+        yield number, draw_annotations(picture, _objects(entry), area=area)
 
 
 def annotated_frames_zip(preview: PreviewFile) -> tuple[str, IO[bytes]]:

@@ -241,3 +241,23 @@ def test_queries_do_not_grow_with_the_annotations(
     annotate(picture, *(annotation(10 * n) for n in range(size)))
     for route in ("extract-annotated-frames", "extract-annotated-frame"):
         bounded(django_assert_max_num_queries, 3, lambda r=route: admin_client.get(url(picture, r)))
+
+
+def test_a_small_picture_is_drawn_on_enlarged_as_kitsu_shows_it(admin_client, task, preview_on):
+    # Our `previews` variant centres a 300x150 picture in a transparent 1200x600 box; Kitsu's
+    # canvas shows the picture itself, so the drawing is made on the picture enlarged.
+    content = Image.new("RGB", (300, 150), (0, 0, 255))
+    buffer = io.BytesIO()
+    content.save(buffer, "PNG")
+    preview_id, response = preview_on(task, "small.png", buffer.getvalue())
+    assert response.status_code == 201, response.content
+    right_half = annotation(150, color="#00ff00")
+    right_half["drawing"]["objects"][0].update(
+        top=0, width=150, height=150, canvasWidth=300, canvasHeight=150
+    )
+    annotate(preview_id, right_half)
+    frame = Image.open(io.BytesIO(body_of(admin_client.get(url(preview_id)))))
+    assert frame.size == (1200, 600)
+    assert frame.convert("RGBA").getpixel((300, 300)) == (0, 0, 255, 255)  # no transparent margin
+    assert frame.convert("RGB").getpixel((900, 300)) == (0, 255, 0)
+    assert frame.convert("RGB").getpixel((10, 10)) == (0, 0, 255)

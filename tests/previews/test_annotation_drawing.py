@@ -274,7 +274,8 @@ def test_objects_that_are_not_a_list_draw_nothing():
 
 def test_background_color_fills_the_objects_box():
     text = {"type": "text", "text": "a", "left": 10, "top": 10, "width": 100, "height": 50,
-            "fontSize": 10, "fill": "#000", "backgroundColor": "rgba(255,0,0,1)", **canvas()}  # fmt: skip
+            "fontSize": 10, "fill": "#000", "backgroundColor": "rgba(255,0,0,1)",
+            **canvas()}  # fmt: skip
     out = draw_annotations(blank(), [text])
     assert near(out.getpixel((100, 50)), RED)
 
@@ -304,3 +305,13 @@ def test_an_rgba_picture_keeps_its_alpha_channel():
 )
 def test_css_colours(css, expected):
     assert parse_color(css) == expected
+
+
+def test_the_canvas_maps_onto_the_area_the_picture_takes():
+    # A picture centred in a larger box: its canvas covers x 100..300, y 50..150 only.
+    rect = red_rect(left=0, top=0, width=100, height=50, fill="#ff0000", strokeWidth=0,
+                    **canvas(200, 100))  # fmt: skip
+    out = draw_annotations(blank(), [rect], area=(100, 50, 300, 150))
+    assert near(out.getpixel((150, 70)), RED)
+    assert near(out.getpixel((50, 20)), WHITE)
+    assert near(out.getpixel((250, 120)), WHITE)
