@@ -50,7 +50,7 @@ def test_annotated_frames_download_through_gazu(preview, tmp_path):
     frame = tmp_path / "frame.png"
     gazu.client.download(f"{route}/extract-annotated-frame", str(frame))
     drawn = Image.open(frame).convert("RGB")
-    assert drawn.size == (1200, 673)  # the 1200-wide `previews` variant of 180x101
+    assert drawn.size == (1200, 674)  # the 1200-wide `previews` variant of 180x101
     assert drawn.getpixel((200, 200)) == (255, 0, 0)
 
     bundle = tmp_path / "frames.zip"
@@ -61,4 +61,4 @@ def test_annotated_frames_download_through_gazu(preview, tmp_path):
     pdf = tmp_path / "frames.pdf"
     gazu.client.download(f"{route}/extract-annotated-frames-pdf", str(pdf))
     assert pdf.read_bytes().startswith(b"%PDF")
-    assert Image.open(io.BytesIO(zipfile.ZipFile(bundle).read(names[1]))).size == (1200, 673)
+    assert Image.open(io.BytesIO(zipfile.ZipFile(bundle).read(names[1]))).size == (1200, 674)
