@@ -1,7 +1,14 @@
 """What preview services and routes refuse; the one handler in kitsufiles/api/errors.py turns
 each into Zou's status and body."""
 
-from kitsufiles.errors import BAD_REQUEST_MESSAGE, DomainError, Kind, NotFound, Shape
+from kitsufiles.errors import (
+    BAD_REQUEST_MESSAGE,
+    DomainError,
+    Kind,
+    NotFound,
+    Shape,
+    WrongParameter,
+)
 
 
 class RevisionTaken(DomainError):
@@ -127,3 +134,39 @@ class NotABackgroundPicture(DomainError):
 class InvalidAnnotations(DomainError):
     """Annotations (or annotation changes) that are not in Zou's shape: nothing is written.
     Zou answers these with a 500; the message says which entry is wrong and how."""
+
+
+# Annotated frames (contract §4.5, §6.12)
+
+
+class MovieFrameNumberRequired(WrongParameter):
+    default_message = "frame_number is required for movie previews"
+
+
+class AnnotatedFramesOfMovies(DomainError):
+    """Ours: annotated frames of movies need the frame extraction, which is not wired yet
+    (docs/compatibility.md#annotated-frames)."""
+
+    default_message = "Annotated frames of movies are not available yet"
+
+
+class NoAnnotationOnPicture(DomainError):
+    """Zou's AnnotationNotFoundException (a BadRequest: no `data` key)."""
+
+    default_message = "No annotation found on picture preview"
+
+
+class CannotExtractAnnotatedFrame(WrongParameter):
+    def __init__(self, extension: str) -> None:
+        super().__init__(
+            f"Cannot extract annotated frame from preview with extension '{extension}'"
+        )
+        self.extension = extension
+
+
+class NoAnnotations(WrongParameter):
+    default_message = "Preview file has no annotations"
+
+
+class NoAnnotatedFrame(WrongParameter):
+    default_message = "No annotated frame could be extracted from this preview"

@@ -77,6 +77,12 @@ def preview_for_download() -> QuerySet[PreviewFile]:
     ).only(*DOWNLOAD_FIELDS)
 
 
+def preview_for_annotated_frames() -> QuerySet[PreviewFile]:
+    """What the annotated-frame downloads read: the download name's columns, the drawings
+    and the picture's size."""
+    return preview_for_download().only(*DOWNLOAD_FIELDS, "annotations", "width", "height")
+
+
 def preview_with_task(queryset: QuerySet[PreviewFile] | None = None) -> QuerySet[PreviewFile]:
     # `is None`, not `or`: testing a queryset's truth would run it.
     queryset = PreviewFile.objects.all() if queryset is None else queryset

@@ -94,6 +94,13 @@ urlpatterns = [
             ("Concept", "concepts"),
         )
     ),  # fmt: skip
+    # Annotated frames (contract §4.5): pictures now, movies once frames are extracted
+    path(f"actions/{PREVIEW}/extract-annotated-frame", media.AnnotatedFrameView.as_view()),
+    path(f"actions/{PREVIEW}/extract-annotated-frames", media.AnnotatedFramesView.as_view()),
+    path(
+        f"actions/{PREVIEW}/extract-annotated-frames-pdf",
+        media.AnnotatedFramesView.as_view(pdf=True),
+    ),
 ]
 
 # Preview background files (HDR environments for the 3D viewer)

@@ -22,6 +22,9 @@ def find_preview(preview_id: str, queryset: QuerySet[PreviewFile] | None = None)
 PREVIEWS = permissions.Lookup(selectors.preview_with_task, project="task__project_id")
 MEDIA_PREVIEWS = permissions.Lookup(selectors.preview_for_media, project="task__project_id")
 DOWNLOAD_PREVIEWS = permissions.Lookup(selectors.preview_for_download, project="task__project_id")
+ANNOTATED_PREVIEWS = permissions.Lookup(
+    selectors.preview_for_annotated_frames, project="task__project_id"
+)
 
 
 def get_preview(

@@ -4,9 +4,12 @@ ranges, validators and a private 7-day cache.
 Browsers' <img> and <video> tags authenticate with the access_token_cookie cookie, which the
 authentication class accepts on GET and HEAD."""
 
+from typing import IO
+
 from django.conf import settings
 from django.http import HttpResponseBase, JsonResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +22,7 @@ from kitsufiles.errors import NotFound
 from kitsufiles.uploads import received_files
 from previews import errors, selectors, services, storage
 from previews.api.lookups import (
+    ANNOTATED_PREVIEWS,
     DOWNLOAD_PREVIEWS,
     MEDIA_PREVIEWS,
     find_preview,
@@ -26,6 +30,7 @@ from previews.api.lookups import (
     get_preview_thumbnail,
 )
 from previews.models import PreviewFile, PreviewStatus
+from previews.services import annotated_frames
 from production import permissions
 from production.models import Person
 
@@ -249,3 +254,90 @@ class OriginalDownloadView(APIView):
     @file_answer(PNG_TYPE, MOVIE_TYPE, PDF_TYPE, OTHER_TYPE, processing=True)
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
         return _download(request, preview_id, kind=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Annotated frames (contract §4.5, §6.12): pictures only for now, see
+# docs/compatibility.md#annotated-frames.
+
+ZIP_TYPE = "application/zip"
+
+
+class FrameNumberQuery(serializers.Serializer):
+    # Zou validates it with pydantic (an int of at least 1) before looking at the preview.
+    frame_number = serializers.IntegerField(required=False, min_value=1)
+
+
+def _annotated_preview(request: Request, preview_id: str) -> PreviewFile:
+    """The preview, once the caller has manager access to its project (contract §6.12)."""
+    return get_preview(
+        permissions.caller(request),
+        preview_id,
+        access=permissions.Access.MANAGER,
+        lookup=ANNOTATED_PREVIEWS,
+    )
+
+
+def _generated(
+    request: Request, output: IO[bytes], *, content_type: str, disposition: str
+) -> HttpResponseBase:
+    """A file made for this request, streamed; not cached (the drawings change)."""
+    # Measured by seeking: asking a spooled file for its descriptor would write it to disk.
+    size = output.seek(0, 2)
+    output.seek(0)
+    return file_response(
+        request,
+        output,
+        size=size,
+        etag=None,
+        last_modified=None,
+        content_type=content_type,
+        disposition=disposition,
+        cache="private",
+        max_age=0,
+    )
+
+
+class AnnotatedFrameView(APIView):
+    """GET actions/preview-files/<id>/extract-annotated-frame: the first annotation drawn on
+    the picture (PNG)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "frame_number",
+                int,
+                description="The frame of a movie (at least 1); ignored for pictures.",
+            )
+        ]
+    )
+    @file_answer(PNG_TYPE)
+    def get(self, request: Request, preview_id: str) -> HttpResponseBase:
+        query = FrameNumberQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        preview = _annotated_preview(request, preview_id)
+        output = annotated_frames.annotated_frame(
+            preview, frame_number=query.validated_data.get("frame_number")
+        )
+        return _generated(request, output, content_type=PNG_TYPE, disposition='inline; filename=""')
+
+
+class AnnotatedFramesView(APIView):
+    """GET actions/preview-files/<id>/extract-annotated-frames (zip of PNGs) and
+    .../extract-annotated-frames-pdf (one page per annotation)."""
+
+    pdf = False
+
+    @file_answer(ZIP_TYPE, PDF_TYPE)
+    def get(self, request: Request, preview_id: str) -> HttpResponseBase:
+        preview = _annotated_preview(request, preview_id)
+        if self.pdf:
+            name, output = annotated_frames.annotated_frames_pdf(preview)
+        else:
+            name, output = annotated_frames.annotated_frames_zip(preview)
+        return _generated(
+            request,
+            output,
+            content_type=PDF_TYPE if self.pdf else ZIP_TYPE,
+            disposition=attachment_disposition(name),
+        )

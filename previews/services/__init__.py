@@ -5,7 +5,9 @@
 - `processing`: the processing attempts run by the jobs;
 - `frames`: frames and tile sheets made on demand from a stored movie, thumbnails from a frame;
 - `batch`: several comments at once, with their attachments and previews;
-- `annotations`: reviewers' drawings on a preview's frames.
+- `annotations`: reviewers' drawings on a preview's frames;
+- `annotated_frames`: the annotated frames rendered for download (reads only; imported as
+  `previews.services.annotated_frames`).
 
 The names callers use are importable from here.
 """

@@ -112,6 +112,8 @@ Previews (previews/api/: slots, batch, listings, media, records)
     movies/tiles/..., pictures/originals/<id>/download, pictures/originals/<id>.<extension>
   GET pictures/{thumbnails,thumbnails-square,        a shared asset's main preview: all but
     originals}/preview-files/<id>.png                vendors; else TASK (check_thumbnail_or_admin)
+  GET actions/preview-files/<id>/extract-annotated-  MANAGER (of the task's project)
+    frame[s][-pdf]
   GET data/projects/<id>/preview-files,              ADMIN
     data/playlists/preview-files/running
   data/preview-files CRUD (TaskPreviewPolicy)        list: team of open projects (vendors: their
