@@ -143,11 +143,12 @@ class MovieFrameNumberRequired(WrongParameter):
     default_message = "frame_number is required for movie previews"
 
 
-class AnnotatedFramesOfMovies(DomainError):
-    """Ours: annotated frames of movies need the frame extraction, which is not wired yet
-    (docs/compatibility.md#annotated-frames)."""
+class NoAnnotationForFrame(DomainError):
+    """extract-annotated-frame of a movie at a frame no annotation was made on: Zou's
+    AnnotationNotFoundException, as NoAnnotationOnPicture (a BadRequest: no `data` key)."""
 
-    default_message = "Annotated frames of movies are not available yet"
+    def __init__(self, frame_number: int) -> None:
+        super().__init__(f"No annotation found for frame {frame_number}")
 
 
 class NoAnnotationOnPicture(DomainError):

@@ -47,7 +47,7 @@ COMMENT_FORM = {
 }
 
 
-class CommentInput(serializers.Serializer):
+class TaskCommentInput(serializers.Serializer):
     task_status_id = serializers.UUIDField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     # The stubs allow only a mapping as a JSON field's default; any JSON value is valid. In a
@@ -85,7 +85,7 @@ class CommentTaskView(APIView):
 
     @extend_schema(
         request={
-            "application/json": CommentInput,
+            "application/json": TaskCommentInput,
             "multipart/form-data": {
                 "type": "object",
                 "properties": COMMENT_FORM,
@@ -112,7 +112,7 @@ class CommentTaskView(APIView):
     def _comment(
         self, request: Request, person: Person, task: Task, uploads: list[HashedUploadedFile]
     ) -> Response:
-        values = validated(CommentInput, _form_lists(request, request_body(request)))
+        values = validated(TaskCommentInput, _form_lists(request, request_body(request)))
         task_status = get_or_404(TaskStatus, values["task_status_id"])
         # The rule depends on the status the body names, so it is checked once that is known
         # (a bad body or an unknown status answers 400/404 first).

@@ -2,8 +2,9 @@
 the first annotation over the picture (PNG), or every annotation's, as a zip of PNGs or as a
 PDF of one page each. Reads only: nothing is stored.
 
-Pictures only for now. Movies need the exact frame extracted first; until that is wired their
-requests are refused with a 400 that says so (docs/compatibility.md#annotated-frames).
+A movie's annotation is drawn on the very frame it was made on: the frame number comes from
+the entry's time at the movie's exact rate (previews.annotations.frame_of, as the annotations
+store it), and the frame is extracted exactly (services.frames.frame_of_preview).
 
 The answers are written to a spooled temporary file, not built in memory: a PDF of many
 1200-wide pages can be large, and the route streams the file."""
@@ -18,9 +19,11 @@ from typing import IO, Any
 
 from PIL import Image
 
-from previews import errors, selectors, storage
+from previews import errors, rendering, selectors, storage
+from previews.annotations import frame_of
 from previews.media.annotation_drawing import draw_annotations
 from previews.models import PreviewFile
+from previews.services.frames import frame_of_preview
 from previews.services.uploads import MOVIE_EXTENSIONS, PICTURE_EXTENSIONS
 from thumbnails.images import fitted_size
 
@@ -109,25 +112,56 @@ def annotated_frame(preview: PreviewFile, *, frame_number: int | None) -> IO[byt
     if _kind(preview) == "movie":
         if frame_number is None:
             raise errors.MovieFrameNumberRequired()
-        raise errors.AnnotatedFramesOfMovies()
-    entries = _entries(preview)
-    if not entries:
-        raise errors.NoAnnotationOnPicture()
-    picture, area = _picture(preview)
-    rendered = draw_annotations(picture, _objects(entries[0]), area=area)
+        rendered = _annotated_movie_frame(preview, frame_number)
+    else:
+        entries = _entries(preview)
+        if not entries:
+            raise errors.NoAnnotationOnPicture()
+        picture, area = _picture(preview)
+        rendered = draw_annotations(picture, _objects(entries[0]), area=area)
     output = _spooled()
     rendered.save(output, "PNG")
     output.seek(0)
     return output
 
 
+def _movie_frames(preview: PreviewFile) -> list[tuple[int, Any]]:
+    """(frame number, entry) of every entry of a movie whose time is a number of seconds, in
+    the stored order."""
+    rate = rendering.preview_frame_rate(preview)
+    framed = []
+    for entry in _entries(preview):
+        frame = frame_of(entry.get("time"), rate) if isinstance(entry, dict) else None
+        if frame is not None:
+            framed.append((frame, entry))
+    return framed
+
+
+def _annotated_movie_frame(preview: PreviewFile, frame_number: int) -> Image.Image:
+    """Frame `frame_number` with the first annotation made on it (Zou: the first whose time is
+    within half a frame of the frame's start, which is the frame its time rounds to)."""
+    for frame, entry in _movie_frames(preview):
+        if frame == frame_number:
+            picture = frame_of_preview(preview=preview, frame_number=frame_number)
+            return draw_annotations(picture, _objects(entry))
+    raise errors.NoAnnotationForFrame(frame_number)
+
+
 def _rendered_frames(preview: PreviewFile) -> Iterator[tuple[int, Image.Image]]:
-    """(frame number, rendered picture) for every annotation: pictures number them 1, 2, 3…"""
-    if _kind(preview) == "movie":
-        raise errors.AnnotatedFramesOfMovies()
+    """(frame number, rendered picture) for every annotation: pictures number them 1, 2, 3…;
+    a movie's are its annotated frames, those past the movie's end left out (as Zou skips the
+    frames ffmpeg did not write)."""
     entries = _entries(preview)
     if not entries:
         raise errors.NoAnnotations()
+    if _kind(preview) == "movie":
+        for frame, entry in _movie_frames(preview):
+            try:
+                picture = frame_of_preview(preview=preview, frame_number=frame)
+            except errors.FrameBeyondEnd:
+                continue
+            yield frame, draw_annotations(picture, _objects(entry))
+        return
     picture, area = _picture(preview)
     for number, entry in enumerate(entries, start=1):
         yield number, draw_annotations(picture, _objects(entry), area=area)

@@ -144,19 +144,6 @@ def test_other_extensions_are_refused(admin_client, picture, route):
     }
 
 
-@pytest.mark.parametrize(
-    "route", ["extract-annotated-frame", "extract-annotated-frames", "extract-annotated-frames-pdf"]
-)
-def test_movies_are_not_rendered_yet(admin_client, picture, route):
-    PreviewFile.objects.filter(pk=picture).update(extension="mp4", annotations=[annotation(1)])
-    response = admin_client.get(url(picture, route) + "?frame_number=3")
-    assert response.status_code == 400
-    assert response.json() == {
-        "error": True,
-        "message": "Annotated frames of movies are not available yet",
-    }
-
-
 def test_a_movie_without_frame_number_gets_zous_message(admin_client, picture):
     PreviewFile.objects.filter(pk=picture).update(extension="mp4", annotations=[annotation(1)])
     response = admin_client.get(url(picture))

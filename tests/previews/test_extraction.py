@@ -379,3 +379,70 @@ def test_extract_frame_on_rounded_timestamps(clip_dir, name, extra):
     with pytest.raises(media.FrameOutOfRange) as caught:
         media.extract_frame(path, 41)
     assert caught.value.frame_count == 40
+
+
+# ---------------------------------------------------------------------------------------------
+# Annotated frames of a movie (the renderer's routes, contract §4.5): drawn on the very frame
+
+
+RED_BOX = {  # top-left, away from the counting bars read on the middle row
+    "type": "rect", "left": 10, "top": 10, "width": 60, "height": 30, "fill": "#ff0000",
+    "stroke": "#ff0000", "strokeWidth": 1, "canvasWidth": WIDTH, "canvasHeight": HEIGHT,
+}  # fmt: skip
+
+
+def made_on(frame: int, **object_fields) -> dict:
+    """An annotation entry made on `frame` (from 1), its time as Kitsu writes it at
+    24000/1001: the frame's start in seconds, rounded to 3 decimals."""
+    time = round((frame - 1) * 1001 / 24000, 3)
+    return {"time": time, "drawing": {"objects": [{**RED_BOX, **object_fields}]}}
+
+
+def annotated_url(preview_id, route="extract-annotated-frame", frame_number=None) -> str:
+    url = f"/api/actions/preview-files/{preview_id}/{route}"
+    return url if frame_number is None else f"{url}?frame_number={frame_number}"
+
+
+def has_red_box(picture: Image.Image) -> bool:
+    red, green, blue = picture.convert("RGB").getpixel((40, 25))
+    return red > 200 and green < 60 and blue < 60
+
+
+def test_an_annotated_movie_frame_is_that_frame_with_its_drawing(movie, admin_client):
+    PreviewFile.objects.filter(pk=movie.pk).update(annotations=[made_on(10), made_on(37)])
+    for frame in (10, 37):
+        response = admin_client.get(annotated_url(movie.pk, frame_number=frame))
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"] == "image/png"
+        picture = picture_of(response)  # the body is a stream: read once
+        assert frame_index_of(picture) + 1 == frame
+        assert has_red_box(picture)
+
+
+def test_a_movie_frame_without_annotation_is_zous_400(movie, admin_client):
+    PreviewFile.objects.filter(pk=movie.pk).update(annotations=[made_on(10)])
+    response = admin_client.get(annotated_url(movie.pk, frame_number=11))
+    assert response.status_code == 400
+    assert response.json() == {"error": True, "message": "No annotation found for frame 11"}
+
+
+def test_a_movies_annotated_frames_zip_and_pdf(movie, admin_client):
+    import zipfile
+
+    late = made_on(10)
+    late["time"] = 100.0  # past the movie's 2.5 s: left out, as Zou skips unwritten frames
+    PreviewFile.objects.filter(pk=movie.pk).update(annotations=[made_on(5), made_on(50), late])
+    response = admin_client.get(annotated_url(movie.pk, "extract-annotated-frames"))
+    assert response.status_code == 200, response.content
+    archive = zipfile.ZipFile(io.BytesIO(body_of(response)))
+    names = archive.namelist()
+    assert [name.rsplit("_frame_", 1)[1] for name in names] == ["5.png", "50.png"]
+    for name, frame in zip(names, (5, 50), strict=True):
+        picture = Image.open(io.BytesIO(archive.read(name)))
+        assert frame_index_of(picture) + 1 == frame
+        assert has_red_box(picture)
+
+    pdf = admin_client.get(annotated_url(movie.pk, "extract-annotated-frames-pdf"))
+    assert pdf.status_code == 200
+    body = body_of(pdf)
+    assert body.count(b"/Type /Page\n") + body.count(b"/Type /Page ") == 2  # one per frame
