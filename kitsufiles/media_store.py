@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 from uuid import UUID
@@ -26,8 +27,10 @@ from uuid import UUID
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
-from kitsufiles.downloads import stored_length
+from kitsufiles.downloads import file_response, stored_length
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,30 @@ class OpenedMedia:
         """A strong validator from stored metadata: which rendition, its size and its mtime
         (ms). It changes whenever the file is rewritten, even if the row is not touched."""
         return f"{self.media.prefix}-{self.size}-{int(self.modified * 1000)}"
+
+
+def serve_stored(
+    request: HttpRequest,
+    opened: OpenedMedia,
+    *,
+    last_modified: datetime | None,
+    content_type: str,
+    disposition: str = 'inline; filename=""',
+) -> HttpResponseBase:
+    """The answer for a stored file of a production (private to its people): no byte read to
+    answer, the length and the ETag from the open file's metadata (`OpenedMedia.etag`), the
+    Last-Modified from its row; ranges and 304s (docs/decisions/media-delivery.md)."""
+    return file_response(
+        request,
+        opened.file,
+        size=opened.size,
+        etag=opened.etag,
+        last_modified=last_modified,
+        content_type=content_type,
+        disposition=disposition,
+        cache="private",
+        max_age=settings.CLIENT_CACHE_MAX_AGE,
+    )
 
 
 def open_stored(media: Media) -> OpenedMedia | None:

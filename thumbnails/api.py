@@ -17,9 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kitsufiles.api.schema import file_answer, upload_body
-from kitsufiles.downloads import file_response
 from kitsufiles.errors import NotFound
-from kitsufiles.media_store import OpenedMedia, upload_dir
+from kitsufiles.media_store import OpenedMedia, serve_stored, upload_dir
 from kitsufiles.uploads import received_files
 from production import permissions
 from production.models import AttachmentFile, Organisation, Person, Project
@@ -46,15 +45,8 @@ ATTACHMENTS = permissions.Lookup(
 def _picture(request: Request, opened: OpenedMedia | None, row: object) -> HttpResponseBase:
     if opened is None:
         raise NotFound()
-    return file_response(
-        request,
-        opened.file,
-        size=opened.size,
-        etag=opened.etag,
-        last_modified=getattr(row, "updated_at", None),
-        content_type=PNG_TYPE,
-        cache="private",
-        max_age=settings.CLIENT_CACHE_MAX_AGE,
+    return serve_stored(
+        request, opened, last_modified=getattr(row, "updated_at", None), content_type=PNG_TYPE
     )
 
 

@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 from kitsufiles.api.crud import CrudResource, request_body
 from kitsufiles.api.schema import file_answer, upload_body
 from kitsufiles.api.serialization import Row, serialize_instance, serialize_rows
-from kitsufiles.downloads import file_response, inline_disposition
+from kitsufiles.downloads import inline_disposition
 from kitsufiles.errors import NotFound
 from kitsufiles.lookups import get_or_404
+from kitsufiles.media_store import serve_stored
 from kitsufiles.uploads import received_files
 from previews import errors, selectors, storage
 from previews.models import PreviewBackgroundFile
@@ -85,16 +86,12 @@ def _serve(
     opened = storage.open_stored(media)
     if opened is None:
         raise NotFound()
-    return file_response(
+    return serve_stored(
         request,
-        opened.file,
-        size=opened.size,
-        etag=f"{media.prefix}-{opened.size}-{int(opened.modified * 1000)}",
+        opened,
         last_modified=background.updated_at,
         content_type=content_type,
         disposition=disposition,
-        cache="private",
-        max_age=settings.CLIENT_CACHE_MAX_AGE,
     )
 
 

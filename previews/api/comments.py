@@ -25,6 +25,7 @@ from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.downloads import attachment_disposition, file_response
 from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import get_or_404
+from kitsufiles.media_store import serve_stored
 from kitsufiles.uploads import HashedUploadedFile, received_files
 from previews import selectors, services, storage
 from production import permissions
@@ -231,14 +232,10 @@ class AttachmentFileView(APIView):
                 cache="private",
                 max_age=settings.CLIENT_CACHE_MAX_AGE,
             )
-        return file_response(
+        return serve_stored(
             request,
-            opened.file,
-            size=opened.size,
-            etag=f"attachments-{opened.size}-{int(opened.modified * 1000)}",
+            opened,
             last_modified=attachment.updated_at,
             content_type=content_type,
             disposition=disposition,
-            cache="private",
-            max_age=settings.CLIENT_CACHE_MAX_AGE,
         )

@@ -19,6 +19,7 @@ from kitsufiles.api.schema import file_answer, flag, upload_body
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.downloads import attachment_disposition, file_response
 from kitsufiles.errors import NotFound
+from kitsufiles.media_store import serve_stored
 from kitsufiles.uploads import received_files
 from previews import errors, selectors, services, storage
 from previews.api.lookups import (
@@ -142,16 +143,12 @@ def serve(
     Last-Modified from the row (docs/decisions/media-delivery.md)."""
     if opened is None:
         return _not_there(request, preview)
-    return file_response(
+    return serve_stored(
         request,
-        opened.file,
-        size=opened.size,
-        etag=opened.etag,  # from stored metadata (OpenedMedia.etag)
+        opened,
         last_modified=preview.updated_at,
         content_type=content_type,
         disposition=disposition,
-        cache="private",
-        max_age=settings.CLIENT_CACHE_MAX_AGE,
     )
 
 
