@@ -80,6 +80,13 @@ def _form_lists(request: Request, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _attachment_rows(attachments: list[AttachmentFile]) -> list[dict[str, Any]]:
+    """The rows of `attachments` (one query), in their order."""
+    rows = serialize_rows(AttachmentFile.objects.filter(pk__in=[a.pk for a in attachments]))
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[attachment.pk] for attachment in attachments]
+
+
 class CommentTaskView(APIView):
     """POST actions/tasks/<id>/comment: comment (with attachments) and set the task's status
     (201). The answer is the comment with `attachment_files`: the rows of its attachments."""
@@ -137,11 +144,7 @@ class CommentTaskView(APIView):
         if entry.comment is None:
             raise ValueError("answer of a comment that was not posted")
         body = serialize_instance(entry.comment, relations=True)
-        rows = serialize_rows(
-            AttachmentFile.objects.filter(pk__in=[a.pk for a in entry.attachment_files])
-        )
-        by_id = {row["id"]: row for row in rows}
-        body["attachment_files"] = [by_id[a.pk] for a in entry.attachment_files]
+        body["attachment_files"] = _attachment_rows(entry.attachment_files)
         return Response(body, status=201)
 
 
@@ -156,10 +159,7 @@ class AddAttachmentView(APIView):
         person = permissions.caller(request)
         task = permissions.get_task(person, task_id, access=Access.TASK)
         comment = get_or_404(selectors.comments_of_task(task), comment_id)
-        if comment.person_id != person.pk and not permissions.has_manager_project_access(
-            person, task.project
-        ):
-            permissions.deny()
+        permissions.check_attachment_addition(person, comment.person_id, task.project)
         if not _is_multipart(request):
             raise WrongParameter("No file was sent.")
         with received_files(
@@ -169,9 +169,7 @@ class AddAttachmentView(APIView):
             if not uploads:
                 raise WrongParameter("No file was sent.")
             attachments = services.attach_files(comment=comment, uploads=uploads)
-        rows = serialize_rows(AttachmentFile.objects.filter(pk__in=[a.pk for a in attachments]))
-        by_id = {row["id"]: row for row in rows}
-        return Response([by_id[a.pk] for a in attachments], status=201)
+        return Response(_attachment_rows(attachments), status=201)
 
 
 # What the browser may show in place (Kitsu opens attachments in a tab); any other type is

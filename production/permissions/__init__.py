@@ -249,6 +249,7 @@ from production.permissions.scopes import (
 )
 from production.permissions.tasks import (
     check_annotation_access,
+    check_attachment_addition,
     check_comment_access,
     check_entity_access,
     check_main_preview_access,
@@ -297,6 +298,7 @@ __all__ = [
     "check_admin",
     "check_annotation_access",
     "check_attachment_thumbnail_access",
+    "check_attachment_addition",
     "check_comment_access",
     "check_entity",
     "check_entity_access",

@@ -94,6 +94,13 @@ def check_comment_access(person: Person, task: Task, task_status: TaskStatus) ->
         deny()
 
 
+def check_attachment_addition(person: Person, comment_author_id: object, project: Project) -> None:
+    """Adding attachments to a posted comment: its author, or the project's managers (and
+    admins) (docs/compatibility.md#attachments)."""
+    if comment_author_id != person.pk and not has_manager_project_access(person, project):
+        deny()
+
+
 def may_post_comments_as_others(person: Person, project: Project) -> bool:
     """The project's managers (and admins) may post comments in another person's name and
     choose their dates (imports, sync tools); anyone else posts as themselves, now."""
