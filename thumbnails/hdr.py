@@ -24,6 +24,8 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from thumbnails.images import fitted_size
+
 RADIANCE_SIGNATURES = (b"#?RADIANCE", b"#?RGBE")
 OPENEXR_MAGIC = b"\x76\x2f\x31\x01"
 KEY = 0.18
@@ -61,9 +63,7 @@ def read_linear_fitted(
         if spec.width < 1 or spec.height < 1 or spec.nchannels < 1:
             raise UnreadableHdr("empty picture")
         if spec.width * spec.height > max_pixels:
-            raise UnreadableHdr(
-                f"{spec.width}x{spec.height} is more than {max_pixels} pixels"
-            )
+            raise UnreadableHdr(f"{spec.width}x{spec.height} is more than {max_pixels} pixels")
     finally:
         source.close()
     picture = oiio.ImageBuf(str(path))
@@ -71,7 +71,7 @@ def read_linear_fitted(
         raise UnreadableHdr(picture.geterror())
     channels = (0, 1, 2) if spec.nchannels >= 3 else (0, 0, 0)
     rgb = oiio.ImageBufAlgo.channels(picture, channels)
-    size = _fitted(spec.width, spec.height, width, height)
+    size = fitted_size((spec.width, spec.height), width, height)
     if size != (spec.width, spec.height):
         rgb = oiio.ImageBufAlgo.resize(rgb, roi=oiio.ROI(0, size[0], 0, size[1], 0, 1, 0, 3))
     if rgb.has_error:
@@ -80,16 +80,6 @@ def read_linear_fitted(
     if pixels is None:
         raise UnreadableHdr(oiio.geterror() or "unreadable pixels")
     return size, [float(value) for value in pixels.reshape(-1)]
-
-
-def _fitted(source_width: int, source_height: int, width: int, height: int) -> tuple[int, int]:
-    """The size a picture takes in a box, never enlarged (thumbnails.images.fitted_size's rule,
-    repeated here so that this module stays free of Pillow)."""
-    if source_width <= width and source_height <= height:
-        return (source_width, source_height)
-    if source_width * height >= source_height * width:
-        return (width, max(1, -(-width * source_height // source_width)))
-    return (max(1, -(-height * source_width // source_height)), height)
 
 
 def luminance(red: float, green: float, blue: float) -> float:

@@ -2,7 +2,6 @@
 production.permissions. A preview without a task (made through the generic CRUD) is for
 admins only."""
 
-from django.db.models import QuerySet
 
 from kitsufiles.lookups import get_or_404
 from previews import selectors
@@ -11,10 +10,10 @@ from production import permissions
 from production.models import Person
 
 
-def find_preview(preview_id: str, queryset: QuerySet[PreviewFile] | None = None) -> PreviewFile:
-    """The preview (NotFound if there is none), by default with its task, project, type and
-    entity; `queryset` says what else to read (the media routes read less)."""
-    return get_or_404(selectors.preview_with_task() if queryset is None else queryset, preview_id)
+def find_preview(preview_id: str) -> PreviewFile:
+    """The preview (NotFound if there is none), with its task, project, type and entity,
+    before any access check (the upload route's order: see its caller)."""
+    return get_or_404(selectors.preview_with_task(), preview_id)
 
 
 # The look-ups of the preview routes (permissions.Lookup: compiled once): by default with the
