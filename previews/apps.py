@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class PreviewsConfig(AppConfig):
     name = "previews"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A project's rows carry its backgrounds, which previews keeps (production may not
+        # import previews: docs/architecture.md).
+        from kitsufiles.api import serialization
+        from previews import selectors
+        from production.models import Project
+
+        serialization.extend_rows(Project, selectors.add_project_backgrounds)

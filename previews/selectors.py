@@ -1,5 +1,6 @@
 """Reads of previews: a task's revisions, the media a route may serve, listings."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -7,7 +8,7 @@ from uuid import UUID
 from django.db.models import F, Max, Q, QuerySet
 from slugify import slugify
 
-from kitsufiles.api.serialization import ZouDateTime
+from kitsufiles.api.serialization import Row, ZouDateTime
 from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import parse_id
 from previews import storage
@@ -291,16 +292,24 @@ def project_backgrounds(project_id: Any) -> QuerySet[PreviewBackgroundFile]:
     return PreviewBackgroundFile.objects.filter(project_links__project_id=project_id)
 
 
-def project_background_settings(project_id: Any) -> tuple[list[str], str | None]:
-    """(ids of the project's backgrounds, id of its default or None), in one query."""
-    links = ProjectPreviewBackgroundFileLink.objects.filter(project_id=project_id).order_by("id")
-    ids: list[str] = []
-    default = None
-    for background_id, is_default in links.values_list("preview_background_file_id", "is_default"):
-        ids.append(str(background_id))
+def add_project_backgrounds(rows: list[Row], ids: Any, relations: bool) -> None:
+    """Complete project rows as Zou writes them: `default_preview_background_file_id` (a
+    column of Zou's project) always, `preview_background_files` (ids, in the order they were
+    linked) with the relations. One query for all the rows (a `serialization.extend_rows`
+    extension, registered by previews.apps)."""
+    links = ProjectPreviewBackgroundFileLink.objects.filter(project_id__in=ids).order_by("id")
+    backgrounds: defaultdict[Any, list[str]] = defaultdict(list)
+    defaults: dict[Any, str] = {}
+    for project_id, background_id, is_default in links.values_list(
+        "project_id", "preview_background_file_id", "is_default"
+    ):
+        backgrounds[project_id].append(str(background_id))
         if is_default:
-            default = str(background_id)
-    return ids, default
+            defaults[project_id] = str(background_id)
+    for row in rows:
+        row["default_preview_background_file_id"] = defaults.get(row["id"])
+        if relations:
+            row["preview_background_files"] = backgrounds.get(row["id"], [])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -135,6 +135,22 @@ class ZouDateTime(Func):
         return sql, list(params)
 
 
+# A row extension adds keys to the rows of a model of another app: `(rows, ids, relations)`,
+# where `ids` names the rows' primary keys in a filter (`pk__in=ids`) and `relations` says
+# whether the caller asked for the collections. It runs one query for all the rows.
+RowExtension = Callable[[list[Row], Any, bool], None]
+_ROW_EXTENSIONS: dict[type[models.Model], tuple[RowExtension, ...]] = {}
+
+
+def extend_rows(model: type[models.Model], extension: RowExtension) -> None:
+    """Let an app that depends on `model`'s app add keys to its rows (a project's
+    `preview_background_files`, kept by previews: production may not import previews,
+    docs/architecture.md). Called from the app's `AppConfig.ready`, once."""
+    current = _ROW_EXTENSIONS.get(model, ())
+    if extension not in current:
+        _ROW_EXTENSIONS[model] = (*current, extension)
+
+
 def serialize_rows(
     queryset: models.QuerySet,
     *,
@@ -152,6 +168,11 @@ def serialize_rows(
     if shape.complete_row is not None:
         for row in rows:
             shape.complete_row(row)
+    extensions = _ROW_EXTENSIONS.get(model, ())
+    if extensions and rows:
+        ids = _named(rows, "id", queryset)
+        for extension in extensions:
+            extension(rows, ids, relations)
     if relations and (shape.many_to_many or shape.reverse_relations) and rows:
         attach_relations(shape, rows, queryset)
     if shape.nested and rows:

@@ -154,12 +154,9 @@ class ThumbnailView(APIView):
 
 
 def project_body(project: Project) -> Row:
-    """The project's row with its backgrounds (ids) and its default one, as Zou answers."""
-    body = serialize_instance(project, relations=True)
-    ids, default = selectors.project_background_settings(project.pk)
-    body["preview_background_files"] = ids
-    body["default_preview_background_file_id"] = default
-    return body
+    """The project's row with its backgrounds (ids) and its default one, as Zou answers
+    (both added by `selectors.add_project_backgrounds`)."""
+    return serialize_instance(project, relations=True)
 
 
 def _background_named(body: dict[str, Any], key: str) -> PreviewBackgroundFile | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +49,8 @@ from file_trees.shipped import shipped_tree
 from kitsufiles.api.authentication import issue_tokens
 from kitsufiles.api.schema import PARAMETER_KINDS as LINKED_PARAMETER_KINDS
 from output_files.models import OutputFile
-from previews.models import PreviewBackgroundFile, PreviewFile
+from previews.jobs import process_preview
+from previews.models import PreviewBackgroundFile, PreviewFile, PreviewStatus
 from production import services
 from production.models import (
     AssetInstance,
@@ -72,6 +74,7 @@ from production.models import (
 )
 from tests.conftest import PASSWORD
 from tests.cosmos import build_cosmos
+from tests.previews.clips import make_counting_clip
 from tests.previews.helpers import png_bytes
 from working_files.models import WorkingFile
 
@@ -274,6 +277,25 @@ def _seed(admin: Person, artist: Person) -> None:
         )
     )
     ok(client.post(slot, {}, format="json"))  # an empty slot
+    # A movie, processed here (its job would be queued when the module's transaction commits,
+    # which it never does), so that extract-frame, extract-tile and the annotated frames meet
+    # ffmpeg and a real movie.
+    cosmos.project.resolution = "320x180"
+    cosmos.project.save(update_fields=["resolution"])
+    movie = ok(client.post(slot, {}, format="json"))
+    with tempfile.TemporaryDirectory() as folder:
+        clip = make_counting_clip(Path(folder) / "shot.mp4", frames=12).read_bytes()
+    ok(
+        client.post(
+            f"/api/pictures/preview-files/{movie['id']}",
+            {"file": _named("shot.mp4", clip)},
+            format="multipart",
+        )
+    )
+    attempt = PreviewFile.objects.get(pk=movie["id"]).attempts + 1
+    process_preview(movie["id"], attempt)
+    processed = PreviewFile.objects.get(pk=movie["id"])
+    assert processed.status == PreviewStatus.READY, processed.broken_reason
     ok(
         client.post(
             f"/api/actions/tasks/{cosmos.shot_task.pk}/batch-comment",

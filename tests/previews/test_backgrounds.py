@@ -10,7 +10,7 @@ from PIL import Image
 
 from previews import storage
 from previews.models import PreviewBackgroundFile, ProjectPreviewBackgroundFileLink
-from production.models import Role
+from production.models import Project, Role
 from tests.previews.helpers import PDF, body_of, named_file, png_bytes
 from tests.query_counts import SIZES, bounded
 from tests.zou_bodies import FORBIDDEN, NOT_FOUND
@@ -461,6 +461,39 @@ def test_project_default_background(client_for, make_person, add_to_team, projec
     assert manager.put(url, {key: None}, format="json").json()[key] is None
     assert manager.put(url, {"x": 1}, format="json").status_code == 400
     assert manager.put(url, {key: "nope"}, format="json").status_code == 404
+
+
+def test_every_project_row_carries_its_backgrounds(admin_client, project, background):
+    """The project's rows of the production routes (listings, one row, open projects) say
+    which backgrounds it offers and its default, as Zou's project does."""
+    other_project = Project.objects.create(name="Other", project_status=project.project_status)
+    other = PreviewBackgroundFile.objects.create(name="other")
+    admin_client.post(settings_url(project), {"preview_background_file_id": str(other.pk)})
+    admin_client.put(
+        f"/api/data/projects/{project.pk}/default-preview-background-file",
+        {"default_preview_background_file_id": str(background.pk)},
+        format="json",
+    )
+    expected = {
+        str(project.pk): (sorted([str(other.pk), str(background.pk)]), str(background.pk)),
+        str(other_project.pk): ([], None),
+    }
+
+    for url in ("/api/data/projects?relations=true", "/api/data/projects/open?relations=true"):
+        rows = {row["id"]: row for row in admin_client.get(url).json()}
+        for project_id, (backgrounds, default) in expected.items():
+            assert sorted(rows[project_id]["preview_background_files"]) == backgrounds, url
+            assert rows[project_id]["default_preview_background_file_id"] == default, url
+    plain = admin_client.get(f"/api/data/projects/{project.pk}").json()
+    assert plain["default_preview_background_file_id"] == str(background.pk)
+    one = admin_client.get(f"/api/data/projects/{project.pk}?relations=true").json()
+    assert sorted(one["preview_background_files"]) == expected[str(project.pk)][0]
+    # Without the relations, only Zou's column.
+    listed = admin_client.get("/api/data/projects").json()
+    assert all("preview_background_files" not in row for row in listed)
+    assert {row["id"]: row["default_preview_background_file_id"] for row in listed}[
+        str(project.pk)
+    ] == str(background.pk)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -98,14 +98,14 @@ def caller(request, admin_client, client_for, production):
 # when paged), one query per relation asked for; a route of a project or an entity: auth, the
 # row it names with the caller's team link, then the same.
 ROUTES = {
-    "projects": (lambda p: "/api/data/projects", 2),
+    "projects": (lambda p: "/api/data/projects", 3),
     # One more per many-to-many: team, asset types, task statuses, task types.
-    "projects with relations": (lambda p: "/api/data/projects?relations=true", 6),
-    "projects, paged": (lambda p: "/api/data/projects?page=1&limit=500", 3),
-    "open projects": (lambda p: "/api/data/projects/open", 6),
+    "projects with relations": (lambda p: "/api/data/projects?relations=true", 7),
+    "projects, paged": (lambda p: "/api/data/projects?page=1&limit=500", 4),
+    "open projects": (lambda p: "/api/data/projects/open", 7),
     "entities": (lambda p: "/api/data/entities", 2),
     "tasks": (lambda p: "/api/data/tasks", 2),
-    "tasks, paged": (lambda p: "/api/data/tasks?page=1&limit=500", 3),
+    "tasks, paged": (lambda p: "/api/data/tasks?page=1&limit=500", 4),
     "tasks with relations": (lambda p: "/api/data/tasks?relations=true", 3),
     "comments": (lambda p: "/api/data/comments", 2),
     # Their previews and attachment files.
@@ -133,7 +133,7 @@ ROUTES = {
     ),
     # The task and its assignees, then each row around it once: project, type, status,
     # entity, entity type, assignees.
-    "a task in full": (lambda p: f"/api/data/tasks/{p.task.id}/full", 10),
+    "a task in full": (lambda p: f"/api/data/tasks/{p.task.id}/full", 11),
 }
 # Routes whose answer does not grow with the production.
 FIXED = ("a task in full", "asset types")
