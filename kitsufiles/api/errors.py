@@ -130,7 +130,11 @@ def domain_error_response(error: DomainError) -> Response:
     else:
         body = error_body(message)
     body.update(error.extra)
-    return Response(body, status=STATUS_OF_KIND[error.kind])
+    headers = None
+    retry_after = getattr(error, "retry_after", None)
+    if error.kind is Kind.UNAVAILABLE and retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
+    return Response(body, status=STATUS_OF_KIND[error.kind], headers=headers)
 
 
 def zou_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
