@@ -522,3 +522,24 @@ def test_media_query_counts(django_assert_max_num_queries, admin_client, backgro
         f"/api/pictures/thumbnails/preview-background-files/{background.pk}.png",
     ):
         bounded(django_assert_max_num_queries, 2, lambda url=url: admin_client.get(url))
+
+
+def test_the_admin_lists_and_edits_backgrounds(admin, project, background):
+    """Admins see the backgrounds, which projects offer them, and cannot type what the upload
+    finds out."""
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    browser = Client()
+    assert browser.login(email=admin.email, password=PASSWORD)
+    ProjectPreviewBackgroundFileLink.objects.create(
+        project=project, preview_background_file=background, is_default=True
+    )
+    listing = browser.get("/admin/previews/previewbackgroundfile/", {"q": background.name})
+    assert listing.status_code == 200 and background.name in listing.content.decode()
+    page = browser.get(f"/admin/previews/previewbackgroundfile/{background.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert project.name in html or str(project.pk) in html
+    assert 'name="file_size"' not in html  # read-only
