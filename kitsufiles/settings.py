@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every log line of a request carries its id, and the latency counts it all.
+    "kitsufiles.api.middleware.RequestIdMiddleware",
+    "kitsufiles.api.middleware.RequestMetricsMiddleware",
     "kitsufiles.api.middleware.ZouPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -278,12 +281,36 @@ if REDIS_URL:
         }
     }
 
+# Every line says which request (its X-Request-ID) or which preview job it comes from
+# (kitsufiles/log_context.py; "-" outside both).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "kitsufiles.log_context.RequestIdFilter"}},
+    "formatters": {
+        "default": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "default",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
 }
+
+# Operations (docs/operations.md). /api/health/ready gives each of its checks (database,
+# content stores, job queue) this many seconds before calling it failed.
+HEALTH_CHECK_TIMEOUT = env.get_int("HEALTH_CHECK_TIMEOUT", 3, minimum=1)
+# Prometheus metrics at /metrics: off unless METRICS_ENABLED; with METRICS_TOKEN set, a scrape
+# must send `Authorization: Bearer <token>`. Without a token, keep /metrics off the public
+# proxy (docs/operations.md#metrics). PROMETHEUS_MULTIPROC_DIR (read by prometheus-client
+# itself) shares the figures of several processes of one machine.
+METRICS_ENABLED = env.get_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = env.get_str("METRICS_TOKEN", None) or None
 
 # Constraints with nulls_distinct=False are enforced by PostgreSQL (15+); on SQLite the
 # services check them before writing (production.services.check_unique_constraints).

@@ -6,7 +6,7 @@ from drf_spectacular.views import (
     SpectacularYAMLAPIView,
 )
 
-from kitsufiles.api import auth_views, schema  # noqa: F401 (schema registers the JWT scheme)
+from kitsufiles.api import auth_views, operations, schema  # noqa: F401 (schema: the JWT scheme)
 from kitsufiles.api.errors import json_not_found
 
 # Every API path is declared without a trailing slash; ZouPathMiddleware drops one if sent.
@@ -16,6 +16,9 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("auth/refresh-token", auth_views.RefreshTokenView.as_view(), name="auth-refresh"),
     path("auth/logout", auth_views.LogoutView.as_view(), name="auth-logout"),
     path("auth/authenticated", auth_views.AuthenticatedView.as_view(), name="auth-authenticated"),
+    # For load balancers and orchestrators: no credentials (docs/operations.md).
+    path("health", operations.HealthView.as_view(), name="health"),
+    path("health/ready", operations.ReadyView.as_view(), name="health-ready"),
     # The document as its name says (JSON, what clients and schemathesis load), and as YAML.
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="openapi-schema-yaml"),
@@ -34,6 +37,8 @@ urlpatterns = [
     path("api", auth_views.ApiRootWithoutSlashView.as_view()),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
+    # Prometheus' scrape, outside /api/ (not a Zou route); off unless METRICS_ENABLED.
+    path("metrics", operations.metrics_view, name="metrics"),
 ]
 
 handler404 = "kitsufiles.api.errors.json_not_found"

@@ -5,16 +5,40 @@ preview is still processing and its number is the preview's next attempt, so a j
 twice (a broker re-delivery, a requeue while the first copy waits in the queue) runs once.
 """
 
+import logging
+import time
 from datetime import timedelta
 
 from django.utils import timezone
 from django_q.models import Task as QueuedTask
 
+from kitsufiles import log_context, metrics
 from previews import queue, selectors, services
+
+logger = logging.getLogger(__name__)
+
+
+# The outcomes `services.process` returns; anything else is labelled "other" (bounded labels).
+OUTCOMES = frozenset({"ready", "broken", "skipped", "deleted"})
 
 
 def process_preview(preview_id: str, attempt: int) -> str:
-    return services.process(preview_id=preview_id, attempt=attempt)
+    """One attempt. Its log lines name the preview (log_context) and it is timed for the
+    metrics (`kitsufiles_job_duration_seconds{job="preview"}`, docs/operations.md)."""
+    with log_context.bound(f"preview:{preview_id}"):
+        started = time.monotonic()
+        outcome = "error"
+        logger.info("Processing preview %s, attempt %s", preview_id, attempt)
+        try:
+            result = str(services.process(preview_id=preview_id, attempt=attempt))
+            outcome = result if result in OUTCOMES else "other"
+            return result
+        finally:
+            seconds = time.monotonic() - started
+            metrics.observe_job(job="preview", outcome=outcome, seconds=seconds)
+            logger.info(
+                "Preview %s, attempt %s: %s after %.1f s", preview_id, attempt, outcome, seconds
+            )
 
 
 def record_outcome(task: QueuedTask) -> None:
@@ -22,7 +46,8 @@ def record_outcome(task: QueuedTask) -> None:
     if task.success:
         return
     lines = str(task.result or "the job stopped").strip().splitlines()
-    services.attempt_failed(preview_id=task.args[0], reason=lines[0] if lines else "unknown")
+    with log_context.bound(f"preview:{task.args[0]}"):
+        services.attempt_failed(preview_id=task.args[0], reason=lines[0] if lines else "unknown")
 
 
 def sweep_stuck_previews() -> int:

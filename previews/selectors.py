@@ -2,10 +2,11 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from slugify import slugify
 
 from kitsufiles.api.serialization import Row, ZouDateTime
@@ -209,6 +210,25 @@ def unfinished(*, stuck_before: object = None) -> QuerySet[PreviewFile]:
             | Q(attempt_started_at__isnull=True, updated_at__lt=stuck_before)
         )
     return queryset
+
+
+def job_states(*, job_timeout_seconds: int, now: datetime) -> dict[str, int]:
+    """How many previews are in each state of processing, in one query (the metrics read it at
+    every scrape, docs/decisions/metrics.md): `queued` (media uploaded, no attempt started
+    yet), `running` (an attempt started within the job timeout; this includes the moment
+    between a failed attempt and its retry starting), `stuck` (the attempt's job is past its
+    timeout: lost, until the sweep retries it), `failed` (broken)."""
+    started_since = now - timedelta(seconds=job_timeout_seconds)
+    uploaded = Q(status=PreviewStatus.PROCESSING, original_name__isnull=False) & ~Q(
+        original_name=""
+    )
+    counts = PreviewFile.objects.aggregate(
+        queued=Count("pk", filter=uploaded & Q(attempt_started_at__isnull=True)),
+        running=Count("pk", filter=uploaded & Q(attempt_started_at__gte=started_since)),
+        stuck=Count("pk", filter=uploaded & Q(attempt_started_at__lt=started_since)),
+        failed=Count("pk", filter=Q(status=PreviewStatus.BROKEN)),
+    )
+    return {state: int(count or 0) for state, count in counts.items()}
 
 
 def broken() -> QuerySet[PreviewFile]:
