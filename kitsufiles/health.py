@@ -1,7 +1,7 @@
 """Readiness: can this process serve requests? It needs the database, the stores that hold
 content (the `files` and `previews` storage aliases) and the job queue (Django Q's broker).
 
-Each check is one cheap call: `SELECT 1`; `exists()` of a key nobody writes on each store,
+Each check is cheap: `SELECT 1`; `exists()` of names nobody writes on each store,
 through Django's Storage API so that it works for whatever backend FS_BACKEND configures (a
 local folder is also checked for being a folder this process may list and write, which
 `exists()` alone does not tell); the broker's ping and queue length. Load balancers call this
@@ -28,12 +28,17 @@ from django.core.files.storage import storages
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from kitsufiles import job_queue
+from kitsufiles.stores.aliases import CONTENT_ALIASES
+from kitsufiles.stores.names import ZOU_BUCKETS
 
 logger = logging.getLogger(__name__)
 
-# The storage aliases that hold content (settings.STORAGES), and a key none of them holds.
-CONTENT_STORAGES = ("files", "previews")
+# Names nobody writes, one in each of Zou's buckets: `exists()` of them is the cheapest call
+# that still reaches each bucket of an object store (it answers StoreUnavailable when it
+# cannot be reached, or a bucket is gone; kitsufiles/stores/names.py says how a name maps to
+# a bucket and key). On local disk these are three look-ups of missing files.
 PROBE_KEY = "kitsufiles-readiness-probe"
+PROBE_NAMES = tuple(f"{bucket}/{PROBE_KEY}" for bucket in ZOU_BUCKETS)
 MAX_ERROR_LENGTH = 300
 
 
@@ -63,7 +68,8 @@ def check_database() -> None:
 def check_storage(alias: str) -> Check:
     def check() -> None:
         storage = storages[alias]
-        storage.exists(PROBE_KEY)  # a remote store raises when it cannot be reached
+        for name in PROBE_NAMES:
+            storage.exists(name)  # a remote store raises when it cannot be reached
         try:
             location = storage.path("")
         except NotImplementedError:  # not a local folder: exists() was the probe
@@ -100,7 +106,7 @@ def check_queue() -> dict[str, Any]:
 
 def checks() -> dict[str, Check]:
     named: dict[str, Check] = {"database": check_database}
-    for alias in CONTENT_STORAGES:
+    for alias in CONTENT_ALIASES:
         named[f"storage.{alias}"] = check_storage(alias)
     named["queue"] = check_queue
     return named

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 from django.db import connection
 from django_q.conf import Conf
 from rest_framework.test import APIClient
@@ -130,6 +131,34 @@ def test_a_previews_folder_not_made_yet_is_ready(db, preview_storage):
     # FileSystemStorage makes its folder at the first write.
     assert not preview_storage.exists()
     assert ready().status_code == 200
+
+
+@pytest.fixture
+def previews_object_store(settings, tmp_path):
+    """The `previews` alias on the folder-backed object store (kitsufiles/stores/objects.py):
+    the object-store code paths, buckets and all, without a server."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "previews": {
+            "BACKEND": "kitsufiles.stores.objects.FolderObjectStorage",
+            "OPTIONS": {"location": str(tmp_path / "objects")},
+        },
+    }
+    store = storages["previews"]
+    store.ensure_buckets(create=True)
+    return store
+
+
+def test_ready_on_an_object_store(db, previews_object_store):
+    response = ready()
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["storage.previews"]["ok"] is True
+
+
+def test_an_object_store_missing_a_bucket(db, previews_object_store):
+    (previews_object_store.location / "movies").rmdir()
+    checks = assert_not_ready(ready(), "storage.previews", "StoreUnavailable")
+    assert "movies" in checks["storage.previews"]["error"]
 
 
 def run_as_nobody(function) -> str:
