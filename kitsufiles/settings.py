@@ -283,6 +283,7 @@ if REDIS_URL:
 
 # Every line says which request (its X-Request-ID) or which preview job it comes from
 # (kitsufiles/log_context.py; "-" outside both).
+_log_level = env.get_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -299,7 +300,10 @@ LOGGING = {
             "formatter": "default",
         }
     },
-    "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": _log_level},
+    # Django's own loggers go through the root's handler only: its default configuration
+    # adds a second console handler with DEBUG (every line twice, once without the id).
+    "loggers": {"django": {"handlers": [], "level": _log_level, "propagate": True}},
 }
 
 # Operations (docs/operations.md). /api/health/ready gives each of its checks (database,
