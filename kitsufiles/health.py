@@ -118,6 +118,18 @@ _in_flight: dict[str, Future[CheckResult]] = {}
 _lock = threading.Lock()
 
 
+def _reset_after_fork() -> None:
+    """A forked process (a gunicorn worker of a preloading master) has none of its parent's
+    threads: it starts its own pool rather than wait on a copy whose threads are gone."""
+    global _executor, _in_flight, _lock
+    _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="readiness")
+    _in_flight = {}
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 def _probe(check: Check) -> CheckResult:
     started = time.monotonic()
     try:

@@ -161,17 +161,18 @@ def test_an_object_store_missing_a_bucket(db, previews_object_store):
     assert "movies" in checks["storage.previews"]["error"]
 
 
-def run_as_nobody(function) -> str:
-    """`function()`'s outcome ("ok" or the exception's type and text) in a forked process
-    running as the unprivileged user `nobody`: the tests run as root in CI, for whom the
-    kernel checks no permission."""
+def in_child(function, *, as_nobody: bool = False) -> str:
+    """`function()`'s outcome ("ok" or the exception's type and text) in a forked process,
+    optionally running as the unprivileged user `nobody`: the tests run as root in CI, for
+    whom the kernel checks no permission."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: nothing of pytest's runs here, it ends with os._exit
         outcome = "ok"
         try:
-            os.setgid(65534)
-            os.setuid(65534)
+            if as_nobody:
+                os.setgid(65534)
+                os.setuid(65534)
             function()
         except BaseException as error:  # noqa: BLE001
             outcome = f"{type(error).__name__}: {error}"
@@ -217,10 +218,10 @@ def test_previews_folder_without_permission(db, settings, open_folder, mode, rea
         },
     }
     check = health.check_storage("previews")
-    assert run_as_nobody(check) == "ok"  # the same folder, open to all
+    assert in_child(check, as_nobody=True) == "ok"  # the same folder, open to all
     folder.chmod(mode)
     try:
-        outcome = run_as_nobody(check)
+        outcome = in_child(check, as_nobody=True)
     finally:
         folder.chmod(0o777)
     assert outcome.startswith("PermissionError"), outcome
@@ -255,3 +256,15 @@ def test_a_broker_that_never_answers_is_reported_within_the_timeout(db, settings
         silent.close()  # the waiting connection is reset: the probe ends
     result = probe.result(timeout=60)
     assert result.ok is False
+
+
+def test_a_forked_process_probes_with_threads_of_its_own(db):
+    """A gunicorn worker forked from a master that had probed: the pool it inherits has no
+    threads, so it makes its own."""
+    assert ready().status_code == 200  # the pool has threads now
+
+    def probe_in_child():
+        assert health._in_flight == {}
+        assert health._executor.submit(lambda: 42).result(timeout=30) == 42
+
+    assert in_child(probe_in_child) == "ok"
