@@ -1,5 +1,5 @@
 """Start-up checks of the plumbing (Django's system checks, run by `migrate`, `runserver` and
-`check`).
+`check`): the static files manifest, and the metrics folder.
 
 With DEBUG=false the static files are served from WhiteNoise's hashed copies, found through the
 manifest `collectstatic` writes. Without that manifest every page that links a static file (the
@@ -9,11 +9,13 @@ the first visitor.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.checks import CheckMessage, register
+from django.core.checks import Error as CheckError
 from django.core.checks import Warning as CheckWarning
 from django.core.files.storage import storages
 
@@ -40,3 +42,26 @@ def static_manifest_check(app_configs: Any = None, **kwargs: Any) -> list[CheckM
         )
     ]
 
+
+
+METRICS_FOLDER_UNUSABLE = "kitsufiles.E001"
+
+
+@register("kitsufiles")
+def metrics_folder_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """PROMETHEUS_MULTIPROC_DIR must name a folder this process can write in: prometheus-client
+    writes every process's figures there, and fails the first request it measures otherwise
+    (docs/operations.md#metrics)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return []
+    if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+        return []
+    return [
+        CheckError(
+            f"PROMETHEUS_MULTIPROC_DIR={folder} is not a folder this process can write in.",
+            hint="create it (empty) before starting the web server and the job cluster, or "
+            "unset the variable.",
+            id=METRICS_FOLDER_UNUSABLE,
+        )
+    ]

@@ -10,10 +10,12 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.checks import ERROR, run_checks
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
+from kitsufiles.checks import METRICS_FOLDER_UNUSABLE
 from previews import queue
 from previews.models import PreviewFile, PreviewStatus
 from production import services as production_services
@@ -186,6 +188,14 @@ def test_job_durations_by_outcome(
 
 # ---------------------------------------------------------------------------------------------
 # Several processes
+
+
+def test_a_multiprocess_folder_that_is_not_one_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
+    (error,) = [m for m in run_checks(tags=["kitsufiles"]) if m.id == METRICS_FOLDER_UNUSABLE]
+    assert "missing" in error.msg and error.level == ERROR
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    assert [m for m in run_checks(tags=["kitsufiles"]) if m.id == METRICS_FOLDER_UNUSABLE] == []
 
 
 def test_several_processes_share_their_figures(tmp_path):
