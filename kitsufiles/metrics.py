@@ -12,7 +12,7 @@ Two kinds of figures (docs/decisions/metrics.md says why):
   preview jobs queued, running, failed: `previews.monitoring`; the job queue's length:
   below). They are right whichever process or machine is scraped.
 
-Labels stay bounded: a request is labelled by its URL pattern (`api/data/tasks/<uuid:task_id>`),
+Labels stay bounded: a request is labelled by its URL pattern (`api/data/tasks/<str:instance_id>`),
 never by its path, and by its status class (`2xx`).
 """
 

@@ -63,7 +63,7 @@ class RequestIdMiddleware:
 
 class RequestMetricsMiddleware:
     """The latency of every request, labelled by the route that answered it: the URL pattern
-    (`api/data/tasks/<uuid:task_id>`), never the path, so that ids do not make a label value
+    (`api/data/tasks/<str:instance_id>`), never the path, so that ids do not make a label value
     each (kitsufiles/metrics.py)."""
 
     def __init__(self, get_response: GetResponse) -> None:
