@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from kitsufiles import __version__, env
+from kitsufiles.stores import config as stores_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env.get_str("DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -133,26 +134,20 @@ STORAGES = {
     },
 }
 
-# Zou's storage variable names are accepted; only the local backend exists so far.
-FS_BACKEND = env.get_choice("FS_BACKEND", "local", ("local", "s3", "swift"))
-if FS_BACKEND != "local":
-    raise ImproperlyConfigured(
-        f"FS_BACKEND={FS_BACKEND} is not supported yet; use FS_BACKEND=local (the default)."
-    )
+# The backend of the two content aliases, `files` and `previews` (kitsufiles/stores/config.py):
+# local folders (FS_ROOT, PREVIEW_FOLDER), or Zou's buckets on S3 or Swift, with Zou's variable
+# names (FS_BUCKET_PREFIX, FS_S3_*, FS_SWIFT_*). Object stores' buckets are checked (or created)
+# at start by kitsufiles.apps.
+FS_BACKEND = env.get_choice("FS_BACKEND", "local", stores_config.BACKENDS)
 FS_ROOT = Path(env.get_str("FS_ROOT", str(DATA_DIR / "files"))).resolve()
 PREVIEW_FOLDER = Path(env.get_str("PREVIEW_FOLDER", str(DATA_DIR / "previews"))).resolve()
 # Largest upload accepted (Zou's MAX_CONTENT_LENGTH, 10 GiB by default); above it: 413.
 MAX_UPLOAD_SIZE = env.get_int("MAX_UPLOAD_SIZE", 10 * 1024**3, "MAX_CONTENT_LENGTH", minimum=1)
 # Largest JSON body accepted (uploads keep MAX_UPLOAD_SIZE); above it: 413, before it is read.
 MAX_JSON_BODY_SIZE = env.get_int("MAX_JSON_BODY_SIZE", 4 * 1024**2, minimum=1)
-STORAGES["files"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(FS_ROOT)},
-}
-STORAGES["previews"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(PREVIEW_FOLDER)},
-}
+STORAGES.update(
+    stores_config.content_storages(FS_BACKEND, fs_root=FS_ROOT, preview_folder=PREVIEW_FOLDER)
+)
 
 # The shipped file tree new projects get (file_trees/trees/<name>.json); empty for none.
 DEFAULT_FILE_TREE = env.get_str("DEFAULT_FILE_TREE", "default")

@@ -25,3 +25,14 @@ def sink_for(alias: str, name: str | None = None) -> UploadSink:
     if isinstance(storage, FileSystemStorage):
         return LocalSink(storage)
     raise TypeError(f"The {alias!r} storage ({type(storage).__name__}) takes no uploads")
+
+
+def prepare_buckets() -> None:
+    """At start-up on an object store: create the content aliases' missing buckets when the
+    backend's create option is set (FS_S3_CREATE_BUCKET, FS_SWIFT_CREATE_CONTAINER), else
+    refuse to start naming the first missing one (ImproperlyConfigured). A store that cannot
+    be reached stops the start too (StoreUnavailable), saying what failed."""
+    for alias in CONTENT_ALIASES:
+        storage = object_storage(alias)
+        if storage is not None:
+            storage.ensure_buckets(create=bool(getattr(storage, "create_buckets", False)))

@@ -7,6 +7,8 @@ its function here; the classes live in kitsufiles/stores/<backend>.py."""
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from kitsufiles import env
 
 BACKENDS = ("local", "s3", "swift")
@@ -45,8 +47,29 @@ def content_storages(backend: str, *, fs_root: Path, preview_folder: Path) -> di
 
 
 def s3_options() -> dict[str, Any]:
-    """Zou's FS_S3_* variables as the options of kitsufiles.stores.s3.S3ObjectStorage."""
-    raise NotImplementedError("FS_BACKEND=s3 is being built (issue 14)")
+    """Zou's FS_S3_* variables as the options of kitsufiles.stores.s3.S3ObjectStorage, with
+    the standard AWS_* names as fallbacks (what boto3 itself reads).
+
+    Zou's client-side encryption (FS_S3_AES256_ENCRYPTED) is refused: its objects are
+    unreadable to anything but Zou's library, so serving them as they are is impossible.
+    The timeouts and attempts are ours (Zou has none): small, so that a store that is down
+    answers 503 in seconds rather than holding a worker (kitsufiles/stores/s3.py)."""
+    if env.get_bool("FS_S3_AES256_ENCRYPTED", False):
+        raise ImproperlyConfigured(
+            "FS_S3_AES256_ENCRYPTED=true (Zou's client-side encryption) is not supported: "
+            "use the store's server-side encryption instead."
+        )
+    return {
+        "endpoint_url": env.get_str("FS_S3_ENDPOINT", "", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+        or None,
+        "region": env.get_str("FS_S3_REGION", "", "AWS_REGION", "AWS_DEFAULT_REGION") or None,
+        "access_key": env.get_str("FS_S3_ACCESS_KEY", "", "AWS_ACCESS_KEY_ID") or None,
+        "secret_key": env.get_str("FS_S3_SECRET_KEY", "", "AWS_SECRET_ACCESS_KEY") or None,
+        "create_buckets": env.get_bool("FS_S3_CREATE_BUCKET", False),
+        "connect_timeout": env.get_int("FS_S3_CONNECT_TIMEOUT", 5, minimum=1),
+        "read_timeout": env.get_int("FS_S3_READ_TIMEOUT", 60, minimum=1),
+        "max_attempts": env.get_int("FS_S3_MAX_ATTEMPTS", 2, minimum=1),
+    }
 
 
 def swift_options() -> dict[str, Any]:
