@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast venv lint check clean
+.PHONY: run test test-fast venv lint check clean objectstores
 
 run: venv
 	./scripts/run
@@ -19,6 +19,11 @@ test-fast: venv
 	$(BIN)/python -m pytest -n auto -m "not live and not ffmpeg" $(PYTEST_ARGS)
 
 venv: $(VENV)/.installed
+
+# The object-store servers the tests start on loopback, each in its own environment apart from
+# the project's requirements: moto (S3) in .objectstores/moto-venv.
+objectstores:
+	./scripts/s3-server.sh install
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,4 +45,4 @@ lint: venv
 	exit $$status
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .objectstores

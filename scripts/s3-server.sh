@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An S3 server on loopback for the tests and CI: moto's server (moto[server]==5.2.5), in its own
 # virtualenv apart from the project's requirements (it brings ~60 packages the service does not
-# need, and its own boto3). Recipe and measurements: docs/decisions/object-store-servers.md.
+# need, and its own boto3). Why moto, and its limits: docs/decisions/s3-backend.md.
 #
 #   scripts/s3-server.sh install          create .objectstores/moto-venv (first use does it too)
 #   scripts/s3-server.sh start DIR PORT   start on 127.0.0.1:PORT, wait until it answers, and

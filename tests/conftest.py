@@ -34,6 +34,9 @@ from production.models import (
 )
 from tests.cosmos import Cosmos, build_cosmos
 
+# Object-store servers on loopback, for any test folder: `s3_server` (moto).
+pytest_plugins = ["tests.stores.s3_server"]
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -1,5 +1,6 @@
 """Settings read from the environment fail loudly on bad values, with the variable's name."""
 
+import json
 import os
 import subprocess
 import sys
@@ -74,3 +75,98 @@ def test_bad_debug_value_refuses_to_start(tmp_path):
     result = run_check(tmp_path, DEBUG="perhaps")
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
+
+
+def storages_of(tmp_path, **variables) -> subprocess.CompletedProcess:
+    """STORAGES as a process started with these variables builds them (reading the settings
+    only: no app is started, so no store is contacted)."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("FS_", "AWS_"))},
+        "DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "kitsufiles.settings",
+        **variables,
+    }
+    environment.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json; from django.conf import settings; print(json.dumps(settings.STORAGES))",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_local_storage_is_the_default(tmp_path):
+    result = storages_of(tmp_path, PREVIEW_FOLDER=str(tmp_path / "zou-previews"))
+    assert result.returncode == 0, result.stderr
+    storages = json.loads(result.stdout)
+    assert storages["files"] == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "files")},
+    }
+    assert storages["previews"]["OPTIONS"] == {"location": str(tmp_path / "zou-previews")}
+
+
+def test_s3_with_zous_variables(tmp_path):
+    result = storages_of(
+        tmp_path,
+        FS_BACKEND="s3",
+        FS_BUCKET_PREFIX="studio-",
+        FS_S3_ENDPOINT="https://s3.example.com",
+        FS_S3_REGION="eu-west-3",
+        FS_S3_ACCESS_KEY="AKIAEXAMPLE",
+        FS_S3_SECRET_KEY="not-a-secret",
+        FS_S3_CREATE_BUCKET="true",
+    )
+    assert result.returncode == 0, result.stderr
+    storages = json.loads(result.stdout)
+    options = {
+        "endpoint_url": "https://s3.example.com",
+        "region": "eu-west-3",
+        "access_key": "AKIAEXAMPLE",
+        "secret_key": "not-a-secret",
+        "create_buckets": True,
+        "connect_timeout": 5,
+        "read_timeout": 60,
+        "max_attempts": 2,
+        "bucket_prefix": "studio-",
+    }
+    assert storages["files"] == {
+        "BACKEND": "kitsufiles.stores.s3.S3ObjectStorage",
+        "OPTIONS": {**options, "bucket": "files"},
+    }
+    assert storages["previews"] == {
+        "BACKEND": "kitsufiles.stores.s3.S3ObjectStorage",
+        "OPTIONS": {**options, "bucket": None},
+    }
+
+
+def test_s3_reads_the_standard_aws_names_and_creates_nothing_by_default(tmp_path):
+    result = storages_of(
+        tmp_path,
+        FS_BACKEND="s3",
+        AWS_ENDPOINT_URL_S3="http://127.0.0.1:9000",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="id",
+        AWS_SECRET_ACCESS_KEY="key",
+    )
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)["files"]["OPTIONS"]
+    assert options["endpoint_url"] == "http://127.0.0.1:9000"
+    assert (options["region"], options["access_key"], options["secret_key"]) == (
+        "us-east-1",
+        "id",
+        "key",
+    )
+    assert options["create_buckets"] is False and options["bucket_prefix"] == ""
+
+
+def test_zous_client_side_encryption_is_refused(tmp_path):
+    result = storages_of(tmp_path, FS_BACKEND="s3", FS_S3_AES256_ENCRYPTED="true")
+    assert result.returncode != 0
+    assert "FS_S3_AES256_ENCRYPTED" in result.stderr

@@ -1,16 +1,22 @@
 """The object stores the backend tests run against, one fixture parameter per backend.
 
-`folder` needs no server (kitsufiles.stores.objects.FolderObjectStorage). `s3` and `swift`
-are real servers on loopback, started once per test session by tests/stores/servers.py
-from the project's own scripts (scripts/objectstores.sh) and stopped whatever happens."""
+`folder` needs no server (kitsufiles.stores.objects.FolderObjectStorage). `s3` is a real
+server on loopback (moto), started once per test session by tests/stores/s3_server.py from the
+project's own script (scripts/s3-server.sh) and stopped whatever happens; each test gets
+buckets of its own (a bucket prefix per test), emptied and removed after it."""
 
+import itertools
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from kitsufiles.stores.objects import FolderObjectStorage, ObjectStorage
+from kitsufiles.stores.s3 import S3ObjectStorage
 
-BACKENDS = ["folder"]
+BACKENDS = ["folder", "s3"]
+
+_prefixes = itertools.count(1)
 
 
 def make_folder_store(tmp_path, *, bucket: str | None) -> ObjectStorage:
@@ -19,24 +25,69 @@ def make_folder_store(tmp_path, *, bucket: str | None) -> ObjectStorage:
     return store
 
 
+def make_s3_store(server, *, bucket: str | None, bucket_prefix: str) -> S3ObjectStorage:
+    """A store on `server` (tests/stores/s3_server.S3Server), as settings would build it."""
+    return S3ObjectStorage(
+        bucket=bucket,
+        bucket_prefix=bucket_prefix,
+        endpoint_url=server.env["FS_S3_ENDPOINT"],
+        region=server.env["FS_S3_REGION"],
+        access_key=server.env["FS_S3_ACCESS_KEY"],
+        secret_key=server.env["FS_S3_SECRET_KEY"],
+    )
+
+
+def remove_s3_buckets(store: S3ObjectStorage) -> None:
+    """Empty and delete the store's buckets (and its staging bucket): moto keeps everything
+    in memory for the whole session otherwise."""
+    client = store.client
+    for bucket in {*store.buckets(), store.staging_bucket}:
+        if not store.has_bucket(bucket):
+            continue
+        uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", ())
+        for upload in uploads:
+            client.abort_multipart_upload(
+                Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+            )
+        for info in store.objects(bucket):
+            client.delete_object(Bucket=bucket, Key=info.key)
+        client.delete_bucket(Bucket=bucket)
+
+
+@pytest.fixture
+def s3_bucket_prefix() -> str:
+    """Buckets of this test only (per xdist worker, which has its own server)."""
+    return f"t{os.getpid()}-{next(_prefixes)}-"
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def previews_store(backend, tmp_path) -> Iterator[ObjectStorage]:
-    """The `previews` alias's store (names carry their bucket), with Zou's buckets."""
+def _store(request, backend: str, tmp_path, bucket: str | None) -> Iterator[ObjectStorage]:
     if backend == "folder":
-        yield make_folder_store(tmp_path, bucket=None)
+        yield make_folder_store(tmp_path, bucket=bucket)
+    elif backend == "s3":
+        server = request.getfixturevalue("s3_server")
+        prefix = request.getfixturevalue("s3_bucket_prefix")
+        store = make_s3_store(server, bucket=bucket, bucket_prefix=prefix)
+        store.ensure_buckets(create=True)
+        try:
+            yield store
+        finally:
+            remove_s3_buckets(store)
     else:  # pragma: no cover - each backend adds its branch
         raise LookupError(backend)
 
 
 @pytest.fixture
-def files_store(backend, tmp_path) -> Iterator[ObjectStorage]:
+def previews_store(request, backend, tmp_path) -> Iterator[ObjectStorage]:
+    """The `previews` alias's store (names carry their bucket), with Zou's buckets."""
+    yield from _store(request, backend, tmp_path, None)
+
+
+@pytest.fixture
+def files_store(request, backend, tmp_path) -> Iterator[ObjectStorage]:
     """The `files` alias's store (one bucket, `files`)."""
-    if backend == "folder":
-        yield make_folder_store(tmp_path, bucket="files")
-    else:  # pragma: no cover
-        raise LookupError(backend)
+    yield from _store(request, backend, tmp_path, "files")
