@@ -3,8 +3,8 @@ django-storages' `S3Storage` and its boto3 connection (`FS_BACKEND=s3`).
 
 django-storages configures the connection (credentials, endpoint, region, client config); the
 primitives of `ObjectStorage` call its boto3 client directly, because `S3Storage`'s own file
-object buffers whole objects (object-stores.md §5.9) and one `S3Storage` stands for one bucket
-while the `previews` alias spans Zou's three. How each primitive keeps streams streams:
+object buffers whole objects and one `S3Storage` stands for one bucket while the `previews`
+alias spans Zou's three (docs/decisions/s3-backend.md). How the primitives keep streams streams:
 
 - `get` is one GetObject with `Range: bytes=<start>-`, its body read as the caller consumes it.
 - `put` and `sink(obj)` send a multipart upload, one part of `objects.PART_SIZE` at a time (at
@@ -23,6 +23,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import IO, Any
 
 import urllib3.exceptions
@@ -81,6 +82,10 @@ def _is_absent(error: BaseException) -> bool:
     return _code(error) in _ABSENT_CODES
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)  # botocore's are aware, in dateutil's tzutc
+
+
 def _unavailable(what: str, error: BaseException) -> StoreUnavailable:
     """The error callers see: what failed and why, in the store's words (an error code or
     the client's exception class: never a credential or a signed URL)."""
@@ -116,7 +121,7 @@ class S3ObjectStorage(ObjectStorage):
         self.copy_part_size = COPY_PART_SIZE
         client_config = Config(
             # Path-style (`<endpoint>/<bucket>/<key>`): what S3-compatible stores on one host
-            # answer; signature v4, which every current store takes (object-stores.md §5.3).
+            # answer; signature v4, which every current store takes (SigV2 fails on some).
             s3={"addressing_style": "path"},
             signature_version="s3v4",
             connect_timeout=connect_timeout,
@@ -156,7 +161,7 @@ class S3ObjectStorage(ObjectStorage):
             if _is_absent(error):
                 return None
             raise _unavailable(f"HeadObject of {obj.bucket}/{obj.key}", error) from error
-        return ObjectInfo(obj.key, int(answer["ContentLength"]), answer["LastModified"])
+        return ObjectInfo(obj.key, int(answer["ContentLength"]), _utc(answer["LastModified"]))
 
     def get(self, obj: ObjectName, start: int = 0) -> ObjectBody:
         what = f"GetObject of {obj.bucket}/{obj.key}"
@@ -178,7 +183,7 @@ class S3ObjectStorage(ObjectStorage):
         try:
             for page in pages:
                 for item in page.get("Contents", ()):
-                    yield ObjectInfo(item["Key"], int(item["Size"]), item["LastModified"])
+                    yield ObjectInfo(item["Key"], int(item["Size"]), _utc(item["LastModified"]))
         except _FAILURES as error:
             raise _unavailable(f"ListObjectsV2 of {bucket}", error) from error
 

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,8 @@ def test_small_and_empty_contents_are_one_put(store):
     store.save(NAME, ContentFile(b"kitsu"))
     head = store.client.head_object(Bucket=store.staging_bucket, Key=f"working-{ID}")
     assert "-" not in head["ETag"]  # a single PutObject
+    modified = store.get_modified_time(NAME)
+    assert modified.tzinfo is UTC and abs((datetime.now(UTC) - modified).total_seconds()) < 300
 
 
 def test_a_staged_upload_is_copied_on_the_store_in_parts_and_its_staging_removed(store):
