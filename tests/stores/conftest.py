@@ -27,14 +27,7 @@ def make_folder_store(tmp_path, *, bucket: str | None) -> ObjectStorage:
 
 def make_s3_store(server, *, bucket: str | None, bucket_prefix: str) -> S3ObjectStorage:
     """A store on `server` (tests/stores/s3_server.S3Server), as settings would build it."""
-    return S3ObjectStorage(
-        bucket=bucket,
-        bucket_prefix=bucket_prefix,
-        endpoint_url=server.env["FS_S3_ENDPOINT"],
-        region=server.env["FS_S3_REGION"],
-        access_key=server.env["FS_S3_ACCESS_KEY"],
-        secret_key=server.env["FS_S3_SECRET_KEY"],
-    )
+    return S3ObjectStorage(bucket=bucket, bucket_prefix=bucket_prefix, **server.options())
 
 
 def remove_s3_buckets(store: S3ObjectStorage) -> None:

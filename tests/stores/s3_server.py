@@ -61,6 +61,16 @@ class S3Server:
     def endpoint(self) -> str:
         return self.env["FS_S3_ENDPOINT"]
 
+    def options(self) -> dict[str, str]:
+        """The OPTIONS of kitsufiles.stores.s3.S3ObjectStorage for this server (add `bucket`
+        and `bucket_prefix`), as config.s3_options reads them from the FS_S3_* variables."""
+        return {
+            "endpoint_url": self.env["FS_S3_ENDPOINT"],
+            "region": self.env["FS_S3_REGION"],
+            "access_key": self.env["FS_S3_ACCESS_KEY"],
+            "secret_key": self.env["FS_S3_SECRET_KEY"],
+        }
+
     def stop(self) -> None:
         if self._stopped:
             return
