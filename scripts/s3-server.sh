@@ -18,7 +18,7 @@ MOTO_REQUIREMENT="moto[server]==5.2.5"
 READY_TIMEOUT=${S3_SERVER_READY_TIMEOUT:-60}   # a busy 2-core machine can be slow
 STOP_TIMEOUT=10
 
-die() { echo "s3-server: $*" >&2; exit "${2:-1}"; }
+die() { echo "s3-server: $1" >&2; exit "${2:-1}"; }
 
 install() {
     [ -f "$VENV/.installed" ] && return 0

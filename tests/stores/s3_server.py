@@ -46,7 +46,8 @@ class S3Server:
             if result.returncode == 0:
                 break
             if result.returncode == NOT_INSTALLABLE:
-                pytest.skip(f"moto (S3 test server) cannot be set up: {result.stderr.strip()}")
+                reason = result.stderr.strip().splitlines()[-1:] or ["no reason given"]
+                pytest.skip(f"the S3 test server (moto) cannot be set up: {reason[0]}")
         else:
             raise RuntimeError(f"moto did not start: {result.stderr.strip()}")
         self._stopped = False
