@@ -14,9 +14,10 @@ alias spans Zou's three (docs/decisions/s3-backend.md). How the primitives keep 
   `incoming/<uuid>` in the `files` bucket; commit is a server-side copy (multipart copy for
   large objects, no byte through this process) then the staging object's deletion.
 
-Errors: an absent key is FileNotFoundError (None for `head`); a store that cannot be reached,
-times out, answers 5xx, refuses (403) or lacks a bucket is `StoreUnavailable`. The client's
-timeouts and retries are bounded (config.s3_options) so a stopped store answers in seconds.
+Errors: an absent key is FileNotFoundError (None for `head`, once the bucket is known to
+exist); a store that cannot be reached, times out, answers 5xx, refuses (403) or lacks a bucket
+is `StoreUnavailable`. The client's timeouts and retries are bounded (config.s3_options) so a
+stopped store answers in seconds.
 """
 
 import contextlib
@@ -156,11 +157,14 @@ class S3ObjectStorage(ObjectStorage):
         try:
             answer = self.client.head_object(Bucket=obj.bucket, Key=obj.key)
         except _FAILURES as error:
-            # A HEAD has no body: a missing bucket looks like a missing key here. Buckets are
-            # checked at start (aliases.prepare_buckets).
-            if _is_absent(error):
-                return None
-            raise _unavailable(f"HeadObject of {obj.bucket}/{obj.key}", error) from error
+            if not _is_absent(error):
+                raise _unavailable(f"HeadObject of {obj.bucket}/{obj.key}", error) from error
+            # A HEAD's 404 has no body to tell a missing key from a missing bucket: a bucket
+            # gone is the store being unusable (readiness probes rely on it,
+            # kitsufiles/health.py), so a miss costs a HeadBucket.
+            if not self.has_bucket(obj.bucket):
+                raise StoreUnavailable(f"S3 bucket {obj.bucket} does not exist") from error
+            return None
         return ObjectInfo(obj.key, int(answer["ContentLength"]), _utc(answer["LastModified"]))
 
     def get(self, obj: ObjectName, start: int = 0) -> ObjectBody:

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from rest_framework.test import APIClient
 
 from kitsufiles.stores.names import ObjectName
 from kitsufiles.stores.objects import PART_SIZE, StoreUnavailable
@@ -253,6 +255,9 @@ def test_a_frozen_store_times_out_within_the_bounds(private_server):
 
 def test_a_missing_bucket_is_unavailable_not_absent(store):
     gone = ObjectName(f"{store.bucket_prefix}gone", "working-x")
+    with pytest.raises(StoreUnavailable, match=f"{gone.bucket} does not exist"):
+        store.head(gone)  # a HEAD's 404 says no more than "not found"
+    assert store.head(ObjectName(store.staging_bucket, "working-x")) is None
     with pytest.raises(StoreUnavailable, match="NoSuchBucket"):
         store.get(gone)
     with pytest.raises(StoreUnavailable, match="NoSuchBucket"):
@@ -319,3 +324,50 @@ def test_a_store_that_does_not_answer_stops_the_start(tmp_path):
     result = manage_check(nowhere, tmp_path)
     assert result.returncode != 0
     assert "unavailable" in result.stderr and "HeadBucket" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Readiness (kitsufiles/health.py) on S3
+
+
+def previews_alias_on(settings, server: S3Server, bucket_prefix: str) -> S3ObjectStorage:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "previews": {
+            "BACKEND": "kitsufiles.stores.s3.S3ObjectStorage",
+            "OPTIONS": {**server.options(), "bucket": None, "bucket_prefix": bucket_prefix},
+        },
+    }
+    store = storages["previews"]
+    assert isinstance(store, S3ObjectStorage)
+    store.ensure_buckets(create=True)
+    return store
+
+
+def readiness_of_previews() -> tuple[int, dict]:
+    response = APIClient().get("/api/health/ready")
+    body = response.json()
+    checks = body["data"]["checks"] if response.status_code == 503 else body["checks"]
+    return response.status_code, checks["storage.previews"]
+
+
+def test_readiness_sees_a_bucket_gone(db, settings, s3_server, s3_bucket_prefix):
+    store = previews_alias_on(settings, s3_server, s3_bucket_prefix)
+    try:
+        assert readiness_of_previews()[0] == 200
+        store.client.delete_bucket(Bucket=f"{s3_bucket_prefix}movies")
+        status, check = readiness_of_previews()
+        assert status == 503 and check["ok"] is False
+        assert f"{s3_bucket_prefix}movies does not exist" in check["error"]
+    finally:
+        remove_s3_buckets(store)
+
+
+def test_readiness_sees_a_stopped_store(db, settings, private_server):
+    previews_alias_on(settings, private_server, "")
+    assert readiness_of_previews()[0] == 200
+    private_server.stop()
+    started = time.monotonic()
+    status, check = readiness_of_previews()
+    assert status == 503 and "StoreUnavailable" in check["error"]
+    assert time.monotonic() - started < 15
