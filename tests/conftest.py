@@ -36,6 +36,9 @@ from tests.cosmos import Cosmos, build_cosmos
 
 PASSWORD = "correct horse battery staple"
 
+# Session fixtures of the object-store servers (started only by the tests that use them).
+pytest_plugins = ["tests.stores.swift_server"]
+
 
 # ---------------------------------------------------------------------------------------------
 # CI refuses skipped tests: a skip there means a component the suite needs is missing.
