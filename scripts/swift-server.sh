@@ -10,7 +10,7 @@
 # Five ports from PORT: proxy PORT, account +1, container +2, object +3, memcached +4.
 # Everything (configs, rings, data, logs, pids) lives in DIR, kept across restarts; the rings
 # are rebuilt only when PORT changes. A server that exits at once says why at the end of its
-# log in DIR/log. How and why each setting: docs/decisions/swift-test-server.md.
+# log in DIR/log. How and why each setting: docs/decisions/swift-backend.md.
 set -euo pipefail
 
 usage() {

@@ -222,7 +222,7 @@ class SwiftObjectStorage(ObjectStorage):
         self.replace(obj, source, size)
         return size
 
-    def replace(self, obj: ObjectName, source: IO[bytes], size: int) -> None:
+    def replace(self, obj: ObjectName, source: IO[bytes] | io.RawIOBase, size: int) -> None:
         """One streamed PUT of `size` bytes of `source` at the key (swiftclient seeks back
         to retry), then the segments of the large object it replaced are deleted."""
         previous = self._segments_of(obj)
