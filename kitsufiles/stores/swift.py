@@ -114,7 +114,9 @@ class SwiftObjectStorage(ObjectStorage):
         self.segment_size = segment_size
         self.manifest_segments = manifest_segments
         self.max_object_size = max_object_size
+        self.pool_size = pool_size
         self._pool: queue.LifoQueue[swiftclient.Connection] = queue.LifoQueue(maxsize=pool_size)
+        self._pool_pid = os.getpid()
         self._lock = threading.Lock()
         self._auth: tuple[str, str] | None = None  # storage URL and token, shared
 
@@ -152,6 +154,11 @@ class SwiftObjectStorage(ObjectStorage):
     def _connection(self, what: str) -> Iterator[swiftclient.Connection]:
         """A pooled connection for one call; the store's errors become StoreUnavailable but
         for a 404, left to the caller as swiftclient's ClientException."""
+        if self._pool_pid != os.getpid():
+            # A forked process (a web server's workers after the master checked the buckets):
+            # the parent's connections share their sockets with it, so start afresh.
+            self._pool = queue.LifoQueue(maxsize=self.pool_size)
+            self._pool_pid = os.getpid()
         try:
             connection = self._pool.get_nowait()
         except queue.Empty:
@@ -442,14 +449,22 @@ class SwiftObjectStorage(ObjectStorage):
     def _delete_segments(self, segments: list[tuple[str, str, bool]] | None) -> None:
         """Delete the segments of a large object that is no longer at its key. What cannot
         be deleted is logged (kept bytes, no lost ones), not raised: the write or removal
-        that called this has been done."""
-        for container, name, is_manifest in segments or ():
+        that called this has been done. The first failure ends it: a store that does not
+        answer would make each of the others wait for its timeout."""
+        segments = segments or []
+        for number, (container, name, is_manifest) in enumerate(segments):
             try:
                 if is_manifest:
                     self._delete_segments(self._segments_of(ObjectName(container, name)))
                 self.delete_segment(container, name)
             except StoreUnavailable:
-                logger.warning("Swift: segment %s/%s left behind", container, name)
+                logger.warning(
+                    "Swift: %d segment(s) left behind from %s/%s on",
+                    len(segments) - number,
+                    container,
+                    name,
+                )
+                return
 
     def delete_segment(self, container: str, name: str) -> None:
         with self._connection("deleting a segment") as connection:
@@ -526,14 +541,18 @@ class SwiftSink:
             return
         self._done = True
         self._buffer = bytearray()
-        for container, name in reversed(self._created):
+        created, self._created = self._created, []
+        for number, (container, name) in enumerate(reversed(created)):
             try:
                 self.storage.delete_segment(container, name)
-            except StoreUnavailable:
+            except StoreUnavailable:  # the store is down: the others would wait as long
                 logger.warning(
-                    "Swift: segment %s/%s of an aborted upload left behind", container, name
+                    "Swift: %d segment(s) of an aborted upload left behind in %s under %s",
+                    len(created) - number,
+                    container,
+                    self._prefix,
                 )
-        self._created = []
+                return
 
 
 # ---------------------------------------------------------------------------------------------

@@ -89,23 +89,28 @@ class SwiftServer:
         )
 
 
-def start_swift(directory: Path) -> SwiftServer:
-    """Start a Swift in `directory` on free ports; stopped again if the start fails."""
+def start_swift(directory: Path, attempts: int = 2) -> SwiftServer:
+    """Start a Swift in `directory` on free ports (another range if one was taken between
+    the check and the start); stopped again if the start fails."""
     server = SwiftServer(directory)
-    try:
-        result = subprocess.run(
-            ["bash", str(SCRIPT), "start", str(directory), str(free_port_base())],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    except BaseException:
-        server.stop()
-        raise
-    if result.returncode != 0:
-        server.stop()
-        raise RuntimeError(f"scripts/swift-server.sh start failed:\n{result.stderr}")
+    for attempt in range(attempts):
+        try:
+            result = subprocess.run(
+                ["bash", str(SCRIPT), "start", str(directory), str(free_port_base())],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+        except BaseException:
+            server.stop()
+            raise
+        if result.returncode == 0:
+            break
+        subprocess.run(["bash", str(SCRIPT), "stop", str(directory)], timeout=120, check=False)
+        if attempt == attempts - 1:
+            server.stopped = True
+            raise RuntimeError(f"scripts/swift-server.sh start failed:\n{result.stderr}")
     for line in result.stdout.splitlines():
         if line.startswith("export "):
             name, _, value = line.removeprefix("export ").partition("=")

@@ -498,3 +498,25 @@ def test_swift_options_refuse_what_cannot_work(monkeypatch, values, message):
     set_env(monkeypatch, values)
     with pytest.raises(ImproperlyConfigured, match=message):
         config.swift_options()
+
+
+def _round_trip_in_child(store: SwiftObjectStorage, name: str) -> None:
+    store.save(name, ContentFile(b"from the child"))
+    with store.open(name) as handle:
+        os._exit(0 if handle.read() == b"from the child" else 1)
+
+
+def test_a_forked_process_opens_its_own_connections(store):
+    """Web servers fork their workers after the master checked the buckets: a child must not
+    use the parent's pooled connections (their sockets are shared)."""
+    import multiprocessing
+
+    store.save(NAME, ContentFile(b"from the parent"))  # the pool holds a connection now
+    child = multiprocessing.get_context("fork").Process(
+        target=_round_trip_in_child, args=(store, f"working/63e/453/{ID[:-1]}0")
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert read_all(store, NAME) == b"from the parent"
+    assert read_all(store, f"working/63e/453/{ID[:-1]}0") == b"from the child"
