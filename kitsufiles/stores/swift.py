@@ -48,7 +48,6 @@ from kitsufiles.stores.objects import (
     ObjectInfo,
     ObjectStorage,
     StoreUnavailable,
-    UploadSink,
 )
 
 try:  # Keystone's own errors (a refused connection to the identity service, say)
@@ -222,7 +221,7 @@ class SwiftObjectStorage(ObjectStorage):
             try:
                 while chunk := source.read(self.segment_size):
                     sink.write(chunk)
-                sink.commit(self.name(obj))
+                sink.commit_object(obj)
             finally:
                 sink.abort()
             return sink.size
@@ -276,7 +275,7 @@ class SwiftObjectStorage(ObjectStorage):
                 return
             marker = page[-1].get("name") or page[-1].get("subdir")
 
-    def sink(self, obj: ObjectName | None = None) -> UploadSink:
+    def sink(self, obj: ObjectName | None = None) -> "SwiftSink":
         return SwiftSink(self, obj)
 
     def signed_url(
@@ -514,9 +513,11 @@ class SwiftSink:
         self._buffer = bytearray()
 
     def commit(self, name: str) -> None:
+        self.commit_object(self.storage.object_name(name))
+
+    def commit_object(self, obj: ObjectName) -> None:
         if self._done:
             return
-        obj = self.storage.object_name(name)
         try:
             if not self._segments:
                 self.storage.replace(obj, _BufferReader(self._buffer), len(self._buffer))
