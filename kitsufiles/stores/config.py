@@ -54,8 +54,8 @@ def s3_options() -> dict[str, Any]:
 def swift_options() -> dict[str, Any]:
     """Zou's FS_SWIFT_* variables as the options of kitsufiles.stores.swift.SwiftObjectStorage.
 
-    Zou's names and its default auth version (3, Keystone); FS_SWIFT_CREATE_CONTAINER is read
-    where the buckets are checked at start (`swift_create_containers`). Ours on top:
+    Zou's names and its default auth version (3, Keystone); FS_SWIFT_CREATE_CONTAINER becomes
+    `create_buckets`, which the bucket check at start reads. Ours on top:
     FS_SWIFT_USER_DOMAIN_NAME / FS_SWIFT_PROJECT_DOMAIN_NAME (Keystone v3, default "Default"),
     FS_SWIFT_TEMP_URL_KEY (signed URLs). FS_SWIFT_TIMEOUT and FS_SWIFT_RETRIES default to 10 s
     and 1 retry rather than Zou's 60 s and 5, so that a store that is down answers 503 in
@@ -94,9 +94,5 @@ def swift_options() -> dict[str, Any]:
         "timeout": float(timeout),
         "retries": env.get_int("FS_SWIFT_RETRIES", 1, minimum=0),
         "pool_size": env.get_int("FS_SWIFT_POOL_SIZE", 20, minimum=1),
+        "create_buckets": env.get_bool("FS_SWIFT_CREATE_CONTAINER", False),
     }
-
-
-def swift_create_containers() -> bool:
-    """FS_SWIFT_CREATE_CONTAINER: create the missing containers at start (Zou's default: no)."""
-    return env.get_bool("FS_SWIFT_CREATE_CONTAINER", False)

@@ -92,6 +92,7 @@ class SwiftObjectStorage(ObjectStorage):
         segment_size: int = PART_SIZE,
         manifest_segments: int = MANIFEST_SEGMENTS,
         max_object_size: int = MAX_OBJECT_SIZE,
+        create_buckets: bool = False,
         bucket: str | None = None,
         bucket_prefix: str = "",
     ) -> None:
@@ -113,6 +114,8 @@ class SwiftObjectStorage(ObjectStorage):
         self.segment_size = segment_size
         self.manifest_segments = manifest_segments
         self.max_object_size = max_object_size
+        # FS_SWIFT_CREATE_CONTAINER, read by aliases.prepare_buckets() at start
+        self.create_buckets = create_buckets
         self.pool_size = pool_size
         self._pool: queue.LifoQueue[swiftclient.Connection] = queue.LifoQueue(maxsize=pool_size)
         self._pool_pid = os.getpid()

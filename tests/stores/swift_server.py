@@ -74,19 +74,23 @@ class SwiftServer:
         self.stopped = True
         subprocess.run(["bash", str(SCRIPT), "stop", str(self.directory)], timeout=120, check=False)
 
+    def options(self) -> dict:
+        """The OPTIONS of a SwiftObjectStorage on this server (tempauth, v1), with short
+        bounds: what settings would build from FS_SWIFT_*, for the apps' tests."""
+        return {
+            "auth_url": self.auth_url,
+            "user": self.env["FS_SWIFT_USER"],
+            "key": self.env["FS_SWIFT_KEY"],
+            "auth_version": self.env["FS_SWIFT_AUTH_VERSION"],
+            "timeout": 5.0,
+            "retries": 1,
+        }
+
     def store(self, **options):
-        """A SwiftObjectStorage on this server (tempauth, v1) with short bounds."""
+        """A SwiftObjectStorage on this server; `options` on top of `options()`."""
         from kitsufiles.stores.swift import SwiftObjectStorage
 
-        options.setdefault("timeout", 5.0)
-        options.setdefault("retries", 1)
-        return SwiftObjectStorage(
-            auth_url=self.auth_url,
-            user=self.env["FS_SWIFT_USER"],
-            key=self.env["FS_SWIFT_KEY"],
-            auth_version=self.env["FS_SWIFT_AUTH_VERSION"],
-            **options,
-        )
+        return SwiftObjectStorage(**{**self.options(), **options})
 
 
 def start_swift(directory: Path, attempts: int = 2) -> SwiftServer:

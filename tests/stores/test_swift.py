@@ -455,8 +455,8 @@ def test_swift_options_from_zous_variables(monkeypatch):
         "timeout": 10.0,
         "retries": 1,
         "pool_size": 20,
+        "create_buckets": False,  # Zou's FS_SWIFT_CREATE_CONTAINER default
     }
-    assert config.swift_create_containers() is False
     store = SwiftObjectStorage(**options, bucket="files")
     assert store.new_connection().os_options["user_domain_name"] == "Default"
 
@@ -477,7 +477,8 @@ def test_swift_options_from_zous_variables(monkeypatch):
     assert options["auth_version"] == "1" and options["timeout"] == 3.0
     assert options["retries"] == 0 and options["pool_size"] == 4
     assert options["temp_url_key"] == "k" and options["user_domain_name"] == "users"
-    assert config.swift_create_containers() is True
+    assert options["create_buckets"] is True
+    assert SwiftObjectStorage(**options).create_buckets is True
 
     entries = config.content_storages("swift", fs_root=None, preview_folder=None)  # type: ignore[arg-type]
     assert entries["files"]["BACKEND"] == "kitsufiles.stores.swift.SwiftObjectStorage"
