@@ -26,15 +26,15 @@ import json
 import logging
 import os
 import queue
+import re
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import IO, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import swiftclient
 from django.core.exceptions import ImproperlyConfigured
@@ -636,19 +636,29 @@ def _listed(item: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(item["last_modified"]).replace(tzinfo=UTC)
 
 
+# One `key=value` parameter of a header: a token, or a quoted string with backslash escapes.
+_PARAMETER = re.compile(r'\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)\s*(?:;|$)')
+
+
 def _disposition_query(disposition: str | None) -> str:
-    """TempURL's query for a Content-Disposition value: `inline` and/or `filename=`."""
+    """TempURL's query for a Content-Disposition value: `inline` and/or `filename=`, the
+    UTF-8 `filename*` (RFC 6266) preferred to its ASCII fallback."""
     if not disposition:
         return ""
-    message = Message()
-    message["content-disposition"] = disposition
-    kind = message.get_content_disposition()
-    filename = message.get_filename()
-    query: list[tuple[str, str]] = []
-    if filename:
-        query.append(("filename", filename))
-    encoded = urlencode(query, quote_via=quote)
-    if kind == "inline":
+    kind, _, rest = disposition.partition(";")
+    parameters = {}
+    for match in _PARAMETER.finditer(rest):
+        value = match.group(2).strip()
+        if value.startswith('"') and value.endswith('"') and len(value) > 1:
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        parameters[match.group(1).lower()] = value
+    filename = parameters.get("filename", "")
+    if "filename*" in parameters:
+        charset, _, encoded = parameters["filename*"].partition("'")
+        _, _, encoded = encoded.partition("'")
+        filename = unquote(encoded, encoding=charset or "utf-8", errors="replace")
+    encoded = urlencode([("filename", filename)], quote_via=quote) if filename else ""
+    if kind.strip().lower() == "inline":
         return f"inline&{encoded}" if encoded else "inline"
     return encoded
 

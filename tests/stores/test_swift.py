@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from kitsufiles.stores import config
 from kitsufiles.stores.names import ObjectName
 from kitsufiles.stores.objects import StoreUnavailable
-from kitsufiles.stores.swift import SEGMENTS_SUFFIX, SwiftObjectStorage
+from kitsufiles.stores.swift import SEGMENTS_SUFFIX, SwiftObjectStorage, _disposition_query
 from tests.stores.swift_server import start_swift, swift_missing, unique_prefix
 
 ID = "63e453f1-9655-49ad-acba-ff7f27c49e9d"
@@ -244,9 +244,39 @@ def test_a_temp_url_gives_the_bytes_and_the_disposition(swift_server):
     ranged = requests.get(inline, headers={"Range": "bytes=10-19"}, timeout=10)
     assert ranged.status_code == 206 and ranged.content == content[10:20]
 
+    # Zou's header for a non-ASCII name: an ASCII fallback and the UTF-8 name (RFC 6266).
+    accented = store.signed_url(
+        obj,
+        expires=60,
+        disposition="attachment; filename=Prod_ete_v1.pdf; "
+        "filename*=UTF-8''Prod_%C3%A9t%C3%A9_v1.pdf",
+    )
+    answer = requests.get(accented, timeout=10)
+    assert answer.content == content
+    assert "filename*=UTF-8''Prod_%C3%A9t%C3%A9_v1.pdf" in answer.headers["Content-Disposition"]
+
     tampered = attachment.replace("temp_url_expires=", "temp_url_expires=1")
     assert requests.get(tampered, timeout=10).status_code == 401
     assert "test:tester" not in attachment and "testing" not in attachment
+
+
+@pytest.mark.parametrize(
+    ("disposition", "query"),
+    [
+        (None, ""),
+        ("inline", "inline"),
+        ('inline; filename=""', "inline"),  # Zou's inline media routes
+        ("inline; filename=bg.hdr", "inline&filename=bg.hdr"),
+        ("attachment; filename=shot_v1.mp4", "filename=shot_v1.mp4"),
+        ('attachment; filename="shot v1.mp4"', "filename=shot%20v1.mp4"),
+        (
+            "attachment; filename=Prod_ete_v1.pdf; filename*=UTF-8''Prod_%C3%A9t%C3%A9_v1.pdf",
+            "filename=Prod_%C3%A9t%C3%A9_v1.pdf",
+        ),
+    ],
+)
+def test_dispositions_become_temp_url_queries(disposition, query):
+    assert _disposition_query(disposition) == query
 
 
 def test_signed_urls_need_a_key(store):
