@@ -154,8 +154,8 @@ class SwiftObjectStorage(ObjectStorage):
 
     @contextmanager
     def _connection(self, what: str) -> Iterator[swiftclient.Connection]:
-        """A pooled connection for one call; the store's errors become StoreUnavailable but
-        for a 404, left to the caller as swiftclient's ClientException."""
+        """A pooled connection for one call; the store's errors that get out of the block
+        become StoreUnavailable."""
         if self._pool_pid != os.getpid():
             # A forked process (a web server's workers after the master checked the buckets):
             # the parent's connections share their sockets with it, so start afresh.
@@ -588,16 +588,17 @@ def _os_options(
 @contextmanager
 def _unavailable_on_errors(what: str) -> Iterator[None]:
     """The store's failures as StoreUnavailable, with no secret in the message (the details
-    go to the log); a 404 stays swiftclient's ClientException for the caller to read."""
+    go to the log). Callers read the 404s they expect inside the block (an absent object);
+    one that gets out is a container gone (FolderObjectStorage says the same)."""
     try:
         yield
     except ClientException as error:
         status = error.http_status
-        if status == 404:
-            raise
         logger.warning("Swift: %s failed: %s", what, error)
         if status in (401, 403) or (status is None and "nauthori" in str(error)):
             reason = "Swift refused the credentials"
+        elif status == 404:
+            reason = "a bucket does not exist"
         elif status is None:
             reason = "Swift did not complete the request"
         else:

@@ -279,6 +279,16 @@ def test_dispositions_become_temp_url_queries(disposition, query):
     assert _disposition_query(disposition) == query
 
 
+def test_a_bucket_removed_under_the_store_is_store_unavailable(store):
+    store.save(NAME, ContentFile(b"x"))
+    store.delete(NAME)
+    connection = store.new_connection()
+    connection.delete_container(f"{store.bucket_prefix}files")
+    assert not store.exists(NAME)  # an absent object, as far as a HEAD can tell
+    with pytest.raises(StoreUnavailable, match="bucket"):
+        store.save(NAME, ContentFile(b"y"))
+
+
 def test_signed_urls_need_a_key(store):
     with pytest.raises(ImproperlyConfigured, match="FS_SWIFT_TEMP_URL_KEY"):
         store.signed_url(store.object_name(NAME), expires=60)
