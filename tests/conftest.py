@@ -34,10 +34,10 @@ from production.models import (
 )
 from tests.cosmos import Cosmos, build_cosmos
 
-PASSWORD = "correct horse battery staple"
-
-# Session fixtures of the object-store servers (started only by the tests that use them).
+# Object-store servers on loopback, for any test folder: `swift_server` (OpenStack Swift).
 pytest_plugins = ["tests.stores.swift_server"]
+
+PASSWORD = "correct horse battery staple"
 
 
 # ---------------------------------------------------------------------------------------------
