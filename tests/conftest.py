@@ -34,8 +34,9 @@ from production.models import (
 )
 from tests.cosmos import Cosmos, build_cosmos
 
-# Object-store servers on loopback, for any test folder: `s3_server` (moto).
-pytest_plugins = ["tests.stores.s3_server"]
+# Object-store servers on loopback, for any test folder: `s3_server` (moto) and `swift_server`
+# (OpenStack Swift).
+pytest_plugins = ["tests.stores.s3_server", "tests.stores.swift_server"]
 
 PASSWORD = "correct horse battery staple"
 

@@ -73,5 +73,47 @@ def s3_options() -> dict[str, Any]:
 
 
 def swift_options() -> dict[str, Any]:
-    """Zou's FS_SWIFT_* variables as the options of kitsufiles.stores.swift.SwiftObjectStorage."""
-    raise NotImplementedError("FS_BACKEND=swift is being built (issue 14)")
+    """Zou's FS_SWIFT_* variables as the options of kitsufiles.stores.swift.SwiftObjectStorage.
+
+    Zou's names and its default auth version (3, Keystone); FS_SWIFT_CREATE_CONTAINER becomes
+    `create_buckets`, which the bucket check at start reads. Ours on top:
+    FS_SWIFT_USER_DOMAIN_NAME / FS_SWIFT_PROJECT_DOMAIN_NAME (Keystone v3, default "Default"),
+    FS_SWIFT_TEMP_URL_KEY (signed URLs). FS_SWIFT_TIMEOUT and FS_SWIFT_RETRIES default to 10 s
+    and 1 retry rather than Zou's 60 s and 5, so that a store that is down answers 503 in
+    seconds (docs/compatibility.md)."""
+    if env.get_bool("FS_SWIFT_AES256_ENCRYPTED", False):
+        raise ImproperlyConfigured(
+            "FS_SWIFT_AES256_ENCRYPTED is not supported: objects are stored as they are "
+            "(use Swift's server-side encryption)."
+        )
+    auth_url = env.get_str("FS_SWIFT_AUTHURL")
+    user = env.get_str("FS_SWIFT_USER")
+    key = env.get_str("FS_SWIFT_KEY")
+    missing = [
+        name
+        for name, value in (
+            ("FS_SWIFT_AUTHURL", auth_url),
+            ("FS_SWIFT_USER", user),
+            ("FS_SWIFT_KEY", key),
+        )
+        if not value
+    ]
+    if missing:
+        raise ImproperlyConfigured(f"FS_BACKEND=swift needs {', '.join(missing)}.")
+    auth_version = env.get_choice("FS_SWIFT_AUTH_VERSION", "3", ("1", "1.0", "2", "2.0", "3"))
+    timeout = env.get_int("FS_SWIFT_TIMEOUT", 10, minimum=1)
+    return {
+        "auth_url": auth_url,
+        "user": user,
+        "key": key,
+        "auth_version": auth_version,
+        "tenant_name": env.get_str("FS_SWIFT_TENANT_NAME") or None,
+        "region_name": env.get_str("FS_SWIFT_REGION_NAME") or None,
+        "user_domain_name": env.get_str("FS_SWIFT_USER_DOMAIN_NAME") or None,
+        "project_domain_name": env.get_str("FS_SWIFT_PROJECT_DOMAIN_NAME") or None,
+        "temp_url_key": env.get_str("FS_SWIFT_TEMP_URL_KEY") or None,
+        "timeout": float(timeout),
+        "retries": env.get_int("FS_SWIFT_RETRIES", 1, minimum=0),
+        "pool_size": env.get_int("FS_SWIFT_POOL_SIZE", 20, minimum=1),
+        "create_buckets": env.get_bool("FS_SWIFT_CREATE_CONTAINER", False),
+    }

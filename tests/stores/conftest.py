@@ -1,9 +1,11 @@
 """The object stores the backend tests run against, one fixture parameter per backend.
 
-`folder` needs no server (kitsufiles.stores.objects.FolderObjectStorage). `s3` is a real
-server on loopback (moto), started once per test session by tests/stores/s3_server.py from the
-project's own script (scripts/s3-server.sh) and stopped whatever happens; each test gets
-buckets of its own (a bucket prefix per test), emptied and removed after it."""
+`folder` needs no server (kitsufiles.stores.objects.FolderObjectStorage). `s3` and `swift` are
+real servers on loopback, started once per test session (per xdist worker) from the project's
+own scripts and stopped whatever happens: moto (tests/stores/s3_server.py,
+scripts/s3-server.sh) and OpenStack Swift (tests/stores/swift_server.py,
+scripts/swift-server.sh). Each test gets buckets of its own (a bucket prefix per test); S3's
+are emptied and removed after it (moto keeps everything in memory)."""
 
 import itertools
 import os
@@ -13,8 +15,9 @@ import pytest
 
 from kitsufiles.stores.objects import FolderObjectStorage, ObjectStorage
 from kitsufiles.stores.s3 import S3ObjectStorage
+from tests.stores.swift_server import unique_prefix
 
-BACKENDS = ["folder", "s3"]
+BACKENDS = ["folder", "s3", "swift"]
 
 _prefixes = itertools.count(1)
 
@@ -53,6 +56,14 @@ def s3_bucket_prefix() -> str:
     return f"t{os.getpid()}-{next(_prefixes)}-"
 
 
+def make_swift_store(request, *, bucket: str | None) -> ObjectStorage:
+    """On the session's Swift (started by the first test that asks for it)."""
+    server = request.getfixturevalue("swift_server")
+    store = server.store(bucket=bucket, bucket_prefix=unique_prefix())
+    store.ensure_buckets(create=True)
+    return store
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
@@ -70,6 +81,8 @@ def _store(request, backend: str, tmp_path, bucket: str | None) -> Iterator[Obje
             yield store
         finally:
             remove_s3_buckets(store)
+    elif backend == "swift":
+        yield make_swift_store(request, bucket=bucket)
     else:  # pragma: no cover - each backend adds its branch
         raise LookupError(backend)
 
