@@ -170,3 +170,34 @@ def test_zous_client_side_encryption_is_refused(tmp_path):
     result = storages_of(tmp_path, FS_BACKEND="s3", FS_S3_AES256_ENCRYPTED="true")
     assert result.returncode != 0
     assert "FS_S3_AES256_ENCRYPTED" in result.stderr
+
+
+def test_swift_with_zous_variables(tmp_path):
+    result = storages_of(
+        tmp_path,
+        FS_BACKEND="swift",
+        FS_BUCKET_PREFIX="studio-",
+        FS_SWIFT_AUTHURL="http://swift.example.com:8080/auth/v1.0",
+        FS_SWIFT_USER="test:tester",
+        FS_SWIFT_KEY="not-a-secret",
+        FS_SWIFT_AUTH_VERSION="1",
+        FS_SWIFT_CREATE_CONTAINER="true",
+    )
+    assert result.returncode == 0, result.stderr
+    storages = json.loads(result.stdout)
+    for alias, bucket in (("files", "files"), ("previews", None)):
+        assert storages[alias]["BACKEND"] == "kitsufiles.stores.swift.SwiftObjectStorage"
+        options = storages[alias]["OPTIONS"]
+        assert options["bucket"] == bucket and options["bucket_prefix"] == "studio-"
+        assert (options["auth_url"], options["user"], options["key"]) == (
+            "http://swift.example.com:8080/auth/v1.0",
+            "test:tester",
+            "not-a-secret",
+        )
+        assert options["auth_version"] == "1" and options["create_buckets"] is True
+
+
+def test_swift_without_its_credentials_names_them(tmp_path):
+    result = storages_of(tmp_path, FS_BACKEND="swift", FS_SWIFT_AUTHURL="http://127.0.0.1:1/")
+    assert result.returncode != 0
+    assert "FS_SWIFT_USER" in result.stderr and "FS_SWIFT_KEY" in result.stderr
