@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import IO, Literal
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -29,6 +30,8 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.utils.http import http_date, parse_http_date_safe
+
+from kitsufiles.stores.objects import RemoteFile
 
 DOWNLOAD_CHUNK_SIZE = 256 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -97,6 +100,16 @@ class _FileSlice:
         self._file.close()
 
 
+def has_descriptor(fileobj: IO[bytes]) -> bool:
+    """Whether the open file is a local one (sendfile can send it); an object store's file
+    reads over the network and has none."""
+    try:
+        fileobj.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
 def stored_length(fileobj: IO[bytes]) -> int:
     """The length of an open stored file, from the object itself: a file replaced after it
     was opened keeps the length of the bytes this handle reads."""
@@ -155,6 +168,69 @@ def _position(digits: str) -> int:
     if len(significant) > MAX_POSITION_DIGITS:
         return _BEYOND_ANY_SIZE
     return int(significant or "0")
+
+
+def redirect_response(
+    request: HttpRequest,
+    location: str,
+    *,
+    etag: str | None,
+    last_modified: datetime | None,
+    max_age: int,
+) -> HttpResponseBase:
+    """302 to `location` (an object store's signed URL, valid for longer than `max_age`), or
+    304 when the client's copy is still this version: the bytes bypass this server
+    (docs/decisions/object-storage.md). A browser may keep the redirect for `max_age`
+    seconds, no longer: the URL it leads to expires."""
+    quoted_etag = f'"{etag}"' if etag else None
+    headers = {"Cache-Control": f"private, max-age={max_age}"}
+    if quoted_etag:
+        headers["ETag"] = quoted_etag
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified.timestamp())
+    if _not_modified(request, quoted_etag, last_modified):
+        return HttpResponse(status=304, headers=headers)
+    headers["Location"] = location
+    return HttpResponse(status=302, headers=headers)
+
+
+def redirect_seconds() -> int:
+    """FS_SIGNED_URL_SECONDS: how long the signed URLs of redirected downloads last (0: no
+    redirects, every byte goes through this server)."""
+    return int(settings.FS_SIGNED_URL_SECONDS)
+
+
+def remote_file(handle: IO[bytes]) -> RemoteFile | None:
+    """The object-store reader behind an open stored file (None for a local file)."""
+    inner = getattr(handle, "file", handle)
+    return inner if isinstance(inner, RemoteFile) else None
+
+
+def redirect_to_store(
+    request: HttpRequest,
+    handle: IO[bytes],
+    *,
+    etag: str | None,
+    last_modified: datetime | None,
+    content_type: str,
+    disposition: str,
+) -> HttpResponseBase | None:
+    """With FS_SIGNED_URL_SECONDS set and the file on an object store: a 302 to a signed URL
+    of the object, answered by the store with this Content-Type and Content-Disposition (or a
+    304 when the client's copy is current); `handle` is closed. Else None: the caller streams
+    the file. Called once the route has checked the caller's access
+    (docs/decisions/object-storage.md)."""
+    seconds = redirect_seconds()
+    remote = remote_file(handle)
+    if seconds <= 0 or remote is None:
+        return None
+    handle.close()
+    location = remote.storage.signed_url(
+        remote.obj, expires=seconds, disposition=disposition, content_type=content_type
+    )
+    return redirect_response(
+        request, location, etag=etag, last_modified=last_modified, max_age=seconds // 2
+    )
 
 
 def file_response(

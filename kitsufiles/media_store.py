@@ -9,15 +9,22 @@ preview folder can be mounted as PREVIEW_FOLDER and read as it is:
     pictures / thumbnails-square  → pictures/thumbnails/squ/are/square-63e453f1-...  (sic)
     movies / lowdef               → movies/lowdef/63e/453/63e453f1-...
 
+On an object store (FS_BACKEND=s3|swift) the same names are Zou's flat keys
+(kitsufiles/stores/names.py), and nothing here assumes a local path: files are read through
+the storage API (a streamed, ranged RemoteFile), copied to the local work folder only where a
+tool needs a path (`local_copy`: ffmpeg, Pillow), and stored with a put
+(docs/decisions/object-storage.md).
+
 Here rather than in previews/storage.py (which re-exports it, with the keys of a preview's
 files) because the thumbnails app, below previews, stores avatars the same way.
 """
 
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,11 +33,18 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from kitsufiles.downloads import file_response, stored_length
+from kitsufiles.downloads import file_response, redirect_to_store, remote_file
+from kitsufiles.stores import aliases
+from kitsufiles.stores.local import INCOMING_FOLDER, FileSink
+from kitsufiles.stores.objects import StoreUnavailable, UploadSink
+
+logger = logging.getLogger(__name__)
+
+ALIAS = "previews"
 
 
 @dataclass(frozen=True)
@@ -66,14 +80,15 @@ def attachment(attachment_id: UUID | str) -> Media:
 
 
 def _storage() -> Storage:
-    return storages["previews"]
+    return storages[ALIAS]
 
 
 def _local_path(media: Media) -> Path | None:
-    try:
-        return Path(_storage().path(media.name))
-    except NotImplementedError:  # object storage
-        return None
+    """The file of `media` on local storage; None on an object store."""
+    storage = _storage()
+    if isinstance(storage, FileSystemStorage):
+        return Path(storage.path(media.name))
+    return None
 
 
 def store(media: Media, source: Path) -> int:
@@ -101,13 +116,11 @@ def store(media: Media, source: Path) -> int:
 
 
 def size_of(media: Media) -> int | None:
-    """The stored size, or None when the file is absent or empty (Zou: "not found")."""
-    storage = _storage()
+    """The stored size, or None when the file is absent or empty (Zou: "not found"). One
+    stat(2), or one HEAD on an object store (StoreUnavailable when it is down)."""
     try:
-        if not storage.exists(media.name):
-            return None
-        size = storage.size(media.name)
-    except OSError:
+        size = _storage().size(media.name)
+    except OSError:  # absent (FileNotFoundError), or unreadable
         return None
     return size or None
 
@@ -141,10 +154,24 @@ def serve_stored(
     last_modified: datetime | None,
     content_type: str,
     disposition: str = 'inline; filename=""',
+    redirect: bool = False,
 ) -> HttpResponseBase:
     """The answer for a stored file of a production (private to its people): no byte read to
     answer, the length and the ETag from the open file's metadata (`OpenedMedia.etag`), the
-    Last-Modified from its row; ranges and 304s (docs/decisions/media-delivery.md)."""
+    Last-Modified from its row; ranges and 304s (docs/decisions/media-delivery.md). With
+    `redirect` (large media: movies, originals, attachments), a 302 to the object store when
+    FS_SIGNED_URL_SECONDS asks for it (`redirect_to_store`)."""
+    if redirect:
+        redirected = redirect_to_store(
+            request,
+            opened.file,
+            etag=opened.etag,
+            last_modified=last_modified,
+            content_type=content_type,
+            disposition=disposition,
+        )
+        if redirected is not None:
+            return redirected
     return file_response(
         request,
         opened.file,
@@ -162,8 +189,9 @@ def open_stored(media: Media) -> OpenedMedia | None:
     """`media` opened for reading, or None when it is absent or empty (Zou: "not found").
 
     On local storage this is one open(2) and one fstat(2), whatever is asked next: delivery
-    needs no exists/size/stat calls before it (docs/decisions/media-delivery.md). An object
-    store's file is measured through the storage API."""
+    needs no exists/size/stat calls before it (docs/decisions/media-delivery.md). On an
+    object store it is one HEAD (the RemoteFile's `info`: size and time), and the bytes are
+    only asked for when a body is sent; StoreUnavailable when the store is down."""
     path = _local_path(media)
     handle: IO[bytes] | None = None
     try:
@@ -173,8 +201,13 @@ def open_stored(media: Media) -> OpenedMedia | None:
             size, modified = status.st_size, status.st_mtime
         else:
             handle = open_media(media)
-            size = stored_length(handle)
-            modified = modified_at(media) if size else 0.0
+            remote = remote_file(handle)
+            if remote is None:  # another kind of storage: measured through its API
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(0)
+                modified = modified_at(media) if size else 0.0
+            else:
+                size, modified = remote.info.size, remote.info.modified.timestamp()
     except OSError:  # absent (or removed meanwhile, or unreadable): not found, as size_of
         size = 0
     if handle is None or not size:
@@ -190,9 +223,13 @@ def open_media(media: Media) -> File:
 
 def delete(media: Media) -> None:
     """Remove a stored file; absent files and storage errors are ignored (Zou does the same:
-    a row's deletion must not fail on its media)."""
-    with suppress(OSError):
+    a row's deletion must not fail on its media). A store that is down leaves the object
+    for prune_storage (docs/decisions/object-storage.md)."""
+    try:
         _storage().delete(media.name)
+    except (OSError, StoreUnavailable) as error:
+        if not isinstance(error, FileNotFoundError):
+            logger.warning("The stored file %s was not removed: %s", media.name, error)
 
 
 @contextmanager
@@ -228,5 +265,23 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
 
 
 def upload_dir() -> Path:
-    """Where uploads are received: beside the media, so that storing them is a rename."""
-    return Path(settings.PREVIEW_FOLDER) / ".uploads"
+    """Where uploads that are local files are received while they arrive: in the storage's
+    folder on local storage (so that storing them is a rename), else in the work folder."""
+    storage = _storage()
+    if isinstance(storage, FileSystemStorage):
+        return Path(storage.location) / INCOMING_FOLDER
+    return work_dir() / INCOMING_FOLDER
+
+
+def upload_sink(media: Media | None = None) -> UploadSink:
+    """Where an upload of stored media goes while it arrives: straight to `media` on an
+    object store when it is known before the first byte, else staged (see
+    kitsufiles.stores.aliases.sink_for); committed with `media.name`."""
+    return aliases.sink_for(ALIAS, media.name if media is not None else None)
+
+
+def readable_upload_sink() -> FileSink:
+    """Where an upload goes that the request decodes before storing it (avatars, background
+    files: small pictures under MAX_UPLOAD_SIZE): always a local file (`path`), put into an
+    object store by `store` (docs/decisions/object-storage.md)."""
+    return aliases.readable_sink_for(ALIAS, work_dir() / INCOMING_FOLDER)

@@ -238,6 +238,11 @@ MAX_IMAGE_PIXELS = env.get_int("MAX_IMAGE_PIXELS", 400_000_000, minimum=1)
 # Delete a preview's media with its row (always when the client passes force=true).
 REMOVE_FILES = env.get_bool("REMOVE_FILES", False)
 CLIENT_CACHE_MAX_AGE = env.get_int("CLIENT_CACHE_MAX_AGE", 604800, minimum=0)
+# On an object store, answer downloads of large media (movies, originals, attachments,
+# background files, working-file content) with a 302 to a signed URL of the object lasting
+# this many seconds, once access is checked, so the bytes bypass the web server; 0: off
+# (docs/decisions/object-storage.md). No effect on local storage.
+FS_SIGNED_URL_SECONDS = env.get_int("FS_SIGNED_URL_SECONDS", 0, minimum=0)
 
 # Django Q: the ORM broker by default (nothing else to run), Redis when REDIS_URL is set.
 # A job may run as long as ffmpeg is allowed to, plus the time to store its results; the

@@ -1,6 +1,10 @@
-"""Streamed uploads: each file part goes to a temporary file in chunks while its sha256 and
-size are computed. Nothing holds a whole file in memory, and the bytes are written once: the
-caller moves the temporary file into place (a rename on local storage).
+"""Streamed uploads: each file part goes into an upload sink (kitsufiles/stores) in chunks
+while its sha256 and size are computed. Nothing holds a whole file in memory, and the bytes are
+written once: on local storage the sink is a temporary file beside the destination, renamed
+into place when the caller commits it; on an object store the sink sends the bytes to the
+store as they arrive (a multipart upload), and committing makes them the key's content in one
+step (docs/decisions/object-storage.md). A sink that is not committed is aborted, whatever
+happens.
 
 Chunks of 256 KiB: 64-256 KiB chunks hash and write at 700-760 MB/s, 1 MiB chunks at about
 290 MB/s. Under gunicorn the body is read from the client's socket in those chunks
@@ -10,15 +14,11 @@ Chunks of 256 KiB: 64-256 KiB chunks hash and write at 700-760 MB/s, 1 MiB chunk
 
 import hashlib
 import io
-import os
+import logging
 import socket
-import tempfile
-import threading
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
-from typing import IO, Any, cast
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
@@ -30,54 +30,86 @@ from gunicorn.http.body import LengthReader as GunicornLengthReader
 from gunicorn.http.unreader import SocketUnreader as GunicornSocketUnreader
 
 from kitsufiles.errors import UploadInterrupted, UploadTooLarge
+from kitsufiles.stores.objects import StoreUnavailable, UploadSink
+
+logger = logging.getLogger(__name__)
 
 UPLOAD_CHUNK_SIZE = 256 * 1024
 
+# Where each file part goes while it arrives: called with the part's field name and the file
+# name the client gave, before its first byte (so a route may choose the destination by it).
+SinkFactory = Callable[[str, str | None], UploadSink]
+
+
+def abort_quietly(sink: UploadSink) -> None:
+    """Abort a sink on the way out of a failure: a store that is down (or a disk error) while
+    aborting must not hide the error being raised, nor keep the other sinks from aborting.
+    What the store keeps (a staged object, an unfinished multipart upload) is left to its
+    expiry rules and to prune_storage."""
+    try:
+        sink.abort()
+    except (StoreUnavailable, OSError) as error:
+        logger.warning("An upload could not be aborted: %s", error)
+
 
 class HashedUploadedFile(UploadedFile):
-    """An upload already on disk, with its size and sha256 computed on the way in."""
-
-    file: IO[bytes]
+    """A received file part: its bytes are in `sink` (not yet in their place), with their size
+    and sha256 computed on the way in. `commit(name)` makes them the content of `name`."""
 
     def __init__(
         self,
-        file: IO[bytes],
+        sink: UploadSink,
         name: str | None,
         content_type: str | None,
         size: int,
         charset: str | None,
         sha256: str,
     ) -> None:
-        super().__init__(file, name, content_type, size, charset)
+        super().__init__(None, name, content_type, size, charset)
+        self.sink = sink
         self.sha256 = sha256
 
     def temporary_file_path(self) -> str:
-        return self.file.name
+        """The local file holding the bytes, for the sinks that have one (local storage, and
+        the readable sinks of routes that decode a picture in the request); an upload that
+        went straight to an object store has none."""
+        path = getattr(self.sink, "path", None)
+        if path is None:
+            raise ValueError(f"The upload {self.name!r} went to an object store: no local file")
+        return str(path)
+
+    def close(self) -> None:
+        # Django closes every uploaded file at the end of the request: only a file opened to
+        # read the bytes is there to close.
+        if self.file is not None:
+            self.file.close()
+
+    def commit(self, name: str) -> None:
+        self.sink.commit(name)
 
     def discard(self) -> None:
-        self.file.close()
-        Path(self.file.name).unlink(missing_ok=True)
+        """Forget the bytes unless they were committed (a committed sink ignores it)."""
+        self.close()
+        abort_quietly(self.sink)
 
 
 class HashingUploadHandler(FileUploadHandler):
     chunk_size = UPLOAD_CHUNK_SIZE
 
-    def __init__(self, request: HttpRequest, *, directory: Path, max_size: int | None) -> None:
+    def __init__(
+        self, request: HttpRequest, *, sink: SinkFactory, max_size: int | None
+    ) -> None:
         super().__init__(request)
-        self.directory = directory
+        self.make_sink = sink
         self.max_size = max_size
-        self.open_files: list[IO[bytes]] = []
+        self.sinks: list[UploadSink] = []
         # Set when a file part never reached its closing boundary (see upload_interrupted).
         self.interrupted = False
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        # In the destination's file system, so that moving it into place is a rename.
-        self.file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (outlives this method)
-            dir=self.directory, prefix=".upload-", delete=False
-        )
-        self.open_files.append(self.file)
+        self.sink = self.make_sink(self.field_name, self.file_name)
+        self.sinks.append(self.sink)
         self.hash = hashlib.sha256()
         self.size = 0
 
@@ -86,14 +118,15 @@ class HashingUploadHandler(FileUploadHandler):
         if self.max_size is not None and self.size > self.max_size:
             raise UploadTooLarge()
         self.hash.update(raw_data)
-        self.file.write(raw_data)
+        self.sink.write(raw_data)
         return None
 
     def file_complete(self, file_size: int) -> HashedUploadedFile:
-        self.file.flush()
-        self.file.seek(0)
+        finish = getattr(self.sink, "finish", None)
+        if finish is not None:  # a local file: readable by path from here on
+            finish()
         return HashedUploadedFile(
-            self.file,
+            self.sink,
             self.file_name,
             self.content_type,
             self.size,
@@ -104,17 +137,15 @@ class HashingUploadHandler(FileUploadHandler):
     def upload_interrupted(self) -> None:
         """The body ended before the file's closing boundary (the client went away): Django
         neither completes the file nor raises, and hands over the parts it has. The flag makes
-        `receive_files` refuse the whole request; the temporary file is removed here."""
+        `receive_files` refuse the whole request; the part's sink is aborted here."""
         self.interrupted = True
-        file = getattr(self, "file", None)
-        if file is not None:
-            file.close()
-            Path(file.name).unlink(missing_ok=True)
+        sink = getattr(self, "sink", None)
+        if sink is not None:
+            abort_quietly(sink)
 
     def discard_all(self) -> None:
-        for file in self.open_files:
-            file.close()
-            Path(file.name).unlink(missing_ok=True)
+        for sink in self.sinks:
+            abort_quietly(sink)
 
 
 # What the hashing handler gives, per form field: every part is a HashedUploadedFile.
@@ -235,19 +266,23 @@ class SocketBody:
         return bytes(line)
 
 
-def receive_files(request: HttpRequest, *, directory: Path, max_size: int | None) -> ReceivedFiles:
-    """Parse a multipart request with hashing handlers; returns request.FILES.
+def receive_files(
+    request: HttpRequest, *, sink: SinkFactory, max_size: int | None
+) -> ReceivedFiles:
+    """Parse a multipart request with hashing handlers writing into sinks made by `sink`;
+    returns request.FILES.
 
     `Content-Length` above `max_size` is refused before a byte is read. A body cut short (it
     ended inside a file part, or before its declared length, or the connection failed while it
     was read) is refused as a whole with `UploadInterrupted`: the parser would otherwise hand
     over the parts it had, and a route would write a comment or a status from half a request.
-    If anything goes wrong mid-way, every temporary file is removed before the error leaves."""
+    If anything goes wrong mid-way (the store too: StoreUnavailable), every sink is aborted
+    before the error leaves."""
     declared = request.META.get("CONTENT_LENGTH")
     declared_length = int(declared) if declared and declared.isdigit() else None
     if max_size is not None and declared_length is not None and declared_length > max_size:
         raise UploadTooLarge()
-    handler = HashingUploadHandler(request, directory=directory, max_size=max_size)
+    handler = HashingUploadHandler(request, sink=sink, max_size=max_size)
     django_request = getattr(request, "_request", request)
     django_request.upload_handlers = [handler]
     # Django reads the body through this attribute (DRF through Django's request): counting
@@ -280,60 +315,13 @@ def receive_files(request: HttpRequest, *, directory: Path, max_size: int | None
         raise
 
 
-RETIRED_PREFIX = ".retired-"
-
-
-def replace_file(source: str, destination: str) -> threading.Thread | None:
-    """Move a finished upload over the old content in one step: readers see the old file or
-    the new one, never a half-written one.
-
-    The old content is removed after the answer, not during it. Replacing a file drops its
-    last name, and the kernel then frees its pages and blocks in the rename itself, waiting
-    for any write-back still in flight: 0.4-0.5 s for a 1 GiB file written a moment before
-    (docs/decisions/upload-chunk-size.md). A hard link beside the upload keeps the old bytes
-    alive past the rename, and a background thread removes that link; the thread is returned
-    (None when there was no old content, or the file system has no hard links)."""
-    Path(destination).parent.mkdir(parents=True, exist_ok=True)
-    link = Path(source).with_name(f"{RETIRED_PREFIX}{uuid.uuid4().hex}")
-    retired: Path | None = link
-    try:
-        os.link(destination, link)
-    except OSError:  # no old content, or no hard links here: the rename frees it
-        retired = None
-    try:
-        os.replace(source, destination)
-    except BaseException:
-        if retired is not None:
-            retired.unlink(missing_ok=True)
-        raise
-    if retired is None:
-        return None
-    remover = threading.Thread(
-        target=_remove_retired, args=(retired,), name="remove-retired-upload", daemon=True
-    )
-    remover.start()
-    return remover
-
-
-def _remove_retired(retired: Path) -> None:
-    """Remove a retired file, then any other in its folder: one left by a process that died
-    before it removed its own. Nothing else refers to them; removing another thread's first
-    only does its work."""
-    with suppress(OSError):
-        retired.unlink()
-    with suppress(OSError):
-        for leftover in retired.parent.glob(f"{RETIRED_PREFIX}*"):
-            with suppress(OSError):
-                leftover.unlink()
-
-
 @contextmanager
 def received_files(
-    request: HttpRequest, *, directory: Path, max_size: int | None
+    request: HttpRequest, *, sink: SinkFactory, max_size: int | None
 ) -> Iterator[ReceivedFiles]:
-    """`receive_files` for the length of a `with` block: whatever part was not moved into
-    storage by the end of the block (other parts, a store that failed) is removed."""
-    files = receive_files(request, directory=directory, max_size=max_size)
+    """`receive_files` for the length of a `with` block: whatever part was not committed to
+    storage by the end of the block (other parts, a store that failed) is aborted."""
+    files = receive_files(request, sink=sink, max_size=max_size)
     try:
         yield files
     finally:

@@ -17,10 +17,13 @@ from kitsufiles.media_store import (
     open_media,
     open_stored,
     picture,
+    readable_upload_sink,
+    redirect_to_store,
     scratch_dir,
     size_of,
     store,
     upload_dir,
+    upload_sink,
     work_dir,
 )
 
@@ -42,10 +45,13 @@ __all__ = [
     "open_stored",
     "other_file",
     "picture",
+    "readable_upload_sink",
+    "redirect_to_store",
     "scratch_dir",
     "size_of",
     "store",
     "upload_dir",
+    "upload_sink",
     "work_dir",
 ]
 

@@ -40,6 +40,9 @@ pytest_plugins = ["tests.stores.s3_server", "tests.stores.swift_server"]
 
 PASSWORD = "correct horse battery staple"
 
+# `content_backend`: the app tests on local storage and on the object stores.
+pytest_plugins = ["tests.stores.content"]
+
 
 # ---------------------------------------------------------------------------------------------
 # CI refuses skipped tests: a skip there means a component the suite needs is missing.

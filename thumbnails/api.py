@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from kitsufiles.api.schema import file_answer, upload_body
 from kitsufiles.errors import NotFound
-from kitsufiles.media_store import OpenedMedia, serve_stored, upload_dir
+from kitsufiles.media_store import OpenedMedia, readable_upload_sink, serve_stored
 from kitsufiles.uploads import received_files
 from production import permissions
 from production.models import AttachmentFile, Organisation, Person, Project
@@ -88,8 +88,11 @@ class AvatarView(APIView):
     @upload_body()
     def post(self, request: Request, **ids: str) -> Response:
         row = self._row(permissions.caller(request), _the_id(ids), write=True)
+        # A local file: the picture is decoded and fitted before anything is stored.
         with received_files(
-            request, directory=upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
+            request,
+            sink=lambda _field, _name: readable_upload_sink(),
+            max_size=settings.MAX_UPLOAD_SIZE,
         ) as files:
             upload = files.get("file")
             if upload is None:

@@ -28,7 +28,7 @@ from kitsufiles.api.filters import query_flag
 from kitsufiles.api.inputs import validated
 from kitsufiles.api.schema import answers, file_answer, upload_body
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
-from kitsufiles.downloads import file_response
+from kitsufiles.downloads import file_response, redirect_seconds, redirect_to_store
 from kitsufiles.uploads import received_files
 from production import permissions
 from production.models import Person, Software, Task
@@ -186,6 +186,11 @@ class WorkingFileModifiedView(APIView):
         return Response(serialize_instance(working_file))
 
 
+# What Zou answers a content download with (zou-files-contract §8.2).
+CONTENT_TYPE = "application/octet-stream"
+DISPOSITION = 'inline; filename=""'
+
+
 class WorkingFileContentView(APIView):
     """GET/POST data/working-files/<id>/file: the content, streamed both ways."""
 
@@ -196,10 +201,20 @@ class WorkingFileContentView(APIView):
             person, selectors.for_download(), working_file_id, project="task__project_id"
         )
         permissions.check_task_or_admin(person, working_file.task, permissions.Access.TASK)
-        opened = selectors.opened_content(working_file)
+        opened = selectors.opened_content(working_file, streamed=redirect_seconds() == 0)
         if opened is None:
             raise ContentNotFound(working_file.pk)
         handle, working_file = opened
+        redirected = redirect_to_store(
+            request,
+            handle,
+            etag=working_file.checksum,
+            last_modified=working_file.updated_at,
+            content_type=CONTENT_TYPE,
+            disposition=DISPOSITION,
+        )
+        if redirected is not None:  # FS_SIGNED_URL_SECONDS on an object store
+            return redirected
         # The length is the open file's, never the row's `size` (file_response measures it).
         return file_response(
             request,
@@ -207,13 +222,19 @@ class WorkingFileContentView(APIView):
             # The stored sha256: a strong validator that costs no read of the content.
             etag=working_file.checksum,
             last_modified=working_file.updated_at,
+            content_type=CONTENT_TYPE,
+            disposition=DISPOSITION,
         )
 
     @upload_body()
     def post(self, request: Request, working_file_id: str) -> Response:
         working_file = working_file_for(request, working_file_id, permissions.Access.TASK)
-        directory, max_size = services.upload_directory(), settings.MAX_UPLOAD_SIZE
-        with received_files(request, directory=directory, max_size=max_size) as files:
+        with received_files(
+            request,
+            # `file` goes to the content's key as it arrives; any other part is only staged.
+            sink=lambda field, _name: services.content_sink(working_file, direct=field == "file"),
+            max_size=settings.MAX_UPLOAD_SIZE,
+        ) as files:
             upload = files.get("file")
             if upload is None:
                 raise NoFileSent()

@@ -9,7 +9,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Max, QuerySet
 
-from kitsufiles.downloads import stored_length
+from kitsufiles.downloads import has_descriptor, stored_length
 from kitsufiles.last_rows import last_of_each_group
 from kitsufiles.lookups import parse_id
 from production import permissions
@@ -80,14 +80,17 @@ def open_content(working_file: WorkingFile) -> File:
     return storages[STORAGE_ALIAS].open(content_key(working_file), "rb")
 
 
-def opened_content(working_file: WorkingFile) -> tuple[File, WorkingFile] | None:
+def opened_content(
+    working_file: WorkingFile, *, streamed: bool = True
+) -> tuple[File, WorkingFile] | None:
     """The stored content, opened, with the row as it describes those bytes; None when there
     is no content (absent or empty: Zou answers 404 for both).
 
     Opened under the row's lock: an upload replaces the bytes and records them under that
     lock (`services.store_content`), so the handle and the checksum read here are both from
     before it or both from after it. The handle keeps reading the bytes it opened even if
-    they are replaced afterwards."""
+    they are replaced afterwards (on an object store: the GET started under the lock, unless
+    the caller will not read the bytes itself, `streamed=False`: a redirect to the store)."""
     with transaction.atomic():
         # The lock and the columns the answer reads, in one statement (records.lock_row's
         # lock, as store_content takes it).
@@ -103,9 +106,15 @@ def opened_content(working_file: WorkingFile) -> tuple[File, WorkingFile] | None
             handle = open_content(working_file)
         except FileNotFoundError:
             return None
+        length = stored_length(handle)
+        if streamed and length and not has_descriptor(handle):
+            # An object store's file reads on demand: its first GET starts here, under the
+            # lock, so that the bytes a whole download sends are those the row describes even
+            # if an upload replaces them next (a GET in flight keeps reading its version).
+            handle.read(0)
     for name, value in row.items():
         setattr(working_file, name, value)
-    if stored_length(handle) == 0:
+    if length == 0:
         handle.close()
         return None
     return handle, working_file

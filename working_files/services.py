@@ -1,10 +1,9 @@
 """Writes of working files: new revisions (race-free), comments, content."""
 
-from pathlib import Path
+import logging
 from typing import Any
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,12 +11,16 @@ from file_trees import services as file_tree_services
 from file_trees.inputs import PathOptions
 from kitsufiles import records
 from kitsufiles.errors import DataConflict
-from kitsufiles.uploads import HashedUploadedFile, replace_file
+from kitsufiles.stores import aliases
+from kitsufiles.stores.objects import StoreUnavailable, UploadSink
+from kitsufiles.uploads import HashedUploadedFile
 from production.errors import check_same_project
 from production.models import Entity, Person, Software, Task
 from working_files import selectors
 from working_files.errors import WorkingFileExists
 from working_files.models import WorkingFile
+
+logger = logging.getLogger(__name__)
 
 # The software a new working file is made with when none is given (Zou's default).
 DEFAULT_SOFTWARE = {"name": "Blender", "short_name": "blender", "file_extension": ".blend"}
@@ -132,14 +135,14 @@ def mark_modified(*, working_file: WorkingFile) -> WorkingFile:
     return working_file
 
 
-def upload_directory() -> Path:
-    """Where uploads land while they arrive: inside local storage, so that a rename moves them
-    into place and their bytes are written once (docs/decisions/upload-chunk-size.md), else
-    the data folder."""
-    storage = storages[selectors.STORAGE_ALIAS]
-    if isinstance(storage, FileSystemStorage):
-        return Path(storage.location) / ".incoming"
-    return Path(settings.DATA_DIR) / "incoming"
+def content_sink(working_file: WorkingFile, *, direct: bool = True) -> UploadSink:
+    """Where an upload of the content goes while it arrives: a temporary file beside the
+    stored content on local storage (committing it is a rename: docs/decisions/
+    upload-chunk-size.md), else straight to its key on the object store (a multipart upload
+    that committing completes: docs/decisions/object-storage.md). Not `direct`: staged in the
+    store (for a part that is not the content, which is never committed)."""
+    key = selectors.content_key(working_file) if direct else None
+    return aliases.sink_for(selectors.STORAGE_ALIAS, key)
 
 
 @transaction.atomic
@@ -148,26 +151,16 @@ def store_content(*, working_file: WorkingFile, upload: HashedUploadedFile) -> W
     records neither: docs/compatibility.md#working-files).
 
     Both happen under the row's lock, in the transaction that records them: of two uploads
-    at once, one moves its bytes in and records them, then the other does, so the row always
+    at once, one commits its bytes and records them, then the other does, so the row always
     describes the bytes in storage (and a download, which opens them under the same lock,
-    gets a checksum matching what it sends). If the move fails the record is rolled back;
-    if the commit fails after it, the bytes are a whole upload whose row still holds the
+    gets a checksum matching what it sends). If the commit fails (the store is down:
+    StoreUnavailable, 503) the record is rolled back and the previous content stays; if the
+    database commit fails after it, the bytes are a whole upload whose row still holds the
     previous values, which a download never serves as its length. The new bytes take the old
-    ones' place in one step, so an interrupted upload (which never gets here) leaves the
-    previous content whole."""
+    ones' place in one step (a rename, or an object store's commit), so an interrupted upload
+    (which never gets here; its sink is aborted) leaves the previous content whole."""
     records.lock_row(WorkingFile, working_file.pk)
-    storage = storages[selectors.STORAGE_ALIAS]
-    key = selectors.content_key(working_file)
-    if isinstance(storage, FileSystemStorage):
-        replace_file(upload.temporary_file_path(), storage.path(key))
-    else:
-        # Object stores replace a key in one step (django-storages' file_overwrite), so the
-        # old content stays readable until the new one is complete.
-        with open(upload.temporary_file_path(), "rb") as source:
-            stored_as = storage.save(key, source)
-        upload.discard()
-        if stored_as != key:
-            raise RuntimeError(f"The files storage must overwrite keys; it stored {stored_as}")
+    upload.commit(selectors.content_key(working_file))
     WorkingFile.objects.filter(pk=working_file.pk).update(
         size=upload.size, checksum=upload.sha256, updated_at=timezone.now()
     )
@@ -193,9 +186,13 @@ def delete_working_file(*, person: Person, instance: WorkingFile, force: bool = 
 
 
 def remove_content(key: str) -> None:
-    """Remove stored content; content that is already gone (never uploaded) is no error."""
+    """Remove stored content; content that is already gone (never uploaded) is no error, and
+    neither is a store that is down (the row is gone already: the object is left for
+    prune_storage, docs/decisions/object-storage.md)."""
     storage = storages[selectors.STORAGE_ALIAS]
     try:
         storage.delete(key)
     except FileNotFoundError:  # some object stores say so; the local one does not
         return
+    except StoreUnavailable as error:
+        logger.warning("The content %s was not removed: %s", key, error)

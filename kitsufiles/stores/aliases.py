@@ -1,8 +1,10 @@
 """The storage aliases as callers use them, whatever their backend."""
 
+from pathlib import Path
+
 from django.core.files.storage import FileSystemStorage, storages
 
-from kitsufiles.stores.local import LocalSink
+from kitsufiles.stores.local import FileSink, LocalSink
 from kitsufiles.stores.objects import ObjectStorage, UploadSink
 
 # Zou's two kinds of content: working and output files, and preview media (with avatars,
@@ -36,3 +38,12 @@ def prepare_buckets() -> None:
         storage = object_storage(alias)
         if storage is not None:
             storage.ensure_buckets(create=bool(getattr(storage, "create_buckets", False)))
+
+def readable_sink_for(alias: str, scratch: Path) -> FileSink:
+    """A sink for an upload the request reads itself (a picture to decode) before storing
+    it: a local file, in the storage's folder on local storage (committing it is a rename),
+    else in `scratch` (local work space; committing it puts the file into the store)."""
+    storage = storages[alias]
+    if isinstance(storage, FileSystemStorage):
+        return LocalSink(storage)
+    return FileSink(scratch, storage)

@@ -80,6 +80,7 @@ def _serve(
     *,
     content_type: str,
     disposition: str = 'inline; filename=""',
+    redirect: bool = False,
 ) -> HttpResponseBase:
     """The stored file `media` of `background`, as previews/api/media.py serves preview
     media: ETag from the open file's metadata, Last-Modified from the row, ranges."""
@@ -92,6 +93,7 @@ def _serve(
         last_modified=background.updated_at,
         content_type=content_type,
         disposition=disposition,
+        redirect=redirect,
     )
 
 
@@ -103,8 +105,11 @@ class UploadView(APIView):
     def post(self, request: Request, background_id: str) -> Response:
         permissions.check_admin(permissions.caller(request))  # Zou: before the look-up
         background = get_or_404(PreviewBackgroundFile, background_id)
+        # A local file: the picture is decoded for its thumbnail before it is stored.
         with received_files(
-            request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
+            request,
+            sink=lambda _field, _name: storage.readable_upload_sink(),
+            max_size=settings.MAX_UPLOAD_SIZE,
         ) as files:
             upload = files.get("file")
             if upload is None:
@@ -131,6 +136,7 @@ class FileView(APIView):
             storage.background(background.pk),
             content_type=CONTENT_TYPES.get(extension, OTHER_TYPE),
             disposition=inline_disposition(name),
+            redirect=True,
         )
 
 

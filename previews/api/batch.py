@@ -85,8 +85,11 @@ class BatchCommentView(APIView):
             if task_id
             else None
         )
+        # Staged: the keys of the attachments and previews are the ids of rows made later.
         with received_files(
-            request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
+            request,
+            sink=lambda _field, _name: storage.upload_sink(),
+            max_size=settings.MAX_UPLOAD_SIZE,
         ) as files:
             entries = [
                 self._checked(request, index, values, url_task, files)

@@ -26,6 +26,7 @@ from kitsufiles.downloads import attachment_disposition, file_response
 from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import get_or_404
 from kitsufiles.media_store import serve_stored
+from kitsufiles.stores.objects import UploadSink
 from kitsufiles.uploads import HashedUploadedFile, received_files
 from previews import selectors, services, storage
 from production import permissions
@@ -87,6 +88,11 @@ def _attachment_rows(attachments: list[AttachmentFile]) -> list[dict[str, Any]]:
     return [by_id[attachment.pk] for attachment in attachments]
 
 
+def staged(_field: str, _name: str | None) -> UploadSink:
+    """Attachments are staged while they arrive: their keys are the ids of rows made later."""
+    return storage.upload_sink()
+
+
 class CommentTaskView(APIView):
     """POST actions/tasks/<id>/comment: comment (with attachments) and set the task's status
     (201). The answer is the comment with `attachment_files`: the rows of its attachments."""
@@ -111,9 +117,7 @@ class CommentTaskView(APIView):
         # Files are read only from someone who may comment on the task at all (the status
         # rule follows once the form is read).
         task = permissions.get_task(person, task_id, access=Access.TASK)
-        with received_files(
-            request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
-        ) as files:
+        with received_files(request, sink=staged, max_size=settings.MAX_UPLOAD_SIZE) as files:
             uploads = [part for _, parts in files.lists() for part in parts]
             return self._comment(request, person, task, uploads)
 
@@ -162,9 +166,7 @@ class AddAttachmentView(APIView):
         permissions.check_attachment_addition(person, comment.person_id, task.project)
         if not _is_multipart(request):
             raise WrongParameter("No file was sent.")
-        with received_files(
-            request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
-        ) as files:
+        with received_files(request, sink=staged, max_size=settings.MAX_UPLOAD_SIZE) as files:
             uploads = [part for _, parts in files.lists() for part in parts]
             if not uploads:
                 raise WrongParameter("No file was sent.")
@@ -236,4 +238,5 @@ class AttachmentFileView(APIView):
             last_modified=attachment.updated_at,
             content_type=content_type,
             disposition=disposition,
+            redirect=True,
         )

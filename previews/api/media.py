@@ -68,7 +68,12 @@ class UploadView(APIView):
         params = request.query_params
         inline = query_flag(params, "no_job")
         with received_files(
-            request, directory=storage.upload_dir(), max_size=settings.MAX_UPLOAD_SIZE
+            request,
+            # On an object store `file` goes straight to the key its extension gives.
+            sink=lambda field, name: services.upload_sink(
+                preview.pk, name if field == "file" else None
+            ),
+            max_size=settings.MAX_UPLOAD_SIZE,
         ) as files:
             upload = files.get("file")
             if upload is None:
@@ -137,10 +142,12 @@ def serve(
     *,
     content_type: str,
     disposition: str = 'inline; filename=""',
+    redirect: bool = False,
 ) -> HttpResponseBase:
     """The stored file `opened` (or the answer for a preview without it). No byte of the file
-    is read to answer: the length and the ETag come from the open file's fstat, the
-    Last-Modified from the row (docs/decisions/media-delivery.md)."""
+    is read to answer: the length and the ETag come from the open file's fstat (an object's
+    HEAD), the Last-Modified from the row (docs/decisions/media-delivery.md). `redirect`: a
+    large file, which FS_SIGNED_URL_SECONDS sends to the object store (media_store)."""
     if opened is None:
         return _not_there(request, preview)
     return serve_stored(
@@ -149,6 +156,7 @@ def serve(
         last_modified=preview.updated_at,
         content_type=content_type,
         disposition=disposition,
+        redirect=redirect,
     )
 
 
@@ -174,7 +182,7 @@ class MovieView(APIView):
             return _download(request, preview_id, kind="mp4")
         preview = _task_media_preview(permissions.caller(request), preview_id)
         opened = selectors.opened_movie(preview, self.route)
-        return serve(request, preview, opened, content_type=MOVIE_TYPE)
+        return serve(request, preview, opened, content_type=MOVIE_TYPE, redirect=True)
 
 
 class PictureView(APIView):
@@ -215,9 +223,10 @@ class OriginalFileView(APIView):
         preview = _task_media_preview(person, preview_id)
         if extension == "png":
             opened = storage.open_stored(storage.picture("original", preview.pk))
-            return serve(request, preview, opened, content_type=PNG_TYPE)
+            return serve(request, preview, opened, content_type=PNG_TYPE, redirect=True)
         opened = storage.open_stored(storage.other_file(preview.pk))
-        return serve(request, preview, opened, content_type=_other_file_type(extension))
+        content_type = _other_file_type(extension)
+        return serve(request, preview, opened, content_type=content_type, redirect=True)
 
 
 def _download(request: Request, preview_id: str, *, kind: str | None) -> HttpResponseBase:
@@ -241,7 +250,14 @@ def _download(request: Request, preview_id: str, *, kind: str | None) -> HttpRes
     else:
         opened = storage.open_stored(storage.other_file(preview.pk))
         content_type = _other_file_type(extension)
-    return serve(request, preview, opened, content_type=content_type, disposition=disposition)
+    return serve(
+        request,
+        preview,
+        opened,
+        content_type=content_type,
+        disposition=disposition,
+        redirect=True,
+    )
 
 
 class OriginalDownloadView(APIView):

@@ -37,7 +37,7 @@ from previews.services.slots import (
     update_position,
     update_preview,
 )
-from previews.services.uploads import media_kind, receive_media
+from previews.services.uploads import media_kind, receive_media, upload_sink
 
 __all__ = [
     "BatchComment",
@@ -61,6 +61,7 @@ __all__ = [
     "update_annotations",
     "update_position",
     "update_preview",
+    "upload_sink",
     "use_frame_as_thumbnail",
     "write_frame",
 ]

@@ -80,12 +80,16 @@ def _picture(preview: PreviewFile) -> tuple[Image.Image, tuple[int, int, int, in
 
 
 def _opened_picture(preview: PreviewFile, prefix: str) -> Image.Image:
-    opened = storage.open_stored(storage.picture(prefix, preview.pk))
-    if opened is None:
-        raise errors.BinaryNotAvailable()
-    with opened.file as handle:
-        picture = Image.open(handle)
-        picture.load()
+    """The stored picture, decoded from a local file (Pillow seeks back and forth while it
+    reads: on an object store each seek would be a request, so the picture is copied first)."""
+    try:
+        with storage.local_copy(storage.picture(prefix, preview.pk)) as path:
+            if not path.stat().st_size:
+                raise errors.BinaryNotAvailable()
+            picture = Image.open(path)
+            picture.load()
+    except FileNotFoundError:
+        raise errors.BinaryNotAvailable() from None
     return picture
 
 

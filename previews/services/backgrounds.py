@@ -18,7 +18,7 @@ from kitsufiles.errors import NotFound
 from kitsufiles.records import lock_row
 from previews import errors, storage
 from previews.models import PreviewBackgroundFile, ProjectPreviewBackgroundFileLink
-from previews.services.uploads import ReceivedFile, split_file_name
+from previews.services.uploads import LocalUpload, split_file_name
 from production.models import Project
 from thumbnails import hdr, images
 
@@ -95,7 +95,7 @@ def _delete_media(background_id: Any) -> None:
 
 
 def receive_background_file(
-    *, background: PreviewBackgroundFile, upload: ReceivedFile
+    *, background: PreviewBackgroundFile, upload: LocalUpload
 ) -> PreviewBackgroundFile:
     """Store an uploaded environment (kept byte for byte) and its 300x200 thumbnail.
 

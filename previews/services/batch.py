@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from kitsufiles.errors import DomainError, WrongParameter
+from kitsufiles.stores.objects import StoreUnavailable
 from kitsufiles.uploads import HashedUploadedFile
 from previews import storage
 from previews.models import PreviewFile
@@ -77,6 +78,8 @@ def _post_comment(entry: BatchComment, stored: list[storage.Media]) -> None:
         slot = slots.add_preview_slot(task=entry.task, comment=comment, author=entry.author)
         try:
             preview = uploads.receive_media(preview=slot, upload=upload)
+        except StoreUnavailable:  # not the preview's fault: the whole batch fails (503)
+            raise
         except DomainError:  # Zou skips a preview it cannot take and keeps the comment
             continue
         entry.preview_files.append(preview)
@@ -104,9 +107,11 @@ def attach_files(*, comment: Comment, uploads: list[HashedUploadedFile]) -> list
 
 def attach_file(*, comment: Comment, upload: HashedUploadedFile) -> AttachmentFile:
     """Store a comment attachment (files bucket, `attachments-<id>`) and its row. The bytes
-    are the upload's as received (streamed to disk, then moved into place: never decoded nor
-    held in memory); its size is the measured one. Two attachments of one comment with the
-    same name are refused (400): the second would replace the first under its name."""
+    are the upload's as received (streamed into a sink, then committed: never decoded nor
+    held in memory); its size is the measured one. The row is written first (its id is the
+    key) in the caller's transaction: a store that fails rolls it back. Two attachments of
+    one comment with the same name are refused (400): the second would replace the first
+    under its name."""
     name = Path(upload.name or "").name[:250]
     if not name:
         raise WrongParameter("An attachment needs a file name.")
@@ -120,7 +125,7 @@ def attach_file(*, comment: Comment, upload: HashedUploadedFile) -> AttachmentFi
         mimetype=_mimetype(upload.content_type, name)[:255],
         comment=comment,
     )
-    storage.store(storage.attachment(attachment.pk), Path(upload.temporary_file_path()))
+    upload.commit(storage.attachment(attachment.pk).name)
     return attachment
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kitsufiles.stores.objects import StoreUnavailable
 from previews import media, queue, rendering, storage
 from previews.models import PreviewFile, PreviewStatus
 from previews.services import slots
@@ -74,7 +75,11 @@ def start_attempt(*, preview_id: UUID | str, attempt: int) -> PreviewFile | None
 
 def process(*, preview_id: UUID | str, attempt: int) -> str:
     """One processing attempt. Media that cannot become a preview end `broken` with the
-    reason; other errors propagate so the job is retried."""
+    reason; other errors propagate so the job is retried: a store that is down
+    (StoreUnavailable, while the source is read or an output stored) fails the attempt, and
+    the job's hook queues the next one within PREVIEW_MAX_ATTEMPTS. The source is read from
+    the store into the work folder and every output put into the store: a job needs no disk
+    shared with the web servers (docs/decisions/object-storage.md)."""
     preview = start_attempt(preview_id=preview_id, attempt=attempt)
     if preview is None:
         return "skipped"
@@ -93,11 +98,15 @@ def process(*, preview_id: UUID | str, attempt: int) -> str:
 def process_inline(*, preview: PreviewFile) -> PreviewFile:
     """Process in the caller's thread (`no_job=true`) a preview whose upload has committed; a
     failure leaves the preview broken with its reason rather than failing the request (the
-    upload itself succeeded). Returns the preview as it now is."""
+    upload itself succeeded), but a store that is down queues a job for another attempt.
+    Returns the preview as it now is."""
     if preview.status != PreviewStatus.PROCESSING:
         return preview
     try:
         process(preview_id=str(preview.pk), attempt=preview.attempts + 1)
+    except StoreUnavailable as error:  # not the media's fault: a job tries again later
+        logger.warning("Processing preview %s met a store that is down: %s", preview.pk, error)
+        attempt_failed(preview_id=preview.pk, reason=str(error))
     except Exception as error:  # noqa: BLE001 (any failure is reported on the preview)
         logger.exception("Processing preview %s failed", preview.pk)
         mark_broken(preview_id=preview.pk, reason=f"Processing failed: {error}")

@@ -8,9 +8,11 @@ not take deletes the slot, as Zou does: clients rely on the 400 and on the slot'
 
 from pathlib import Path
 from typing import Literal, Protocol
+from uuid import UUID
 
 from django.db import transaction
 
+from kitsufiles.stores.objects import UploadSink
 from previews import errors, queue, storage
 from previews.models import PreviewFile, PreviewStatus
 from previews.services import slots
@@ -29,7 +31,17 @@ OTHER_EXTENSIONS = frozenset({
 
 
 class ReceivedFile(Protocol):
-    """An upload already on local disk (kitsufiles.uploads streams every part there)."""
+    """An upload received into a sink (kitsufiles.uploads), not yet in its place."""
+
+    name: str | None
+    size: int | None
+
+    def commit(self, name: str) -> None: ...
+
+
+class LocalUpload(Protocol):
+    """An upload the request reads itself: a local file (kitsufiles.uploads, with the sink of
+    storage.readable_upload_sink)."""
 
     name: str | None
     size: int | None
@@ -53,6 +65,25 @@ def media_kind(extension: str) -> MediaKind | None:
     return None
 
 
+def upload_destination(preview_id: UUID | str, file_name: str | None) -> storage.Media | None:
+    """Where the upload of a file of this name is stored for the preview (decided by its
+    extension, as `receive_media` decides), or None for a kind we do not take."""
+    kind = media_kind(split_file_name(file_name)[1])
+    if kind == "other":
+        return storage.other_file(preview_id)
+    if kind == "picture":
+        return storage.picture(storage.PICTURE_UPLOAD, preview_id)
+    if kind == "movie":
+        return storage.movie("source", preview_id)
+    return None
+
+
+def upload_sink(preview_id: UUID | str, file_name: str | None) -> UploadSink:
+    """Where a preview's upload goes while it arrives: on an object store, straight to the
+    key its extension gives (committed by `receive_media`); staged for a kind we refuse."""
+    return storage.upload_sink(upload_destination(preview_id, file_name))
+
+
 def receive_media(
     *, preview: PreviewFile, upload: ReceivedFile, normalize: bool = True, inline: bool = False
 ) -> PreviewFile:
@@ -70,7 +101,8 @@ def receive_media(
     if upload.size == 0 and kind != "other":
         slots.delete_preview(preview=preview, force=True)
         raise errors.EmptyUpload(kind)
-    upload_path = Path(upload.temporary_file_path())
+    destination = upload_destination(preview.pk, upload.name)
+    assert destination is not None  # a kind we take
     with transaction.atomic():
         preview = PreviewFile.objects.select_for_update().get(pk=preview.pk)
         if preview.is_uploaded:  # a second upload raced this one
@@ -78,16 +110,17 @@ def receive_media(
         preview.original_name = original_name
         preview.broken_reason = None
         preview.attempts = 0
+        # The bytes are committed before the row says they exist; a store that is down
+        # (StoreUnavailable) rolls the row back and leaves the slot empty.
+        upload.commit(destination.name)
         if kind == "other":
-            preview.file_size = storage.store(storage.other_file(preview.pk), upload_path)
+            preview.file_size = upload.size or 0
             preview.extension = extension
             preview.status = PreviewStatus.READY
         elif kind == "picture":
-            storage.store(storage.picture(storage.PICTURE_UPLOAD, preview.pk), upload_path)
             preview.extension = "png"
             preview.status = PreviewStatus.PROCESSING
         else:
-            storage.store(storage.movie("source", preview.pk), upload_path)
             preview.extension = "mp4"
             preview.status = PreviewStatus.PROCESSING
             preview.data = {

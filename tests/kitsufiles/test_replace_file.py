@@ -1,9 +1,9 @@
-"""Putting an upload in place of the old content (kitsufiles.uploads.replace_file): one rename,
+"""Putting an upload in place of the old content (kitsufiles.stores.local.replace_file): one rename,
 the old bytes removed afterwards by a background thread, nothing left behind."""
 
 from pathlib import Path
 
-from kitsufiles.uploads import RETIRED_PREFIX, replace_file
+from kitsufiles.stores.local import RETIRED_PREFIX, replace_file
 
 
 def retired_in(folder: Path) -> list[Path]:

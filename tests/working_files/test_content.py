@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.http import http_date
 
 from kitsufiles.api.authentication import issue_tokens
+from kitsufiles.stores.local import INCOMING_FOLDER
+from kitsufiles.stores.objects import FolderObjectStorage
 from kitsufiles.uploads import UPLOAD_CHUNK_SIZE
 from production.models import Role
+from tests.stores.content import ContentBackend, local_only
 from tests.zou_bodies import BAD_REQUEST_MESSAGE, FORBIDDEN_MESSAGE, TOO_LARGE
 from working_files import selectors, services
 from working_files.models import WorkingFile
@@ -35,22 +38,10 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
-def files_storage(settings, tmp_path):
-    """Local `files` storage in this test's own folder (never the checkout's data/ folder)."""
-    root = tmp_path / "files"
-    settings.FS_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    storage = storages["files"]
-    # Django's setting_changed receiver drops the cached storages: the new location is used.
-    assert Path(storage.location) == root
-    assert services.upload_directory() == root / ".incoming"
-    return storage
+def files_storage(content_backend: ContentBackend):
+    """The `files` storage on this test's backend (local storage in this test's own folder,
+    never the checkout's data/ folder, or an object store with fresh buckets)."""
+    return storages["files"]
 
 
 @pytest.fixture
@@ -76,15 +67,46 @@ def sha256(content: bytes) -> str:
 
 
 def stored_path(working_file: WorkingFile) -> Path:
+    """The content's file on local storage."""
     return Path(storages["files"].path(selectors.content_key(working_file)))
 
 
+def stored_bytes(working_file: WorkingFile) -> bytes | None:
+    """The stored content, through the storage API (any backend); None when absent."""
+    storage = storages["files"]
+    key = selectors.content_key(working_file)
+    if not storage.exists(key):
+        return None
+    with storage.open(key, "rb") as handle:
+        return handle.read()
+
+
+def incoming_folder() -> Path:
+    """Where uploads are written while they arrive: local storage's `.incoming` folder, or
+    the folder store's staging folder."""
+    storage = storages["files"]
+    if isinstance(storage, FileSystemStorage):
+        return Path(storage.location) / INCOMING_FOLDER
+    assert isinstance(storage, FolderObjectStorage)
+    return storage.location / ".staging"
+
+
 def leftovers() -> list[str]:
-    """Temporary upload files still lying in the storage's `.incoming` folder."""
-    incoming = services.upload_directory()
+    """Upload files still lying where uploads are written while they arrive."""
+    incoming = incoming_folder()
     if not incoming.exists():
         return []
     return sorted(path.name for path in incoming.iterdir())
+
+
+def assert_stored_at_zous_key(backend: ContentBackend, working_file, content: bytes) -> None:
+    """On an object store: the bytes are the object `working-<id>` of the bucket `files`, and
+    nothing was written under the local storage folders."""
+    if not backend.is_object_store:
+        assert stored_path(working_file).read_bytes() == content
+        return
+    assert backend.read_object("files", f"working-{working_file.pk}") == content
+    assert backend.local_files() == []
 
 
 def row_state(working_file: WorkingFile) -> tuple:
@@ -106,7 +128,9 @@ def uploaded(admin_client, working_file):
 # Round trip and replacement
 
 
-def test_round_trip_of_a_file_larger_than_the_upload_chunk(admin_client, working_file):
+def test_round_trip_of_a_file_larger_than_the_upload_chunk(
+    admin_client, working_file, content_backend
+):
     content = os.urandom(3 * MIB + 17)
     assert len(content) > 12 * UPLOAD_CHUNK_SIZE
 
@@ -122,7 +146,7 @@ def test_round_trip_of_a_file_larger_than_the_upload_chunk(admin_client, working
     assert leftovers() == []
     working_file.refresh_from_db()
     assert (working_file.size, working_file.checksum) == (len(content), sha256(content))
-    assert sha256(stored_path(working_file).read_bytes()) == sha256(content)
+    assert_stored_at_zous_key(content_backend, working_file, content)
 
     response = admin_client.get(file_url(working_file), HTTP_ACCEPT_ENCODING="gzip, deflate, br")
 
@@ -141,10 +165,11 @@ def test_round_trip_of_a_file_larger_than_the_upload_chunk(admin_client, working
 
 
 def test_reupload_replaces_the_content_size_checksum_and_updated_at(
-    admin_client, working_file, uploaded
+    admin_client, working_file, uploaded, content_backend
 ):
     old_state = row_state(working_file)
-    old_inode = stored_path(working_file).stat().st_ino
+    local = not content_backend.is_object_store
+    old_inode = stored_path(working_file).stat().st_ino if local else None
     new_content = os.urandom(2 * MIB + 5)
 
     response = upload(admin_client, working_file, new_content)
@@ -156,8 +181,10 @@ def test_reupload_replaces_the_content_size_checksum_and_updated_at(
     assert (size, checksum) == (len(new_content), sha256(new_content))
     assert (size, checksum) != old_state[:2]
     assert updated_at > old_state[2]
-    # The new bytes were written once, to a temporary file that was then renamed into place.
-    assert stored_path(working_file).stat().st_ino != old_inode
+    if local:
+        # The new bytes were written once, to a temporary file then renamed into place.
+        assert stored_path(working_file).stat().st_ino != old_inode
+    assert_stored_at_zous_key(content_backend, working_file, new_content)
     assert leftovers() == []
 
     response = admin_client.get(file_url(working_file))
@@ -174,10 +201,15 @@ def test_the_client_file_name_is_ignored(admin_client, working_file):
     assert response.status_code == 201
     assert response.json()["path"] == path_before
     assert WorkingFile.objects.get(pk=working_file.pk).path == path_before
-    assert stored_path(working_file).name == str(working_file.pk)
-    assert sorted(p.name for p in stored_path(working_file).parent.iterdir()) == [
-        str(working_file.pk)
-    ]
+    storage = storages["files"]
+    if isinstance(storage, FileSystemStorage):
+        assert stored_path(working_file).name == str(working_file.pk)
+        assert sorted(p.name for p in stored_path(working_file).parent.iterdir()) == [
+            str(working_file.pk)
+        ]
+    else:
+        keys = [info.key for info in storage.objects(storage.object_name("x/y").bucket)]
+        assert keys == [f"working-{working_file.pk}"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,7 +354,7 @@ def test_missing_file_part_gives_400_and_changes_nothing(admin_client, working_f
     assert response.status_code == 400
     assert response.json() == {"error": True, "message": BAD_REQUEST_MESSAGE}
     assert row_state(working_file) == before
-    assert stored_path(working_file).read_bytes() == uploaded
+    assert stored_bytes(working_file) == uploaded
 
 
 def test_file_under_another_field_name_gives_400_and_leaves_no_temporary_file(
@@ -335,7 +367,7 @@ def test_file_under_another_field_name_gives_400_and_leaves_no_temporary_file(
     assert response.status_code == 400
     assert response.json() == {"error": True, "message": BAD_REQUEST_MESSAGE}
     assert row_state(working_file) == before
-    assert stored_path(working_file).read_bytes() == uploaded
+    assert stored_bytes(working_file) == uploaded
     assert leftovers() == []
 
 
@@ -350,7 +382,7 @@ def test_upload_above_max_upload_size_gives_413_and_keeps_the_old_content(
     assert response.status_code == 413
     assert response.json() == TOO_LARGE
     assert row_state(working_file) == before
-    assert stored_path(working_file).read_bytes() == uploaded
+    assert stored_bytes(working_file) == uploaded
     assert leftovers() == []
     response = admin_client.get(file_url(working_file))
     assert body_of(response) == uploaded
@@ -382,7 +414,7 @@ def test_artist_outside_the_team_gets_403_both_ways(
     assert response.status_code == 403
     assert response.json() == {"error": True, "message": FORBIDDEN_MESSAGE}
     assert row_state(working_file) == before
-    assert stored_path(working_file).read_bytes() == uploaded
+    assert stored_bytes(working_file) == uploaded
     assert leftovers() == []
 
 
@@ -424,11 +456,11 @@ def wait_for(condition, timeout: float = 10.0, interval: float = 0.02):
 
 
 def temporary_upload():
-    """(path, stat) of the one `.upload-*` file being written, when it holds ≥ 512 KiB."""
-    incoming = services.upload_directory()
+    """(path, stat) of the one upload file being written, when it holds ≥ 512 KiB."""
+    incoming = incoming_folder()
     if not incoming.exists():
         return None
-    for path in incoming.glob(".upload-*"):
+    for path in incoming.iterdir():
         try:
             stat = path.stat()
         except FileNotFoundError:
@@ -499,6 +531,7 @@ def live_download(live, working_file) -> requests.Response:
     return session.get(f"{live_server.url}{file_url(working_file)}")
 
 
+@local_only
 def test_upload_streams_to_a_temporary_file_then_is_renamed_into_place(live, working_file):
     live_server, token, _ = live
     old_content = os.urandom(300 * KIB)
@@ -552,4 +585,4 @@ def test_aborted_upload_leaves_the_old_content_whole(live, working_file, reset):
     assert downloaded.status_code == 200
     assert downloaded.content == old_content
     assert downloaded.headers["ETag"] == f'"{sha256(old_content)}"'
-    assert stored_path(working_file).read_bytes() == old_content
+    assert stored_bytes(working_file) == old_content

@@ -1,6 +1,7 @@
-"""One upload wins, whole: uploads to the same working file at once leave the bytes of one of
-them and the size and checksum of those same bytes, and a download running beside them never
-sends a length or checksum other than those of the bytes it sends.
+"""One upload wins, whole (on each content backend: tests/stores/content.py): uploads to the
+same working file at once leave the bytes of one of them and the size and checksum of those
+same bytes, and a download running beside them never sends a length or checksum other than
+those of the bytes it sends.
 
 Storing the bytes and recording them happen under the working file's row lock; a download
 opens the bytes under the same lock. The race needs real row locks and concurrent
@@ -10,10 +11,8 @@ table locks fail at once instead of waiting; see tests/race.py)."""
 import hashlib
 import os
 import random
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -21,7 +20,7 @@ from django.db import connection
 from kitsufiles.downloads import stored_length
 from kitsufiles.uploads import HashedUploadedFile
 from tests.working_files.test_content import files_storage as files_storage  # noqa: F401
-from tests.working_files.test_content import stored_path
+from tests.working_files.test_content import stored_bytes
 from working_files import selectors, services
 from working_files.models import WorkingFile
 
@@ -36,15 +35,12 @@ ROUNDS = 20
 UPLOADS = 3
 
 
-def prepared_upload(content: bytes) -> HashedUploadedFile:
-    """A finished upload in the upload folder, as the upload handler leaves it."""
-    directory = services.upload_directory()
-    directory.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=directory, prefix=".upload-", delete=False)  # noqa: SIM115
-    handle.write(content)
-    handle.flush()
+def prepared_upload(working_file: WorkingFile, content: bytes) -> HashedUploadedFile:
+    """A finished upload in its sink, as the upload handler leaves it."""
+    sink = services.content_sink(working_file)
+    sink.write(content)
     return HashedUploadedFile(
-        handle,
+        sink,
         "scene.blend",
         "application/octet-stream",
         len(content),
@@ -55,15 +51,16 @@ def prepared_upload(content: bytes) -> HashedUploadedFile:
 
 @pytest.fixture
 def slow_moves(monkeypatch):
-    """A move into place that takes a while (a slow disk, an object store's upload): it widens
-    the window in which another upload could slip between the bytes and their record."""
-    real = services.replace_file
+    """A commit into place that takes a while (a slow disk, an object store's upload): it
+    widens the window in which another upload could slip between the bytes and their
+    record."""
+    real = HashedUploadedFile.commit
 
-    def replace_slowly(source: str, destination: str) -> None:
-        real(source, destination)
+    def commit_slowly(self, name: str) -> None:
+        real(self, name)
         time.sleep(random.uniform(0, 0.02))
 
-    monkeypatch.setattr(services, "replace_file", replace_slowly)
+    monkeypatch.setattr(HashedUploadedFile, "commit", commit_slowly)
 
 
 def in_threads(functions) -> list:
@@ -105,11 +102,13 @@ def test_concurrent_uploads_leave_the_bytes_and_the_record_of_one(
     files_storage,  # noqa: F811
 ):
     working_file = services.create_working_file(task=task, name="main", author=admin, caller=admin)
-    services.store_content(working_file=working_file, upload=prepared_upload(b"first" * 100))
+    services.store_content(
+        working_file=working_file, upload=prepared_upload(working_file, b"first" * 100)
+    )
 
     for round_number in range(ROUNDS):
         contents = [os.urandom(1000 * (index + 1) + round_number) for index in range(UPLOADS)]
-        uploads = [prepared_upload(content) for content in contents]
+        uploads = [prepared_upload(working_file, content) for content in contents]
 
         def store(upload=None):
             return services.store_content(
@@ -127,7 +126,7 @@ def test_concurrent_uploads_leave_the_bytes_and_the_record_of_one(
         assert length == len(data), f"round {round_number}: download length"
         assert checksum == hashlib.sha256(data).hexdigest(), f"round {round_number}: ETag"
         row = WorkingFile.objects.get(pk=working_file.pk)
-        on_disk = Path(stored_path(row)).read_bytes()
+        on_disk = stored_bytes(row)
         assert on_disk in contents, f"round {round_number}: not one whole upload"
         assert (row.size, row.checksum) == (
             len(on_disk),

@@ -1,0 +1,199 @@
+"""The app tests on every content backend: a fixture, `content_backend`, parametrized over
+local storage and the object stores, that points the `files` and `previews` aliases at it for
+one test (fresh buckets each time), and helpers that read what a test stored through Zou's
+bucket and key, whatever the backend.
+
+Registered for the whole suite by tests/conftest.py (`pytest_plugins`). A module runs its
+tests on every backend with `pytestmark = pytest.mark.usefixtures("content_backend")` (or a
+fixture of its own that depends on it); a test that is about local storage only (inodes,
+renames, sendfile) says so with `@local_only`.
+
+Adding a backend (the s3 and swift branches: their session fixtures `s3_server` /
+`swift_server` in tests/stores/s3_server.py / swift_server.py yield the options of their
+storage class) is one entry of OBJECT_STORES, e.g.
+
+    "s3": ("kitsufiles.stores.s3.S3ObjectStorage", "s3_server"),
+
+then its name in CONTENT_BACKENDS. The entry's fixture is asked for only by tests of that
+backend, so a run without the server never starts it.
+"""
+
+import itertools
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.storage import FileSystemStorage, storages
+
+from kitsufiles.stores.names import ObjectName
+from kitsufiles.stores.objects import ObjectStorage
+
+# The object stores: name → (storage class, the session fixture giving its options, or None
+# when it needs none beyond a folder).
+OBJECT_STORES: dict[str, tuple[str, str | None]] = {
+    "folder": ("kitsufiles.stores.objects.FolderObjectStorage", None),
+}
+CONTENT_BACKENDS = ["local", "folder"]
+
+local_only = pytest.mark.parametrize("content_backend", ["local"], indirect=True)
+
+_test_numbers = itertools.count(1)
+
+
+@dataclass
+class ContentBackend:
+    """What a test stores into: `name` ("local", "folder", ...), the local folders that must
+    stay empty on an object store (`local_roots`), and the work folder (local scratch)."""
+
+    name: str
+    local_roots: tuple[Path, ...]
+    work_dir: Path
+    bucket_prefix: str
+    stop: Callable[[], None]
+
+    @property
+    def is_object_store(self) -> bool:
+        return self.name != "local"
+
+    def storage(self, alias: str) -> FileSystemStorage | ObjectStorage:
+        storage = storages[alias]
+        assert isinstance(storage, FileSystemStorage | ObjectStorage)
+        return storage
+
+    def object(self, bucket: str, key: str) -> ObjectName:
+        """Zou's object (bucket without FS_BUCKET_PREFIX), as this test's stores name it."""
+        return ObjectName(f"{self.bucket_prefix}{bucket}", key)
+
+    def read(self, alias: str, name: str) -> bytes | None:
+        """The stored bytes of a storage name, or None when absent."""
+        storage = storages[alias]
+        if not storage.exists(name):
+            return None
+        with storage.open(name, "rb") as handle:
+            data: bytes = handle.read()
+        return data
+
+    def read_object(self, bucket: str, key: str) -> bytes | None:
+        """The bytes of Zou's bucket/key on an object store (None when absent)."""
+        store = self._any_object_store()
+        obj = self.object(bucket, key)
+        if store.head(obj) is None:
+            return None
+        body = store.get(obj)
+        try:
+            return body.read()
+        finally:
+            body.close()
+
+    def local_files(self) -> list[Path]:
+        """Files under the local storage folders (on an object store: none may be there)."""
+        return sorted(
+            path for root in self.local_roots if root.exists() for path in root.rglob("*")
+            if path.is_file() and not path.is_relative_to(self.work_dir)
+        )  # fmt: skip
+
+    def _any_object_store(self) -> ObjectStorage:
+        for alias in ("previews", "files"):
+            storage = storages[alias]
+            if isinstance(storage, ObjectStorage):
+                return storage
+        raise AssertionError(f"{self.name} is not an object store")
+
+
+def _folder_stop(location: Path) -> Callable[[], None]:
+    """The folder store 'stops': its buckets vanish (each access is then StoreUnavailable,
+    as a refused connection is on a real store)."""
+
+    def stop() -> None:
+        for bucket in location.iterdir():
+            if bucket.is_dir() and not bucket.name.startswith("."):
+                shutil.rmtree(bucket)
+
+    return stop
+
+
+def _object_storages(
+    request: pytest.FixtureRequest, backend: str, root: Path, prefix: str
+) -> tuple[dict[str, Any], Callable[[], None]]:
+    """STORAGES entries of both aliases on `backend`, and how to stop the store."""
+    class_path, options_fixture = OBJECT_STORES[backend]
+    if options_fixture is None:
+        location = root / "objects"
+        options: dict[str, Any] = {"location": str(location)}
+        stop = _folder_stop(location)
+    else:  # pragma: no cover - the s3/swift branches
+        server = request.getfixturevalue(options_fixture)
+        options = dict(server.options if hasattr(server, "options") else server)
+        stop = getattr(server, "stop_for_test", None) or _cannot_stop(backend)
+    entries = {
+        "files": {
+            "BACKEND": class_path,
+            "OPTIONS": {**options, "bucket": "files", "bucket_prefix": prefix},
+        },
+        "previews": {
+            "BACKEND": class_path,
+            "OPTIONS": {**options, "bucket": None, "bucket_prefix": prefix},
+        },
+    }
+    return entries, stop
+
+
+def _cannot_stop(backend: str) -> Callable[[], None]:  # pragma: no cover
+    def stop() -> None:
+        raise NotImplementedError(f"the {backend} test server cannot be stopped for one test")
+
+    return stop
+
+
+@pytest.fixture(params=CONTENT_BACKENDS)
+def content_backend(
+    request: pytest.FixtureRequest, settings: Any, preview_storage: Path, tmp_path: Path
+) -> Iterator[ContentBackend]:
+    """Both content aliases on this test's backend, in fresh folders or buckets."""
+    backend = request.param
+    number = next(_test_numbers)
+    files_root = tmp_path / "files"
+    settings.FS_ROOT = files_root
+    if backend == "local":
+        work_dir = Path(settings.PREVIEW_WORK_DIR)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "files": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(files_root)},
+            },
+            "previews": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(preview_storage)},
+            },
+        }
+        yield ContentBackend(backend, (files_root, preview_storage), work_dir, "", _no_stop)
+        return
+    # Local scratch only: nothing of the stores' content may land under the storage folders.
+    work_dir = tmp_path / "work"
+    settings.PREVIEW_WORK_DIR = work_dir
+    prefix = f"t{number}-"
+    entries, stop = _object_storages(request, backend, tmp_path, prefix)
+    settings.STORAGES = {**settings.STORAGES, **entries}
+    for alias in ("files", "previews"):
+        store = storages[alias]
+        assert isinstance(store, ObjectStorage)
+        store.ensure_buckets(create=True)
+    assert not isinstance(storages["files"], FileSystemStorage)
+    yield ContentBackend(backend, (files_root, preview_storage), work_dir, prefix, stop)
+
+
+def _no_stop() -> None:  # pragma: no cover - local storage does not go down
+    raise NotImplementedError("local storage cannot be stopped")
+
+
+__all__ = [
+    "CONTENT_BACKENDS",
+    "OBJECT_STORES",
+    "ContentBackend",
+    "content_backend",
+    "local_only",
+]
