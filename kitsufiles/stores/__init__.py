@@ -4,9 +4,11 @@ FileSystemStorage, Zou's layout), S3 and Swift (`objects.ObjectStorage`).
 - `names.py`: Zou's bucket and key of a storage name.
 - `objects.py`: the object-store base, its streamed reader (`RemoteFile`), upload sinks, and
   `FolderObjectStorage` (flat files: the object-store code paths without a server).
-- `local.py`: the upload sink of local storage (a temporary file renamed into place).
+- `local.py`: the upload sinks whose bytes are a local file (local storage's, renamed into
+  place by `replace_file`; and the one for pictures a request decodes before storing them).
 - `aliases.py`: what callers use: the sink for an alias, whether an alias is an object store.
 
-This package imports nothing of kitsufiles but `errors` and `uploads` (docs/architecture.md);
-keep this file free of imports so that `kitsufiles.uploads` can import `stores.objects`.
+This package imports nothing of kitsufiles but `errors` (docs/architecture.md): the upload
+handler (`kitsufiles.uploads`) and the media store import it, never the other way round; keep
+this file free of imports.
 """

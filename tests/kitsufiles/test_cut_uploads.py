@@ -1,21 +1,22 @@
 """Multipart bodies that end before their closing boundary (the client went away mid-file) or
 before the length they declared: every multipart route answers 400 and writes nothing — no
 comment, no status change, no preview media, no new working-file content — and leaves no
-temporary file behind."""
+temporary file behind, on local storage and on the object stores (tests/stores/content.py)."""
 
 import io
 import json
-from pathlib import Path
 
 import pytest
-from django.core.files.storage import storages
 
 from previews.models import PreviewFile
 from production import services as production_services
 from production.models import Comment, Task, TaskStatus
 from tests.previews.helpers import png_bytes
+from tests.stores.content import ContentBackend
 from working_files import services as working_file_services
 from working_files.models import WorkingFile
+
+pytestmark = pytest.mark.usefixtures("content_backend")
 
 BOUNDARY = "----cut-upload-boundary"
 CUT_MESSAGE = "The upload was cut off before its end: send it again."
@@ -62,8 +63,10 @@ def assert_refused(response) -> None:
     assert response.json() == {"error": True, "message": CUT_MESSAGE}
 
 
-def files_in(folder: Path) -> list[Path]:
-    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+@pytest.fixture
+def stored(content_backend: ContentBackend):
+    """What the stores hold (and what uploads left while arriving), on this test's backend."""
+    return content_backend.stored_files
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +90,7 @@ def batch_body(task, status) -> tuple[bytes, bytes]:
 
 @pytest.mark.parametrize("taskless", [False, True])
 def test_batch_comment_cut_mid_file_writes_nothing(
-    task, wip, task_status, admin_client, preview_storage, taskless
+    task, wip, task_status, admin_client, stored, taskless
 ):
     body, content = batch_body(task, wip)
     url = (
@@ -100,11 +103,11 @@ def test_batch_comment_cut_mid_file_writes_nothing(
     assert not Comment.objects.filter(object=task).exists()
     assert not PreviewFile.objects.exists()
     assert Task.objects.get(pk=task.pk).task_status_id == task_status.pk
-    assert files_in(preview_storage) == []
+    assert stored() == []
 
 
 def test_batch_comment_shorter_than_its_length_writes_nothing(
-    task, wip, task_status, admin_client, preview_storage
+    task, wip, task_status, admin_client, stored
 ):
     body, _ = batch_body(task, wip)
     # Every part complete, the closing boundary missing, fewer bytes than declared.
@@ -115,7 +118,7 @@ def test_batch_comment_shorter_than_its_length_writes_nothing(
     assert_refused(response)
     assert not Comment.objects.filter(object=task).exists()
     assert Task.objects.get(pk=task.pk).task_status_id == task_status.pk
-    assert files_in(preview_storage) == []
+    assert stored() == []
 
 
 def test_complete_batch_comment_still_posts(
@@ -142,7 +145,7 @@ def empty_preview(task, admin, task_status, admin_client):
     return PreviewFile.objects.get(pk=response.json()["id"])
 
 
-def test_preview_upload_cut_mid_file_writes_nothing(empty_preview, admin_client, preview_storage):
+def test_preview_upload_cut_mid_file_writes_nothing(empty_preview, admin_client, stored):
     content = png_bytes(width=400, height=300)
     body = multipart({}, {"file": ("frame.png", content)})
     url = f"/api/pictures/preview-files/{empty_preview.pk}"
@@ -154,11 +157,11 @@ def test_preview_upload_cut_mid_file_writes_nothing(empty_preview, admin_client,
         empty_preview.file_size,
         empty_preview.extension,
     )
-    assert files_in(preview_storage) == []
+    assert stored() == []
 
 
 def test_preview_upload_shorter_than_its_length_writes_nothing(
-    empty_preview, admin_client, preview_storage
+    empty_preview, admin_client, stored
 ):
     content = png_bytes(width=400, height=300)
     body = multipart({}, {"file": ("frame.png", content)})
@@ -167,7 +170,7 @@ def test_preview_upload_shorter_than_its_length_writes_nothing(
     assert_refused(post_short(admin_client, url, cut, len(body)))
     preview = PreviewFile.objects.get(pk=empty_preview.pk)
     assert preview.status == empty_preview.status
-    assert files_in(preview_storage) == []
+    assert stored() == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,22 +178,7 @@ def test_preview_upload_shorter_than_its_length_writes_nothing(
 
 
 @pytest.fixture
-def files_root(settings, tmp_path) -> Path:
-    root = tmp_path / "files"
-    settings.FS_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "files": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    assert Path(storages["files"].location) == root
-    return root
-
-
-@pytest.fixture
-def stored_working_file(files_root, task, admin, admin_client) -> WorkingFile:
+def stored_working_file(task, admin, admin_client) -> WorkingFile:
     working_file = working_file_services.create_working_file(
         task=task, name="main", author=admin, caller=admin
     )
@@ -200,34 +188,30 @@ def stored_working_file(files_root, task, admin, admin_client) -> WorkingFile:
     return WorkingFile.objects.get(pk=working_file.pk)
 
 
-def content_files(root: Path) -> list[Path]:
-    return sorted(files_in(root))
-
-
 def test_working_file_content_cut_mid_file_keeps_the_old(
-    stored_working_file, admin_client, files_root
+    stored_working_file, admin_client, stored
 ):
-    before = content_files(files_root)
+    before = stored()
     content = b"new content " * 50_000
     body = multipart({}, {"file": ("scene.blend", content)})
     url = f"/api/data/working-files/{stored_working_file.pk}/file"
     assert_refused(post_raw(admin_client, url, cut_in_last_file(body, content)))
     after = WorkingFile.objects.get(pk=stored_working_file.pk)
     assert (after.size, after.checksum) == (stored_working_file.size, stored_working_file.checksum)
-    assert content_files(files_root) == before  # no temporary file left either
+    assert stored() == before  # no temporary file left either
 
 
 def test_working_file_content_shorter_than_its_length_keeps_the_old(
-    stored_working_file, admin_client, files_root
+    stored_working_file, admin_client, stored
 ):
-    before = content_files(files_root)
+    before = stored()
     body = multipart({}, {"file": ("scene.blend", b"new content " * 1000)})
     cut = body[: body.rindex(f"--{BOUNDARY}--".encode())]
     url = f"/api/data/working-files/{stored_working_file.pk}/file"
     assert_refused(post_short(admin_client, url, cut, len(body)))
     after = WorkingFile.objects.get(pk=stored_working_file.pk)
     assert (after.size, after.checksum) == (stored_working_file.size, stored_working_file.checksum)
-    assert content_files(files_root) == before
+    assert stored() == before
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,7 +233,7 @@ class FailingStream(io.BytesIO):
 
 
 def test_batch_comment_whose_connection_fails_writes_nothing(
-    task, wip, task_status, admin_client, preview_storage
+    task, wip, task_status, admin_client, stored
 ):
     body, content = batch_body(task, wip)
     good = body.rindex(content) + len(content) // 2
@@ -262,4 +246,4 @@ def test_batch_comment_whose_connection_fails_writes_nothing(
     assert_refused(response)
     assert not Comment.objects.filter(object=task).exists()
     assert Task.objects.get(pk=task.pk).task_status_id == task_status.pk
-    assert files_in(preview_storage) == []
+    assert stored() == []

@@ -120,17 +120,16 @@ def waiting_movie(small_project, task, comment, admin, clip_25_silent, monkeypat
     """A movie uploaded and stored, whose job never ran (as if the broker lost it)."""
     monkeypatch.setattr(queue, "enqueue_processing", lambda preview: None)
     preview = services.add_preview_slot(task=task, comment=comment, author=admin)
-    staged = Path(storage.upload_dir())
-    staged.mkdir(parents=True, exist_ok=True)
-    copy = staged / "clip.mp4"
-    copy.write_bytes(clip_25_silent.read_bytes())
+    content = clip_25_silent.read_bytes()
+    sink = services.upload_sink(preview.pk, "clip.mp4")
+    sink.write(content)
 
     class Upload:
-        name, size = "clip.mp4", copy.stat().st_size
+        name, size = "clip.mp4", len(content)
 
         @staticmethod
-        def temporary_file_path():
-            return str(copy)
+        def commit(name):
+            sink.commit(name)
 
     return services.receive_media(preview=preview, upload=Upload)
 

@@ -29,7 +29,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage, storages
 
 from kitsufiles.stores.names import ObjectName
-from kitsufiles.stores.objects import ObjectStorage
+from kitsufiles.stores.objects import FolderObjectStorage, ObjectStorage
 
 # The object stores: name → (storage class, the session fixture giving its options, or None
 # when it needs none beyond a folder).
@@ -52,7 +52,8 @@ class ContentBackend:
     local_roots: tuple[Path, ...]
     work_dir: Path
     bucket_prefix: str
-    stop: Callable[[], None]
+    stop: Callable[[], None]  # the store goes down: every access is StoreUnavailable
+    start: Callable[[], None]  # and comes back, with what it held
 
     @property
     def is_object_store(self) -> bool:
@@ -95,6 +96,23 @@ class ContentBackend:
             if path.is_file() and not path.is_relative_to(self.work_dir)
         )  # fmt: skip
 
+    def stored_files(self) -> list[str]:
+        """Everything the stores hold, and whatever uploads left while they arrived: the
+        files of the local storage folders (`.incoming` included); on an object store its
+        objects as `bucket/key`, plus a folder store's staged files."""
+        found = [str(path) for path in self.local_files()]
+        if not self.is_object_store:
+            return found
+        store = self._any_object_store()
+        buckets = {b for alias in ("files", "previews") for b in self.storage(alias).buckets()}  # type: ignore[union-attr]
+        for bucket in sorted(buckets):
+            found += [f"{bucket}/{info.key}" for info in store.objects(bucket)]
+        if isinstance(store, FolderObjectStorage):
+            staging = store.location / ".staging"
+            if staging.exists():
+                found += [str(path) for path in staging.iterdir()]
+        return found
+
     def _any_object_store(self) -> ObjectStorage:
         for alias in ("previews", "files"):
             storage = storages[alias]
@@ -103,31 +121,45 @@ class ContentBackend:
         raise AssertionError(f"{self.name} is not an object store")
 
 
-def _folder_stop(location: Path) -> Callable[[], None]:
-    """The folder store 'stops': its buckets vanish (each access is then StoreUnavailable,
-    as a refused connection is on a real store)."""
+def _folder_switch(location: Path) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The folder store 'stops': its buckets are moved aside (each access is then
+    StoreUnavailable, as a refused connection is on a real store); 'starting' it puts them
+    back."""
+    aside = location / ".stopped"
 
     def stop() -> None:
+        aside.mkdir(exist_ok=True)
         for bucket in location.iterdir():
             if bucket.is_dir() and not bucket.name.startswith("."):
-                shutil.rmtree(bucket)
+                shutil.move(bucket, aside / bucket.name)
 
-    return stop
+    def start() -> None:
+        for bucket in aside.iterdir():
+            shutil.move(bucket, location / bucket.name)
+
+    return stop, start
+
+
+Switch = tuple[Callable[[], None], Callable[[], None]]
 
 
 def _object_storages(
     request: pytest.FixtureRequest, backend: str, root: Path, prefix: str
-) -> tuple[dict[str, Any], Callable[[], None]]:
-    """STORAGES entries of both aliases on `backend`, and how to stop the store."""
+) -> tuple[dict[str, Any], Switch]:
+    """STORAGES entries of both aliases on `backend`, and how to stop and start the store
+    (a server fixture may offer `stop_for_test` / `start_for_test`)."""
     class_path, options_fixture = OBJECT_STORES[backend]
     if options_fixture is None:
         location = root / "objects"
         options: dict[str, Any] = {"location": str(location)}
-        stop = _folder_stop(location)
+        switch = _folder_switch(location)
     else:  # pragma: no cover - the s3/swift branches
         server = request.getfixturevalue(options_fixture)
         options = dict(server.options if hasattr(server, "options") else server)
-        stop = getattr(server, "stop_for_test", None) or _cannot_stop(backend)
+        switch = (
+            getattr(server, "stop_for_test", None) or _cannot_switch(backend),
+            getattr(server, "start_for_test", None) or _cannot_switch(backend),
+        )
     entries = {
         "files": {
             "BACKEND": class_path,
@@ -138,14 +170,14 @@ def _object_storages(
             "OPTIONS": {**options, "bucket": None, "bucket_prefix": prefix},
         },
     }
-    return entries, stop
+    return entries, switch
 
 
-def _cannot_stop(backend: str) -> Callable[[], None]:  # pragma: no cover
-    def stop() -> None:
+def _cannot_switch(backend: str) -> Callable[[], None]:  # pragma: no cover
+    def switch() -> None:
         raise NotImplementedError(f"the {backend} test server cannot be stopped for one test")
 
-    return stop
+    return switch
 
 
 @pytest.fixture(params=CONTENT_BACKENDS)
@@ -170,23 +202,25 @@ def content_backend(
                 "OPTIONS": {"location": str(preview_storage)},
             },
         }
-        yield ContentBackend(backend, (files_root, preview_storage), work_dir, "", _no_stop)
+        yield ContentBackend(
+            backend, (files_root, preview_storage), work_dir, "", _no_switch, _no_switch
+        )
         return
     # Local scratch only: nothing of the stores' content may land under the storage folders.
     work_dir = tmp_path / "work"
     settings.PREVIEW_WORK_DIR = work_dir
     prefix = f"t{number}-"
-    entries, stop = _object_storages(request, backend, tmp_path, prefix)
+    entries, (stop, start) = _object_storages(request, backend, tmp_path, prefix)
     settings.STORAGES = {**settings.STORAGES, **entries}
     for alias in ("files", "previews"):
         store = storages[alias]
         assert isinstance(store, ObjectStorage)
         store.ensure_buckets(create=True)
     assert not isinstance(storages["files"], FileSystemStorage)
-    yield ContentBackend(backend, (files_root, preview_storage), work_dir, prefix, stop)
+    yield ContentBackend(backend, (files_root, preview_storage), work_dir, prefix, stop, start)
 
 
-def _no_stop() -> None:  # pragma: no cover - local storage does not go down
+def _no_switch() -> None:  # pragma: no cover - local storage does not go down
     raise NotImplementedError("local storage cannot be stopped")
 
 
