@@ -9,13 +9,21 @@ fixture of its own that depends on it); a test that is about local storage only 
 renames, sendfile) says so with `@local_only`.
 
 Adding a backend (the s3 and swift branches: their session fixtures `s3_server` /
-`swift_server` in tests/stores/s3_server.py / swift_server.py yield the options of their
-storage class) is one entry of OBJECT_STORES, e.g.
+`swift_server` in tests/stores/s3_server.py / swift_server.py) is one entry of OBJECT_STORES
+and its name in CONTENT_BACKENDS, e.g.
 
-    "s3": ("kitsufiles.stores.s3.S3ObjectStorage", "s3_server"),
+    "s3": ObjectStore(
+        "kitsufiles.stores.s3.S3ObjectStorage",
+        server="s3_server",
+        options=lambda server: {"endpoint_url": server.env["FS_S3_ENDPOINT"], ...},
+        down={"endpoint_url": "http://127.0.0.1:9"},  # nothing listens: connection refused
+        cleanup=remove_s3_buckets,
+    ),
 
-then its name in CONTENT_BACKENDS. The entry's fixture is asked for only by tests of that
-backend, so a run without the server never starts it.
+The server fixture is asked for only by tests of that backend, so a run without the server
+never starts it. "The store is down" is the same store class with the `down` options (the
+session's server keeps running for the other tests); the folder store moves its buckets
+aside instead.
 """
 
 import itertools
@@ -31,10 +39,23 @@ from django.core.files.storage import FileSystemStorage, storages
 from kitsufiles.stores.names import ObjectName
 from kitsufiles.stores.objects import FolderObjectStorage, ObjectStorage
 
-# The object stores: name → (storage class, the session fixture giving its options, or None
-# when it needs none beyond a folder).
-OBJECT_STORES: dict[str, tuple[str, str | None]] = {
-    "folder": ("kitsufiles.stores.objects.FolderObjectStorage", None),
+
+@dataclass(frozen=True)
+class ObjectStore:
+    """How the tests reach one kind of object store."""
+
+    storage_class: str  # dotted path, as STORAGES names it
+    server: str | None = None  # the session fixture of its test server (None: the folder store)
+    # The storage class's options (bucket and prefix aside) from what the server fixture gives.
+    options: Callable[[Any], dict[str, Any]] = lambda server: {}
+    # Options that make the same class meet a store that is down (None: the folder store).
+    down: dict[str, Any] | None = None
+    # Empties and removes a test's buckets once it has run (None: they go with tmp_path).
+    cleanup: Callable[[ObjectStorage], None] | None = None
+
+
+OBJECT_STORES: dict[str, ObjectStore] = {
+    "folder": ObjectStore("kitsufiles.stores.objects.FolderObjectStorage"),
 }
 CONTENT_BACKENDS = ["local", "folder"]
 
@@ -143,24 +164,9 @@ def _folder_switch(location: Path) -> tuple[Callable[[], None], Callable[[], Non
 Switch = tuple[Callable[[], None], Callable[[], None]]
 
 
-def _object_storages(
-    request: pytest.FixtureRequest, backend: str, root: Path, prefix: str
-) -> tuple[dict[str, Any], Switch]:
-    """STORAGES entries of both aliases on `backend`, and how to stop and start the store
-    (a server fixture may offer `stop_for_test` / `start_for_test`)."""
-    class_path, options_fixture = OBJECT_STORES[backend]
-    if options_fixture is None:
-        location = root / "objects"
-        options: dict[str, Any] = {"location": str(location)}
-        switch = _folder_switch(location)
-    else:  # pragma: no cover - the s3/swift branches
-        server = request.getfixturevalue(options_fixture)
-        options = dict(server.options if hasattr(server, "options") else server)
-        switch = (
-            getattr(server, "stop_for_test", None) or _cannot_switch(backend),
-            getattr(server, "start_for_test", None) or _cannot_switch(backend),
-        )
-    entries = {
+def _aliases(class_path: str, options: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """STORAGES entries of both content aliases on one store."""
+    return {
         "files": {
             "BACKEND": class_path,
             "OPTIONS": {**options, "bucket": "files", "bucket_prefix": prefix},
@@ -170,14 +176,32 @@ def _object_storages(
             "OPTIONS": {**options, "bucket": None, "bucket_prefix": prefix},
         },
     }
-    return entries, switch
 
 
-def _cannot_switch(backend: str) -> Callable[[], None]:  # pragma: no cover
-    def switch() -> None:
-        raise NotImplementedError(f"the {backend} test server cannot be stopped for one test")
+def _object_storages(
+    request: pytest.FixtureRequest, settings: Any, backend: str, root: Path, prefix: str
+) -> tuple[dict[str, Any], Switch]:
+    """STORAGES entries of both aliases on `backend`, and how to stop and start the store."""
+    store = OBJECT_STORES[backend]
+    if store.server is None:
+        location = root / "objects"
+        return _aliases(store.storage_class, {"location": str(location)}, prefix), _folder_switch(
+            location
+        )
+    server = request.getfixturevalue(store.server)  # pragma: no cover - the s3/swift branches
+    options = store.options(server)  # pragma: no cover
+    up = _aliases(store.storage_class, options, prefix)  # pragma: no cover
+    down = _aliases(
+        store.storage_class, {**options, **(store.down or {})}, prefix
+    )  # pragma: no cover
 
-    return switch
+    def stop() -> None:  # pragma: no cover
+        settings.STORAGES = {**settings.STORAGES, **down}
+
+    def start() -> None:  # pragma: no cover
+        settings.STORAGES = {**settings.STORAGES, **up}
+
+    return up, (stop, start)  # pragma: no cover
 
 
 @pytest.fixture(params=CONTENT_BACKENDS)
@@ -210,14 +234,21 @@ def content_backend(
     work_dir = tmp_path / "work"
     settings.PREVIEW_WORK_DIR = work_dir
     prefix = f"t{number}-"
-    entries, (stop, start) = _object_storages(request, backend, tmp_path, prefix)
+    entries, (stop, start) = _object_storages(request, settings, backend, tmp_path, prefix)
     settings.STORAGES = {**settings.STORAGES, **entries}
+    stores = []
     for alias in ("files", "previews"):
         store = storages[alias]
         assert isinstance(store, ObjectStorage)
         store.ensure_buckets(create=True)
-    assert not isinstance(storages["files"], FileSystemStorage)
-    yield ContentBackend(backend, (files_root, preview_storage), work_dir, prefix, stop, start)
+        stores.append(store)
+    try:
+        yield ContentBackend(backend, (files_root, preview_storage), work_dir, prefix, stop, start)
+    finally:
+        cleanup = OBJECT_STORES[backend].cleanup
+        if cleanup is not None:  # pragma: no cover - the s3/swift branches
+            for store in stores:
+                cleanup(store)
 
 
 def _no_switch() -> None:  # pragma: no cover - local storage does not go down
@@ -228,6 +259,7 @@ __all__ = [
     "CONTENT_BACKENDS",
     "OBJECT_STORES",
     "ContentBackend",
+    "ObjectStore",
     "content_backend",
     "local_only",
 ]
