@@ -213,11 +213,11 @@ def _upload_restored(preview: PreviewFile) -> bool:
     original = storage.picture("original", preview.pk)
     if preview.extension != "png" or not storage.size_of(original):
         return False
-    staging = storage.work_dir() / f"requeue-{preview.pk}.png"
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    with storage.local_copy(original) as source:
-        shutil.copyfile(source, staging)
-    storage.store(upload, staging)
+    with storage.scratch_dir(prefix=f"requeue-{preview.pk}-") as workdir:
+        staging = workdir / "upload.png"
+        with storage.local_copy(original) as source:
+            shutil.copyfile(source, staging)
+        storage.store(upload, staging)
     return True
 
 
