@@ -201,7 +201,14 @@ class WorkingFileContentView(APIView):
             person, selectors.for_download(), working_file_id, project="task__project_id"
         )
         permissions.check_task_or_admin(person, working_file.task, permissions.Access.TASK)
-        opened = selectors.opened_content(working_file, streamed=redirect_seconds() == 0)
+        # On an object store the GET of a whole download starts under the row's lock (see
+        # opened_content); a range, a HEAD or a redirect reads nothing from offset 0.
+        whole = (
+            redirect_seconds() == 0
+            and request.method == "GET"
+            and not request.META.get("HTTP_RANGE")
+        )
+        opened = selectors.opened_content(working_file, streamed=whole)
         if opened is None:
             raise ContentNotFound(working_file.pk)
         handle, working_file = opened

@@ -89,8 +89,8 @@ def opened_content(
     Opened under the row's lock: an upload replaces the bytes and records them under that
     lock (`services.store_content`), so the handle and the checksum read here are both from
     before it or both from after it. The handle keeps reading the bytes it opened even if
-    they are replaced afterwards (on an object store: the GET started under the lock, unless
-    the caller will not read the bytes itself, `streamed=False`: a redirect to the store)."""
+    they are replaced afterwards (on an object store: the GET started under the lock, when the
+    caller is to send the whole content, `streamed`; a range is read by a GET of its own)."""
     with transaction.atomic():
         # The lock and the columns the answer reads, in one statement (records.lock_row's
         # lock, as store_content takes it).
