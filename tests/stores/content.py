@@ -9,15 +9,14 @@ fixture of its own that depends on it); a test that is about local storage only 
 renames, sendfile) says so with `@local_only`.
 
 Adding a backend (the s3 and swift branches: their session fixtures `s3_server` /
-`swift_server` in tests/stores/s3_server.py / swift_server.py) is one entry of OBJECT_STORES
-and its name in CONTENT_BACKENDS, e.g.
+`swift_server`, whose `options()` are their storage class's OPTIONS) is one entry of
+OBJECT_STORES and its name in CONTENT_BACKENDS:
 
     "s3": ObjectStore(
         "kitsufiles.stores.s3.S3ObjectStorage",
         server="s3_server",
-        options=lambda server: {"endpoint_url": server.env["FS_S3_ENDPOINT"], ...},
         down={"endpoint_url": "http://127.0.0.1:9"},  # nothing listens: connection refused
-        cleanup=remove_s3_buckets,
+        cleanup=remove_s3_buckets,  # tests/stores/conftest.py
     ),
 
 The server fixture is asked for only by tests of that backend, so a run without the server
@@ -47,7 +46,7 @@ class ObjectStore:
     storage_class: str  # dotted path, as STORAGES names it
     server: str | None = None  # the session fixture of its test server (None: the folder store)
     # The storage class's options (bucket and prefix aside) from what the server fixture gives.
-    options: Callable[[Any], dict[str, Any]] = lambda server: {}
+    options: Callable[[Any], dict[str, Any]] = lambda server: dict(server.options())
     # Options that make the same class meet a store that is down (None: the folder store).
     down: dict[str, Any] | None = None
     # Empties and removes a test's buckets once it has run (None: they go with tmp_path).
