@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 from django.core.files.storage import FileSystemStorage, storages
 
+from kitsufiles.stores.local import INCOMING_FOLDER
 from kitsufiles.stores.names import ObjectName
 from kitsufiles.stores.objects import FolderObjectStorage, ObjectStorage
 
@@ -51,6 +52,9 @@ class ObjectStore:
     down: dict[str, Any] | None = None
     # Empties and removes a test's buckets once it has run (None: they go with tmp_path).
     cleanup: Callable[[ObjectStorage], None] | None = None
+    # The uploads begun on a store and neither committed nor aborted (S3: its multipart
+    # uploads), for the tests that check an upload leaves nothing behind (None: not seen).
+    pending: Callable[[ObjectStorage], list[str]] | None = None
 
 
 OBJECT_STORES: dict[str, ObjectStore] = {
@@ -139,6 +143,32 @@ class ContentBackend:
             if isinstance(storage, ObjectStorage):
                 return storage
         raise AssertionError(f"{self.name} is not an object store")
+
+
+def incoming_folder(alias: str = "files") -> Path | None:
+    """Where the alias's uploads are written while they arrive, when that is a local folder:
+    local storage's `.incoming`, the folder store's staging folder; None on a server."""
+    storage = storages[alias]
+    if isinstance(storage, FileSystemStorage):
+        return Path(storage.location) / INCOMING_FOLDER
+    if isinstance(storage, FolderObjectStorage):
+        return storage.location / ".staging"
+    return None
+
+
+def pending_uploads(alias: str = "files") -> list[str]:
+    """The uploads of the alias begun and neither committed nor aborted: files in the
+    incoming folder, or what the store's entry says (OBJECT_STORES' `pending`)."""
+    folder = incoming_folder(alias)
+    if folder is not None:
+        return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    storage = storages[alias]
+    class_path = f"{type(storage).__module__}.{type(storage).__qualname__}"
+    for entry in OBJECT_STORES.values():
+        if entry.storage_class == class_path and entry.pending is not None:
+            assert isinstance(storage, ObjectStorage)
+            return entry.pending(storage)
+    return []
 
 
 def _folder_switch(location: Path) -> tuple[Callable[[], None], Callable[[], None]]:
@@ -260,5 +290,7 @@ __all__ = [
     "ContentBackend",
     "ObjectStore",
     "content_backend",
+    "incoming_folder",
     "local_only",
+    "pending_uploads",
 ]
