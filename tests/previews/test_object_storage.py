@@ -17,7 +17,7 @@ import pytest
 import requests
 from django.utils.http import http_date
 
-from kitsufiles.stores.objects import StoreUnavailable
+from kitsufiles.stores.objects import ObjectStorage, StoreUnavailable
 from previews import jobs, queue
 from previews.models import PreviewFile, PreviewStatus
 from production.models import AttachmentFile, Comment, Person, Task, TaskStatus
@@ -40,9 +40,10 @@ def wip(default_data):
 
 
 def keys_in(backend: ContentBackend, bucket: str) -> set[str]:
+    """The keys of Zou's bucket on this test's object store."""
     store = backend.storage("previews")
-    assert not isinstance(store, type(None))
-    return {info.key for info in store.objects(f"{backend.bucket_prefix}{bucket}")}  # type: ignore[union-attr]
+    assert isinstance(store, ObjectStorage)
+    return {info.key for info in store.objects(f"{backend.bucket_prefix}{bucket}")}
 
 
 def assert_nothing_local(backend: ContentBackend) -> None:

@@ -128,7 +128,12 @@ class ContentBackend:
         if not self.is_object_store:
             return found
         store = self._any_object_store()
-        buckets = {b for alias in ("files", "previews") for b in self.storage(alias).buckets()}  # type: ignore[union-attr]
+        buckets = {
+            bucket
+            for alias in ("files", "previews")
+            if isinstance(storage := self.storage(alias), ObjectStorage)
+            for bucket in storage.buckets()
+        }
         for bucket in sorted(buckets):
             found += [f"{bucket}/{info.key}" for info in store.objects(bucket)]
         if isinstance(store, FolderObjectStorage):
