@@ -11,6 +11,7 @@ Nothing here reads the file to answer a conditional request: the caller gives th
 (docs/decisions/media-delivery.md).
 """
 
+import logging
 import os
 import re
 import time
@@ -21,6 +22,7 @@ from typing import IO, Literal
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -32,6 +34,8 @@ from django.http.response import HttpResponseBase
 from django.utils.http import http_date, parse_http_date_safe
 
 from kitsufiles.stores.objects import RemoteFile
+
+logger = logging.getLogger(__name__)
 
 DOWNLOAD_CHUNK_SIZE = 256 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -98,16 +102,6 @@ class _FileSlice:
 
     def close(self) -> None:
         self._file.close()
-
-
-def has_descriptor(fileobj: IO[bytes]) -> bool:
-    """Whether the open file is a local one (sendfile can send it); an object store's file
-    reads over the network and has none."""
-    try:
-        fileobj.fileno()
-    except (AttributeError, OSError, ValueError):
-        return False
-    return True
 
 
 def stored_length(fileobj: IO[bytes]) -> int:
@@ -224,10 +218,14 @@ def redirect_to_store(
     remote = remote_file(handle)
     if seconds <= 0 or remote is None:
         return None
+    try:
+        location = remote.storage.signed_url(
+            remote.obj, expires=seconds, disposition=disposition, content_type=content_type
+        )
+    except ImproperlyConfigured as error:  # a store that cannot sign (Swift without a key)
+        logger.error("FS_SIGNED_URL_SECONDS is set but the store cannot sign URLs: %s", error)
+        return None  # streamed, as without the setting
     handle.close()
-    location = remote.storage.signed_url(
-        remote.obj, expires=seconds, disposition=disposition, content_type=content_type
-    )
     return redirect_response(
         request, location, etag=etag, last_modified=last_modified, max_age=seconds // 2
     )

@@ -35,13 +35,11 @@ from production.models import (
 from tests.cosmos import Cosmos, build_cosmos
 
 # Object-store servers on loopback, for any test folder: `s3_server` (moto) and `swift_server`
-# (OpenStack Swift).
-pytest_plugins = ["tests.stores.s3_server", "tests.stores.swift_server"]
+# (OpenStack Swift); `content_backend`: the app tests on local storage and on the object stores
+# (tests/stores/content.py).
+pytest_plugins = ["tests.stores.s3_server", "tests.stores.swift_server", "tests.stores.content"]
 
 PASSWORD = "correct horse battery staple"
-
-# `content_backend`: the app tests on local storage and on the object stores.
-pytest_plugins = ["tests.stores.content"]
 
 
 # ---------------------------------------------------------------------------------------------

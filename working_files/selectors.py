@@ -9,7 +9,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Max, QuerySet
 
-from kitsufiles.downloads import has_descriptor, stored_length
+from kitsufiles.downloads import remote_file, stored_length
 from kitsufiles.last_rows import last_of_each_group
 from kitsufiles.lookups import parse_id
 from production import permissions
@@ -107,11 +107,12 @@ def opened_content(
         except FileNotFoundError:
             return None
         length = stored_length(handle)
-        if streamed and length and not has_descriptor(handle):
-            # An object store's file reads on demand: its first GET starts here, under the
-            # lock, so that the bytes a whole download sends are those the row describes even
-            # if an upload replaces them next (a GET in flight keeps reading its version).
-            handle.read(0)
+        remote = remote_file(handle)
+        if streamed and length and remote is not None:
+            # An object store's file reads on demand: its GET starts here, under the lock, so
+            # that the bytes a whole download sends are those the row describes even if an
+            # upload replaces them next (a GET in flight keeps reading its version).
+            remote.start()
     for name, value in row.items():
         setattr(working_file, name, value)
     if length == 0:

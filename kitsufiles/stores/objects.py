@@ -265,14 +265,21 @@ class RemoteFile(io.RawIOBase):
         self._position = max(offset, 0)
         return self._position
 
-    def read(self, size: int | None = -1) -> bytes:
-        if self._position >= self.info.size:
-            return b""
+    def start(self) -> ObjectBody:
+        """Send the GET from the current position now, its body read later: a GET in flight
+        keeps reading the version it started on if the object is replaced meanwhile (a
+        working-file download starts it under the row's lock). Without a byte read: a
+        backend's body may take a read of 0 bytes for the end of its stream."""
         if self._body is None or self._body_position != self._position:
             self._drop_body()
             self._body = self.storage.get(self.obj, self._position)
             self._body_position = self._position
-        data = self._body.read(-1 if size is None else size)
+        return self._body
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._position >= self.info.size:
+            return b""
+        data = self.start().read(-1 if size is None else size)
         self._position += len(data)
         self._body_position = self._position
         return data

@@ -8,24 +8,17 @@ tests on every backend with `pytestmark = pytest.mark.usefixtures("content_backe
 fixture of its own that depends on it); a test that is about local storage only (inodes,
 renames, sendfile) says so with `@local_only`.
 
-Adding a backend (the s3 and swift branches: their session fixtures `s3_server` /
-`swift_server`, whose `options()` are their storage class's OPTIONS) is one entry of
-OBJECT_STORES and its name in CONTENT_BACKENDS:
-
-    "s3": ObjectStore(
-        "kitsufiles.stores.s3.S3ObjectStorage",
-        server="s3_server",
-        down={"endpoint_url": "http://127.0.0.1:9"},  # nothing listens: connection refused
-        cleanup=remove_s3_buckets,  # tests/stores/conftest.py
-    ),
-
-The server fixture is asked for only by tests of that backend, so a run without the server
-never starts it. "The store is down" is the same store class with the `down` options (the
-session's server keeps running for the other tests); the folder store moves its buckets
-aside instead.
+A backend is one entry of OBJECT_STORES (its storage class; the session fixture of its test
+server, tests/stores/s3_server.py and swift_server.py, whose `options()` are the class's
+OPTIONS; the options of the same store when it is down; how to clean a test's buckets and
+list its unfinished uploads) and its name in CONTENT_BACKENDS. The server fixture is asked
+for only by tests of that backend, so a run without the server never starts it. "The store
+is down" is the same store class with the `down` options (the session's server keeps running
+for the other tests); the folder store moves its buckets aside instead.
 """
 
 import itertools
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,10 +50,43 @@ class ObjectStore:
     pending: Callable[[ObjectStorage], list[str]] | None = None
 
 
+def _remove_s3_buckets(store: ObjectStorage) -> None:
+    from tests.stores.conftest import remove_s3_buckets  # (imported once the suite runs)
+
+    remove_s3_buckets(store)  # type: ignore[arg-type]
+
+
+def _s3_multipart_uploads(store: ObjectStorage) -> list[str]:
+    client = store.client  # type: ignore[attr-defined]
+    return [
+        upload["Key"]
+        for bucket in {*store.buckets(), store.staging_bucket}  # type: ignore[attr-defined]
+        if store.has_bucket(bucket)
+        for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", ())
+    ]
+
+
+# A port nothing listens on: a store configured there is a store that is down.
+REFUSED = "http://127.0.0.1:9"
+
 OBJECT_STORES: dict[str, ObjectStore] = {
     "folder": ObjectStore("kitsufiles.stores.objects.FolderObjectStorage"),
+    "s3": ObjectStore(
+        "kitsufiles.stores.s3.S3ObjectStorage",
+        server="s3_server",
+        down={"endpoint_url": REFUSED},
+        cleanup=_remove_s3_buckets,
+        pending=_s3_multipart_uploads,
+    ),
+    "swift": ObjectStore(
+        "kitsufiles.stores.swift.SwiftObjectStorage",
+        server="swift_server",
+        # With a TempURL key: signed URLs (FS_SIGNED_URL_SECONDS) need one on Swift.
+        options=lambda server: {**server.options(), "temp_url_key": "kitsufiles-test-temp-url"},
+        down={"auth_url": f"{REFUSED}/auth/v1.0"},
+    ),
 }
-CONTENT_BACKENDS = ["local", "folder"]
+CONTENT_BACKENDS = ["local", "folder", "s3", "swift"]
 
 local_only = pytest.mark.parametrize("content_backend", ["local"], indirect=True)
 
@@ -267,7 +293,7 @@ def content_backend(
     # Local scratch only: nothing of the stores' content may land under the storage folders.
     work_dir = tmp_path / "work"
     settings.PREVIEW_WORK_DIR = work_dir
-    prefix = f"t{number}-"
+    prefix = f"t{os.getpid()}-{number}-"  # a server may be shared by the xdist workers
     entries, (stop, start) = _object_storages(request, settings, backend, tmp_path, prefix)
     settings.STORAGES = {**settings.STORAGES, **entries}
     stores = []
