@@ -1,7 +1,7 @@
 """Reads of previews: a task's revisions, the media a route may serve, listings."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -12,6 +12,7 @@ from slugify import slugify
 from kitsufiles.api.serialization import Row, ZouDateTime
 from kitsufiles.errors import NotFound, WrongParameter
 from kitsufiles.lookups import parse_id
+from kitsufiles.stores import inventory
 from previews import storage
 from previews.models import (
     PreviewBackgroundFile,
@@ -394,3 +395,60 @@ def attachments_of_project(project: Project) -> QuerySet[AttachmentFile]:
     return AttachmentFile.objects.filter(comment__object__project=project).order_by(
         "comment__created_at", "name", "pk"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored media against rows (prune_storage, kitsufiles/stores/inventory.py)
+
+# The stored files of previews, by bucket and key prefix (previews.storage).
+PREVIEW_MEDIA = (
+    *(("pictures", prefix) for prefix in (*storage.PICTURE_VARIANTS, "tiles")),
+    ("pictures", storage.PICTURE_UPLOAD),
+    *(("movies", prefix) for prefix in storage.MOVIE_RENDITIONS),
+    ("files", "previews"),
+)
+
+
+def existing_previews(ids: list[UUID]) -> list[UUID]:
+    return list(PreviewFile.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def existing_backgrounds(ids: list[UUID]) -> list[UUID]:
+    return list(PreviewBackgroundFile.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def existing_attachments(ids: list[UUID]) -> list[UUID]:
+    return list(AttachmentFile.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _expected(row: str, groups: Iterable[Iterable[storage.Media]]) -> inventory.Expected:
+    needs = tuple(tuple(media.name for media in group) for group in groups)
+    return inventory.Expected(storage.ALIAS, row, needs)
+
+
+def rows_needing_media(batch: int) -> Iterator[list[inventory.Expected]]:
+    """Ready previews (but those imported as metadata only: their media are elsewhere),
+    background files that recorded an upload, and every attachment: what each must have
+    stored, a page at a time."""
+    previews = (
+        PreviewFile.objects.filter(status=PreviewStatus.READY)
+        .exclude(data__imported_only=True)
+        .only("pk", "extension")
+    )
+    for page in inventory.in_pages(previews, batch):
+        yield [
+            _expected(f"preview {row.pk}", storage.required_media(row.pk, row.extension))
+            for row in page
+        ]
+    backgrounds = PreviewBackgroundFile.objects.filter(file_size__gt=0).only("pk")
+    for backgrounds_page in inventory.in_pages(backgrounds, batch):
+        yield [
+            _expected(f"preview background file {row.pk}", [[storage.background(row.pk)]])
+            for row in backgrounds_page
+        ]
+    attachments = AttachmentFile.objects.only("pk")
+    for attachments_page in inventory.in_pages(attachments, batch):
+        yield [
+            _expected(f"attachment file {row.pk}", [[storage.attachment(row.pk)]])
+            for row in attachments_page
+        ]

@@ -27,7 +27,11 @@ from kitsufiles.media_store import (
     work_dir,
 )
 
+# The storage alias of every file here.
+ALIAS = "previews"
+
 __all__ = [
+    "ALIAS",
     "MOVIE_RENDITIONS",
     "PICTURE_UPLOAD",
     "PICTURE_VARIANTS",
@@ -47,6 +51,7 @@ __all__ = [
     "picture",
     "readable_upload_sink",
     "redirect_to_store",
+    "required_media",
     "scratch_dir",
     "size_of",
     "store",
@@ -91,3 +96,16 @@ def background(background_id: UUID | str) -> Media:
 
 def background_media(background_id: UUID | str) -> list[Media]:
     return [background(background_id), picture("thumbnails", background_id)]
+
+
+def required_media(preview_id: UUID | str, extension: str | None) -> tuple[tuple[Media, ...], ...]:
+    """What a `ready` preview must have stored (prune_storage reports the rest missing): of
+    each group, one file. Pictures and movies have the four pictures Zou makes of them
+    (zou-previews-contract §3); a movie one of the movies its routes fall back between; any
+    other file the file as uploaded."""
+    if extension not in ("png", "mp4"):
+        return ((other_file(preview_id),),)
+    pictures = tuple((picture(prefix, preview_id),) for prefix in PICTURE_VARIANTS)
+    if extension == "png":
+        return pictures
+    return (*pictures, tuple(movie(prefix, preview_id) for prefix in MOVIE_RENDITIONS))

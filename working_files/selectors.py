@@ -4,6 +4,9 @@ Listings are querysets: the API turns their `.values()` rows into Zou's shape wi
 serializers, since a task with 1,000 revisions is common
 (docs/decisions/listing-serialization.md)."""
 
+from collections.abc import Iterator
+from uuid import UUID
+
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
@@ -12,6 +15,7 @@ from django.db.models import Max, QuerySet
 from kitsufiles.downloads import remote_file, stored_length
 from kitsufiles.last_rows import last_of_each_group
 from kitsufiles.lookups import parse_id
+from kitsufiles.stores import inventory
 from production import permissions
 from production.models import Entity, Task
 from working_files.models import WorkingFile
@@ -119,3 +123,25 @@ def opened_content(
         handle.close()
         return None
     return handle, working_file
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored content against rows (prune_storage, kitsufiles/stores/inventory.py)
+
+CONTENT_FOLDER = "working"  # content_key's folder: files bucket, keys `working-<id>`
+
+
+def ids_with_content_row(ids: list[UUID]) -> list[UUID]:
+    """Which of these working-file ids still have their row (their content is referenced)."""
+    return list(WorkingFile.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def rows_needing_content(batch: int) -> Iterator[list[inventory.Expected]]:
+    """Working files that recorded an upload (size > 0) and so must have stored content, a
+    page at a time."""
+    rows = WorkingFile.objects.filter(size__gt=0).only("pk")
+    for page in inventory.in_pages(rows, batch):
+        yield [
+            inventory.Expected(STORAGE_ALIAS, f"working file {row.pk}", ((content_key(row),),))
+            for row in page
+        ]

@@ -1,0 +1,367 @@
+"""What is stored, against what the rows refer to: the walk behind `prune_storage`.
+
+The plumbing imports no app (docs/architecture.md), yet knowing which stored file a row refers
+to is each app's business: a working file's content (`working_files`), a preview's media,
+background files and attachments (`previews`), avatars and attachment thumbnails
+(`thumbnails`). So each app registers its part from its `AppConfig.ready()`, as the previews
+app extends a project's rows (`kitsufiles.api.serialization.extend_rows`):
+
+- `refer(alias, bucket, prefix, referrer)`: the stored files `<prefix>-<id>` of `bucket` on
+  `alias` belong to rows of this app; `referrer(ids)` says which of up to BATCH ids still have
+  a row that refers to its file (one query per call, never one per file).
+- `expect(alias, rows)`: `rows(batch)` yields the app's rows that must have stored content, a
+  page of `batch` rows at a time (`in_pages`), each with the names it needs.
+- `scratch(alias, folder)`: a local folder where this app's uploads or jobs leave files while
+  they run (staged uploads, job scratch), swept when older than the age limit.
+
+Memory stays bounded whatever the store holds: the listing is streamed (local: an `os.scandir`
+walk of Zou's sharded layout; object stores: each bucket's paged listing), checked BATCH names
+at a time, and the rows are read a page at a time (keyset pagination on the primary key).
+
+A stored file is `referenced`, an `orphan` (its name is one an app registered, and no row
+refers to it), `unknown` (a name no app registered: reported, never removed), or belongs to
+the other alias (object stores share Zou's `files` bucket between the two aliases: each alias
+checks only its own keys).
+"""
+
+import os
+import shutil
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.db.models import Model, QuerySet
+
+from kitsufiles.stores.aliases import CONTENT_ALIASES
+from kitsufiles.stores.local import INCOMING_FOLDER
+from kitsufiles.stores.names import ObjectName, object_of
+from kitsufiles.stores.objects import FolderObjectStorage, ObjectStorage
+
+# Ids checked per query, rows read per page.
+BATCH = 1000
+# The bucket of each content alias when a name does not carry one (config.content_storages).
+FIXED_BUCKET: dict[str, str | None] = {"files": "files", "previews": None}
+
+Referrer = Callable[[list[uuid.UUID]], Iterable[uuid.UUID]]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A row that must have stored content: `needs` lists groups of names on `alias`, and
+    one name of each group must be stored (a movie preview needs one of its movies)."""
+
+    alias: str
+    row: str  # what the report says: "working file <id>"
+    needs: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class _Registry:
+    referrers: dict[tuple[str, str], tuple[str, list[Referrer]]] = field(default_factory=dict)
+    expectations: list[tuple[str, Callable[[int], Iterator[list[Expected]]]]] = field(
+        default_factory=list
+    )
+    scratch_folders: list[tuple[str, Callable[[], Path]]] = field(default_factory=list)
+
+
+_registry = _Registry()
+
+
+def refer(alias: str, bucket: str, prefix: str, referrer: Referrer) -> None:
+    """Files `<prefix>-<id>` of `bucket` (without FS_BUCKET_PREFIX) belong to rows that
+    `referrer` finds; several apps may refer to one prefix (`thumbnails-<id>`: previews,
+    background files, attachments and avatars)."""
+    owner, referrers = _registry.referrers.setdefault((bucket, prefix), (alias, []))
+    if owner != alias:
+        raise ValueError(f"{bucket}/{prefix} belongs to the {owner!r} alias")
+    if referrer not in referrers:
+        referrers.append(referrer)
+
+
+def expect(alias: str, rows: Callable[[int], Iterator[list[Expected]]]) -> None:
+    if (alias, rows) not in _registry.expectations:
+        _registry.expectations.append((alias, rows))
+
+
+def scratch(alias: str, folder: Callable[[], Path]) -> None:
+    if (alias, folder) not in _registry.scratch_folders:
+        _registry.scratch_folders.append((alias, folder))
+
+
+M = TypeVar("M", bound=Model)
+
+
+def in_pages(queryset: QuerySet[M], size: int = BATCH) -> Iterator[list[M]]:
+    """The queryset's rows, `size` at a time, by primary key: one query per page, each
+    starting after the last key of the previous one (no OFFSET, no cursor held open)."""
+    last: Any = None
+    queryset = queryset.order_by("pk")
+    while True:
+        page = list((queryset if last is None else queryset.filter(pk__gt=last))[:size])
+        if not page:
+            return
+        yield page
+        last = page[-1].pk
+        if len(page) < size:
+            return
+
+
+# ---------------------------------------------------------------------------------------------
+# The listing
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A stored file (`name`, on `alias`), or a leftover in a scratch folder (`path`)."""
+
+    alias: str
+    name: str
+    size: int
+    modified: datetime
+    path: Path | None = None  # scratch only: removed from local disk, not through the storage
+
+    @property
+    def is_scratch(self) -> bool:
+        return self.path is not None
+
+
+def as_time(timestamp: float) -> datetime:
+    """A file's time (seconds since the epoch) as an aware UTC datetime."""
+    return datetime.fromtimestamp(timestamp, UTC)
+
+
+def local_locations() -> dict[str, Path]:
+    """The folders of the content aliases on local disk."""
+    found = {}
+    for alias in CONTENT_ALIASES:
+        storage = storages[alias]
+        if isinstance(storage, FileSystemStorage):
+            found[alias] = Path(storage.location).resolve()
+    return found
+
+
+def scratch_folders(alias: str) -> list[Path]:
+    """The local folders where `alias`'s uploads and jobs leave files while they run."""
+    storage = storages[alias]
+    folders: list[Path] = []
+    if isinstance(storage, FileSystemStorage):
+        folders.append(Path(storage.location) / INCOMING_FOLDER)  # stores.local.LocalSink
+    if isinstance(storage, FolderObjectStorage):
+        folders.append(storage.location / ".staging")
+    if alias == "previews":  # kitsufiles.media_store: received uploads, job scratch
+        folders += [Path(settings.PREVIEW_FOLDER) / ".uploads", Path(settings.PREVIEW_WORK_DIR)]
+    folders += [folder() for owner, folder in _registry.scratch_folders if owner == alias]
+    unique: dict[Path, None] = {}
+    for folder in folders:
+        unique.setdefault(folder.resolve(), None)
+    return list(unique)
+
+
+def stored_files(alias: str) -> Iterator[StoredFile]:
+    """Every file of `alias`'s store, streamed (scratch folders left out: `scratch_files`)."""
+    storage = storages[alias]
+    if isinstance(storage, ObjectStorage):
+        for bucket in storage.buckets():
+            for info in storage.objects(bucket):
+                name = storage.name(ObjectName(bucket, info.key))
+                yield StoredFile(alias, name, info.size, info.modified)
+        return
+    if not isinstance(storage, FileSystemStorage):
+        raise TypeError(f"The {alias!r} storage ({type(storage).__name__}) cannot be listed")
+    root = Path(storage.location).resolve()
+    if not root.is_dir():
+        return
+    # Another alias's folder or a scratch folder inside this one is not this alias's content.
+    skipped = {path for other, path in local_locations().items() if other != alias}
+    for other in CONTENT_ALIASES:
+        skipped.update(scratch_folders(other))
+    yield from _walk(alias, root, root, skipped)
+
+
+def _walk(alias: str, root: Path, folder: Path, skipped: set[Path]) -> Iterator[StoredFile]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            path = Path(entry.path)
+            if folder == root and entry.name.startswith("."):
+                continue  # staging and scratch folders (scratch_files), dot files
+            if entry.is_dir(follow_symlinks=False):
+                if path not in skipped:
+                    yield from _walk(alias, root, path, skipped)
+            elif entry.is_file(follow_symlinks=False):
+                status = entry.stat(follow_symlinks=False)
+                name = path.relative_to(root).as_posix()
+                yield StoredFile(alias, name, status.st_size, as_time(status.st_mtime))
+
+
+def scratch_files(alias: str) -> Iterator[StoredFile]:
+    """The entries of `alias`'s scratch folders: a file, or a job's folder as one entry whose
+    time is the newest of anything in it (a job still writing is recent)."""
+    for folder in scratch_folders(alias):
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                try:
+                    size, newest = figures(path)
+                except FileNotFoundError:  # finished meanwhile
+                    continue
+                yield StoredFile(alias, str(path), size, as_time(newest), path=path)
+
+
+def figures(path: Path) -> tuple[int, float]:
+    """Size and newest modification time of a file, or of everything in a folder."""
+    status = path.lstat()
+    if not path.is_dir() or path.is_symlink():
+        return status.st_size, status.st_mtime
+    size, newest = 0, status.st_mtime
+    for parent, folders, files in os.walk(path):
+        for name, is_file in (*((f, False) for f in folders), *((f, True) for f in files)):
+            try:
+                status = os.lstat(os.path.join(parent, name))
+            except FileNotFoundError:
+                continue
+            size += status.st_size if is_file else 0
+            newest = max(newest, status.st_mtime)
+    return size, newest
+
+
+# ---------------------------------------------------------------------------------------------
+# Who refers to what
+
+
+class Verdict(Enum):
+    REFERENCED = "referenced"
+    ORPHAN = "orphan"
+    UNKNOWN = "unknown"  # a name no app registered: never removed
+    OTHER_ALIAS = "other alias"  # a key of the other alias in a shared bucket
+
+
+def _bucket_and_key(alias: str, name: str, storage: Storage) -> tuple[str, str] | None:
+    try:
+        if isinstance(storage, ObjectStorage):
+            obj = storage.object_name(name)
+            return obj.bucket.removeprefix(storage.bucket_prefix), obj.key
+        obj = object_of(name, bucket=FIXED_BUCKET.get(alias))
+    except ValueError:  # a name without a bucket
+        return None
+    return obj.bucket, obj.key
+
+
+@dataclass(frozen=True)
+class _Owner:
+    bucket: str
+    prefix: str
+    alias: str  # the alias whose rows refer to such files
+    row_id: uuid.UUID
+
+
+def _owner(bucket: str, key: str) -> _Owner | None:
+    """Who owns a key `<prefix>-<id>` of `bucket`, if some app registered its prefix."""
+    prefix, dash, text = key[:-37], key[-37:-36], key[-36:]
+    if dash != "-":
+        return None
+    registered = _registry.referrers.get((bucket, prefix))
+    if registered is None:
+        return None
+    try:
+        row_id = uuid.UUID(text)
+    except ValueError:
+        return None
+    if str(row_id) != text:  # not Zou's spelling of an id
+        return None
+    return _Owner(bucket, prefix, registered[0], row_id)
+
+
+def classified(
+    alias: str, files: Iterable[StoredFile], *, batch: int = BATCH
+) -> Iterator[tuple[StoredFile, Verdict]]:
+    """Each file with its verdict, checked `batch` files at a time: one query per app that
+    refers to a kind of file present in the batch."""
+    storage = storages[alias]
+    pending: list[StoredFile] = []
+    for stored in files:
+        pending.append(stored)
+        if len(pending) >= batch:
+            yield from _classify_batch(alias, storage, pending)
+            pending = []
+    if pending:
+        yield from _classify_batch(alias, storage, pending)
+
+
+def _classify_batch(
+    alias: str, storage: Storage, files: list[StoredFile]
+) -> Iterator[tuple[StoredFile, Verdict]]:
+    owners: list[_Owner | None] = []
+    wanted: dict[tuple[str, str], list[uuid.UUID]] = defaultdict(list)
+    for stored in files:
+        located = _bucket_and_key(alias, stored.name, storage)
+        owner = _owner(*located) if located is not None else None
+        if owner is not None and owner.alias == alias:
+            wanted[(owner.bucket, owner.prefix)].append(owner.row_id)
+        owners.append(owner)
+    referenced: dict[tuple[str, str], set[uuid.UUID]] = {}
+    for kind, ids in wanted.items():
+        found: set[uuid.UUID] = set()
+        for referrer in _registry.referrers[kind][1]:
+            if unsettled := [row_id for row_id in ids if row_id not in found]:
+                found.update(referrer(unsettled))
+        referenced[kind] = found
+    for stored, owner in zip(files, owners, strict=True):
+        if owner is None:
+            yield stored, Verdict.UNKNOWN
+        elif owner.alias != alias:
+            yield stored, Verdict.OTHER_ALIAS
+        elif owner.row_id in referenced[(owner.bucket, owner.prefix)]:
+            yield stored, Verdict.REFERENCED
+        else:
+            yield stored, Verdict.ORPHAN
+
+
+def remove(stored: StoredFile) -> None:
+    """Remove an orphan from its store, or a leftover from its scratch folder."""
+    if stored.path is not None:
+        if stored.path.is_dir() and not stored.path.is_symlink():
+            shutil.rmtree(stored.path)
+        else:
+            stored.path.unlink(missing_ok=True)
+        return
+    storage = storages[stored.alias]
+    try:
+        storage.delete(stored.name)
+    except FileNotFoundError:  # removed meanwhile
+        return
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows whose content is missing
+
+
+@dataclass(frozen=True)
+class Missing:
+    expected: Expected
+    names: tuple[str, ...]  # the first name of each group of which nothing is stored
+
+
+def expectations(alias: str, *, batch: int = BATCH) -> Iterator[list[Expected]]:
+    """Pages of the rows that must have content on `alias`, from every app."""
+    for owner, rows in _registry.expectations:
+        if owner == alias:
+            yield from rows(batch)
+
+
+def missing(expected: Expected) -> Missing | None:
+    """What `expected` lacks, None when it has all it needs. One existence check per name
+    (a stat on local disk, a HEAD on an object store), stopping at the first name found."""
+    storage = storages[expected.alias]
+    absent = tuple(
+        group[0] for group in expected.needs if not any(storage.exists(name) for name in group)
+    )
+    return Missing(expected, absent) if absent else None
