@@ -148,7 +148,15 @@ def local_locations() -> dict[str, Path]:
 
 
 def scratch_folders(alias: str) -> list[Path]:
-    """The local folders where `alias`'s uploads and jobs leave files while they run."""
+    """The local folders where `alias`'s uploads and jobs leave files while they run. A
+    folder both aliases use (the folder store's staging) is the first alias's."""
+    earlier: set[Path] = set()
+    for other in CONTENT_ALIASES[: CONTENT_ALIASES.index(alias)]:
+        earlier.update(_scratch_folders(other))
+    return [folder for folder in _scratch_folders(alias) if folder not in earlier]
+
+
+def _scratch_folders(alias: str) -> list[Path]:
     storage = storages[alias]
     folders: list[Path] = []
     if isinstance(storage, FileSystemStorage):
@@ -181,7 +189,7 @@ def stored_files(alias: str) -> Iterator[StoredFile]:
     # Another alias's folder or a scratch folder inside this one is not this alias's content.
     skipped = {path for other, path in local_locations().items() if other != alias}
     for other in CONTENT_ALIASES:
-        skipped.update(scratch_folders(other))
+        skipped.update(_scratch_folders(other))
     yield from _walk(alias, root, root, skipped)
 
 
@@ -197,7 +205,10 @@ def _walk(alias: str, root: Path, folder: Path, skipped: set[Path]) -> Iterator[
             elif entry.is_file(follow_symlinks=False):
                 status = entry.stat(follow_symlinks=False)
                 name = path.relative_to(root).as_posix()
-                yield StoredFile(alias, name, status.st_size, as_time(status.st_mtime))
+                # A dot file beside the media is a copy that media_store.store did not
+                # finish (`.<name>.partial`): a leftover, like those of scratch folders.
+                scratch = path if entry.name.startswith(".") else None
+                yield StoredFile(alias, name, status.st_size, as_time(status.st_mtime), scratch)
 
 
 def scratch_files(alias: str) -> Iterator[StoredFile]:
@@ -241,6 +252,7 @@ class Verdict(Enum):
     REFERENCED = "referenced"
     ORPHAN = "orphan"
     UNKNOWN = "unknown"  # a name no app registered: never removed
+    LEFTOVER = "leftover"  # an unfinished copy beside the media
     OTHER_ALIAS = "other alias"  # a key of the other alias in a shared bucket
 
 
@@ -281,11 +293,12 @@ def _owner(bucket: str, key: str) -> _Owner | None:
 
 
 def classified(
-    alias: str, files: Iterable[StoredFile], *, batch: int = BATCH
+    alias: str, files: Iterable[StoredFile], *, batch: int | None = None
 ) -> Iterator[tuple[StoredFile, Verdict]]:
-    """Each file with its verdict, checked `batch` files at a time: one query per app that
-    refers to a kind of file present in the batch."""
+    """Each file with its verdict, checked `batch` (BATCH) files at a time: one query per
+    app that refers to a kind of file present in the batch."""
     storage = storages[alias]
+    batch = batch or BATCH
     pending: list[StoredFile] = []
     for stored in files:
         pending.append(stored)
@@ -303,7 +316,7 @@ def _classify_batch(
     wanted: dict[tuple[str, str], list[uuid.UUID]] = defaultdict(list)
     for stored in files:
         located = _bucket_and_key(alias, stored.name, storage)
-        owner = _owner(*located) if located is not None else None
+        owner = _owner(*located) if located is not None and not stored.is_scratch else None
         if owner is not None and owner.alias == alias:
             wanted[(owner.bucket, owner.prefix)].append(owner.row_id)
         owners.append(owner)
@@ -314,7 +327,18 @@ def _classify_batch(
             if unsettled := [row_id for row_id in ids if row_id not in found]:
                 found.update(referrer(unsettled))
         referenced[kind] = found
+    # On an object store the `files` bucket is shared: what no app registered there is the
+    # `files` alias's to report, the bucket it has to itself (config.content_storages).
+    shared = {bucket for other, bucket in FIXED_BUCKET.items() if other != alias and bucket}
     for stored, owner in zip(files, owners, strict=True):
+        if stored.is_scratch:
+            yield stored, Verdict.LEFTOVER
+            continue
+        if owner is None and isinstance(storage, ObjectStorage) and storage.fixed_bucket is None:
+            located = _bucket_and_key(alias, stored.name, storage)
+            if located is not None and located[0] in shared:
+                yield stored, Verdict.OTHER_ALIAS
+                continue
         if owner is None:
             yield stored, Verdict.UNKNOWN
         elif owner.alias != alias:
@@ -350,11 +374,11 @@ class Missing:
     names: tuple[str, ...]  # the first name of each group of which nothing is stored
 
 
-def expectations(alias: str, *, batch: int = BATCH) -> Iterator[list[Expected]]:
+def expectations(alias: str, *, batch: int | None = None) -> Iterator[list[Expected]]:
     """Pages of the rows that must have content on `alias`, from every app."""
     for owner, rows in _registry.expectations:
         if owner == alias:
-            yield from rows(batch)
+            yield from rows(batch or BATCH)
 
 
 def missing(expected: Expected) -> Missing | None:

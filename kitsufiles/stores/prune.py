@@ -113,7 +113,7 @@ def prune(
 
     def listed() -> Iterator[StoredFile]:
         for stored in inventory.stored_files(alias):
-            progress("stored files", 1, stored.size)
+            progress("listed", 1, stored.size)
             yield stored
 
     for stored, verdict in inventory.classified(alias, listed()):
@@ -121,6 +121,8 @@ def prune(
             yield Finding(Kind.REFERENCED, alias, stored.name, stored.size, stored.modified)
         elif verdict is Verdict.ORPHAN:
             yield settle(Kind.ORPHAN, stored)
+        elif verdict is Verdict.LEFTOVER:
+            yield settle(Kind.LEFTOVER, stored)
         elif verdict is Verdict.UNKNOWN:
             yield Finding(Kind.UNKNOWN, alias, stored.name, stored.size, stored.modified)
         # Verdict.OTHER_ALIAS: the other alias's walk counts it
