@@ -187,27 +187,29 @@ def stored_files(alias: str) -> Iterator[StoredFile]:
     if not root.is_dir():
         return
     # Another alias's folder or a scratch folder inside this one is not this alias's content.
-    skipped = {path for other, path in local_locations().items() if other != alias}
+    skipped = {str(path) for other, path in local_locations().items() if other != alias}
     for other in CONTENT_ALIASES:
-        skipped.update(_scratch_folders(other))
-    yield from _walk(alias, root, root, skipped)
+        skipped.update(str(folder) for folder in _scratch_folders(other))
+    yield from _walk(alias, str(root), str(root), skipped)
 
 
-def _walk(alias: str, root: Path, folder: Path, skipped: set[Path]) -> Iterator[StoredFile]:
+def _walk(alias: str, root: str, folder: str, skipped: set[str]) -> Iterator[StoredFile]:
+    """Depth first, one folder's entries at a time (os.scandir: no stat for the folders);
+    plain strings rather than Paths, which cost more than the walk itself."""
+    at_root = folder == root
     with os.scandir(folder) as entries:
         for entry in entries:
-            path = Path(entry.path)
-            if folder == root and entry.name.startswith("."):
+            if at_root and entry.name.startswith("."):
                 continue  # staging and scratch folders (scratch_files), dot files
             if entry.is_dir(follow_symlinks=False):
-                if path not in skipped:
-                    yield from _walk(alias, root, path, skipped)
+                if entry.path not in skipped:
+                    yield from _walk(alias, root, entry.path, skipped)
             elif entry.is_file(follow_symlinks=False):
                 status = entry.stat(follow_symlinks=False)
-                name = path.relative_to(root).as_posix()
+                name = entry.path[len(root) + 1 :].replace(os.sep, "/")
                 # A dot file beside the media is a copy that media_store.store did not
                 # finish (`.<name>.partial`): a leftover, like those of scratch folders.
-                scratch = path if entry.name.startswith(".") else None
+                scratch = Path(entry.path) if entry.name.startswith(".") else None
                 yield StoredFile(alias, name, status.st_size, as_time(status.st_mtime), scratch)
 
 
