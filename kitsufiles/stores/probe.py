@@ -59,7 +59,10 @@ def targets(alias: str) -> list[tuple[str, str, str | None]]:
 
 
 def describe(alias: str) -> str:
-    storage = storages[alias]
+    try:
+        storage = storages[alias]
+    except Exception as error:  # noqa: BLE001 (check() reports it)
+        return f"cannot be set up: {error}"
     if isinstance(storage, FileSystemStorage):
         return f"{type(storage).__name__} in {storage.location}"
     if isinstance(storage, ObjectStorage):
@@ -99,7 +102,12 @@ def _rate(size: int, seconds: float) -> str:
 
 def check(alias: str, *, size: int = SIZE) -> Iterator[Step]:
     """The steps of the round trip on each bucket of `alias`, as they finish."""
-    for label, folder, bucket in targets(alias):
+    try:
+        found = targets(alias)
+    except Exception as error:  # noqa: BLE001 (a backend that cannot even be set up)
+        yield Step(alias, "set up", False, 0.0, type(error).__name__, advice(error))
+        return
+    for label, folder, bucket in found:
         yield from _check_target(alias, label, folder, bucket, size)
 
 

@@ -142,3 +142,14 @@ def test_the_exit_status_from_the_command_line(tmp_path, settings):
     )
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "steps passed" in passed.stdout
+
+
+def test_a_backend_that_cannot_be_set_up(stores, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "files": {"BACKEND": "kitsufiles.stores.nowhere.Storage", "OPTIONS": {}},
+    }
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="files set up"):
+        call_command("check_storage", "--alias", "files", stdout=out)
+    assert "Could not find backend" in out.getvalue()
