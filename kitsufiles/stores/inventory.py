@@ -373,7 +373,7 @@ def remove(stored: StoredFile) -> None:
 @dataclass(frozen=True)
 class Missing:
     expected: Expected
-    names: tuple[str, ...]  # the first name of each group of which nothing is stored
+    names: tuple[str, ...]  # each group of which nothing is stored ("a or b")
 
 
 def expectations(alias: str, *, batch: int | None = None) -> Iterator[list[Expected]]:
@@ -388,6 +388,8 @@ def missing(expected: Expected) -> Missing | None:
     (a stat on local disk, a HEAD on an object store), stopping at the first name found."""
     storage = storages[expected.alias]
     absent = tuple(
-        group[0] for group in expected.needs if not any(storage.exists(name) for name in group)
+        " or ".join(group)
+        for group in expected.needs
+        if not any(storage.exists(name) for name in group)
     )
     return Missing(expected, absent) if absent else None

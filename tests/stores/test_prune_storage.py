@@ -403,3 +403,42 @@ def test_an_empty_store(stores):
     report = prune("--delete")
     assert report.lines == {}
     assert "stored files 0 (0 B)" in report.out
+
+
+def test_what_a_ready_preview_must_have():
+    preview_id = uuid.uuid4()
+    names = {
+        extension: [[media.name for media in group] for group in groups]
+        for extension in ("png", "mp4", "pdf")
+        for groups in [preview_storage.required_media(preview_id, extension)]
+    }
+    pictures = [[preview_storage.picture(prefix, preview_id).name] for prefix in
+                ("original", "thumbnails", "thumbnails-square", "previews")]  # fmt: skip
+    assert names["png"] == pictures
+    movies = [preview_storage.movie(prefix, preview_id).name for prefix in
+              ("previews", "lowdef", "source")]  # fmt: skip
+    assert names["mp4"] == [*pictures, movies]  # any one of the movies
+    assert names["pdf"] == [[preview_storage.other_file(preview_id).name]]
+
+
+@pytest.mark.parametrize("backend", ["local"])
+def test_a_previews_folder_inside_the_files_folder_is_walked_once(stores, settings, tmp_path):
+    root = Path(stores["files"].location)
+    settings.PREVIEW_FOLDER = root / "previews"
+    settings.PREVIEW_WORK_DIR = root / "previews" / ".work"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "previews": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root / "previews")},
+        },
+    }
+    stray = preview_storage.movie("lowdef", uuid.uuid4()).name
+    media_store.upload_dir().mkdir(parents=True)
+    source = media_store.upload_dir() / "stray"
+    source.write_bytes(b"stray")
+    media_store.store(preview_storage.movie("lowdef", stray.rsplit("/", 1)[1]), source)
+    report = prune("--older-than", "0")
+    assert report.names("orphan", "previews") == {stray}
+    assert report.names("unknown", "files") == set()
+    assert report.names("orphan", "files") == set()
