@@ -7,6 +7,9 @@ FileSystemStorage, Zou's layout), S3 and Swift (`objects.ObjectStorage`).
 - `local.py`: the upload sinks whose bytes are a local file (local storage's, renamed into
   place by `replace_file`; and the one for pictures a request decodes before storing them).
 - `aliases.py`: what callers use: the sink for an alias, whether an alias is an object store.
+- `probe.py`: the round trip of `check_storage` (a test object written, read, ranged, deleted).
+- `inventory.py`, `prune.py`: what `prune_storage` walks (stored files against the rows the
+  apps say refer to them) and its run.
 
 This package imports nothing of kitsufiles but `errors` (docs/architecture.md): the upload
 handler (`kitsufiles.uploads`) and the media store import it, never the other way round; keep
