@@ -46,6 +46,9 @@ from kitsufiles.stores.objects import FolderObjectStorage, ObjectStorage
 
 # Ids checked per query, rows read per page.
 BATCH = 1000
+# Where an object store stages uploads whose destination is not known yet, in the `files`
+# bucket (kitsufiles/stores/s3.py): what a crashed process left there is a leftover.
+STAGED_KEYS = "incoming/"
 # The bucket of each content alias when a name does not carry one (config.content_storages).
 FIXED_BUCKET: dict[str, str | None] = {"files": "files", "previews": None}
 
@@ -336,6 +339,12 @@ def _classify_batch(
         if stored.is_scratch:
             yield stored, Verdict.LEFTOVER
             continue
+        if isinstance(storage, ObjectStorage):
+            located = _bucket_and_key(alias, stored.name, storage)
+            if located is not None and located[0] == "files" and located[1].startswith(STAGED_KEYS):
+                staged_here = FIXED_BUCKET.get(alias) == "files"
+                yield stored, Verdict.LEFTOVER if staged_here else Verdict.OTHER_ALIAS
+                continue
         if owner is None and isinstance(storage, ObjectStorage) and storage.fixed_bucket is None:
             located = _bucket_and_key(alias, stored.name, storage)
             if located is not None and located[0] in shared:

@@ -442,3 +442,18 @@ def test_a_previews_folder_inside_the_files_folder_is_walked_once(stores, settin
     assert report.names("orphan", "previews") == {stray}
     assert report.names("unknown", "files") == set()
     assert report.names("orphan", "files") == set()
+
+
+@pytest.mark.parametrize("backend", [name for name in CONTENT_BACKENDS if name != "local"])
+def test_uploads_staged_on_an_object_store_are_leftovers(stores):
+    """What a crashed process left where an object store stages uploads whose destination
+    is not known yet (`incoming/` in the files bucket, kitsufiles/stores/s3.py)."""
+    staged = f"{inventory.STAGED_KEYS}{uuid.uuid4().hex}"
+    stores["files"].save(staged, ContentFile(b"half an upload"))
+    report = prune("--older-than", "1")
+    assert report.names("leftover", "files") == {staged}
+    assert report.names("unknown", "previews") == report.names("leftover", "previews") == set()
+    assert "(kept: too recent)" in report.action("leftover", "files", staged)
+    report = prune("--delete", "--older-than", "0")
+    assert "(removed)" in report.action("leftover", "files", staged)
+    assert not stores["files"].exists(staged)
