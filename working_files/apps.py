@@ -9,9 +9,8 @@ class WorkingFilesConfig(AppConfig):
         # Which stored files are this app's, for prune_storage (the plumbing imports no app:
         # kitsufiles/stores/inventory.py).
         from kitsufiles.stores import inventory
-        from working_files import selectors, services
+        from working_files import selectors
 
         alias = selectors.STORAGE_ALIAS
         inventory.refer(alias, "files", selectors.CONTENT_FOLDER, selectors.ids_with_content_row)
         inventory.expect(alias, selectors.rows_needing_content)
-        inventory.scratch(alias, services.upload_directory)

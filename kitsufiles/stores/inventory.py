@@ -166,8 +166,9 @@ def _scratch_folders(alias: str) -> list[Path]:
         folders.append(Path(storage.location) / INCOMING_FOLDER)  # stores.local.LocalSink
     if isinstance(storage, FolderObjectStorage):
         folders.append(storage.location / ".staging")
-    if alias == "previews":  # kitsufiles.media_store: received uploads, job scratch
-        folders += [Path(settings.PREVIEW_FOLDER) / ".uploads", Path(settings.PREVIEW_WORK_DIR)]
+    if alias == "previews":  # kitsufiles.media_store: job scratch, uploads received there
+        work = Path(settings.PREVIEW_WORK_DIR)
+        folders += [work / INCOMING_FOLDER, work]
     folders += [folder() for owner, folder in _registry.scratch_folders if owner == alias]
     unique: dict[Path, None] = {}
     for folder in folders:
@@ -219,11 +220,15 @@ def _walk(alias: str, root: str, folder: str, skipped: set[str]) -> Iterator[Sto
 def scratch_files(alias: str) -> Iterator[StoredFile]:
     """The entries of `alias`'s scratch folders: a file, or a job's folder as one entry whose
     time is the newest of anything in it (a job still writing is recent)."""
-    for folder in scratch_folders(alias):
+    folders = scratch_folders(alias)
+    nested = {str(folder) for other in CONTENT_ALIASES for folder in _scratch_folders(other)}
+    for folder in folders:
         if not folder.is_dir():
             continue
         with os.scandir(folder) as entries:
             for entry in entries:
+                if entry.path in nested:  # a scratch folder of its own (work/.incoming)
+                    continue
                 path = Path(entry.path)
                 try:
                     size, newest = figures(path)

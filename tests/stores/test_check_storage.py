@@ -1,33 +1,44 @@
 """check_storage on each backend: every step passes on a healthy store, and a broken one
 fails with the step named, what to do next, and exit status 1."""
 
+import copy
 import io
 import os
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.core.management import CommandError, call_command
 
 from kitsufiles.stores.objects import ObjectStorage
 from kitsufiles.stores.probe import PROBE_FOLDER
-from tests.stores.content import CONTENT_BACKENDS, install_stores, without_buckets
 
 STEPS = ("write", "size", "read", "range", "save", "delete", "gone")
 TARGETS = ("files", "previews/pictures", "previews/movies", "previews/files")
 
 
-@pytest.fixture(params=CONTENT_BACKENDS)
-def backend(request) -> str:
-    return request.param
+@pytest.fixture
+def backend(content_backend) -> str:
+    """The name of this test's content backend (tests/stores/content.py)."""
+    return content_backend.name
 
 
 @pytest.fixture
-def stores(backend, request, settings, tmp_path, monkeypatch):
-    return install_stores(backend, request, settings, tmp_path, monkeypatch)
+def stores(content_backend, settings, tmp_path) -> dict[str, Storage]:
+    settings.DATA_DIR = tmp_path / "data"
+    return {alias: storages[alias] for alias in ("files", "previews")}
+
+
+def without_buckets(store: ObjectStorage) -> ObjectStorage:
+    """The same object store, looking for buckets that do not exist (any backend: the bucket
+    names carry FS_BUCKET_PREFIX)."""
+    broken = copy.copy(store)
+    broken.bucket_prefix = f"absent-{uuid.uuid4().hex[:8]}-"
+    return broken
 
 
 def run(*args: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -27,10 +27,9 @@ from previews.models import PreviewFile
 from production import services as production_services
 from production.models import AttachmentFile, Person
 from tests.previews.helpers import png_bytes
-from tests.stores.content import CONTENT_BACKENDS, install_stores
+from tests.stores.content import CONTENT_BACKENDS, incoming_folder
 from thumbnails import services as thumbnail_services
 from working_files import selectors as working_selectors
-from working_files import services as working_services
 from working_files.models import WorkingFile
 
 pytestmark = pytest.mark.django_db
@@ -38,15 +37,17 @@ pytestmark = pytest.mark.django_db
 HOUR = 3600
 
 
-@pytest.fixture(params=CONTENT_BACKENDS)
-def backend(request) -> str:
-    return request.param
+@pytest.fixture
+def backend(content_backend) -> str:
+    """The name of this test's content backend (tests/stores/content.py)."""
+    return content_backend.name
 
 
 @pytest.fixture
-def stores(backend, request, settings, tmp_path, monkeypatch) -> dict[str, Storage]:
+def stores(content_backend, settings, tmp_path) -> dict[str, Storage]:
     settings.REMOVE_FILES = False
-    return install_stores(backend, request, settings, tmp_path, monkeypatch)
+    settings.DATA_DIR = tmp_path / "data"
+    return {alias: storages[alias] for alias in ("files", "previews")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,9 +215,10 @@ def seeded(
 
     # Leftovers of uploads and jobs, on local disk whatever the backend: old ones and
     # recent ones (an upload in flight, a job writing).
-    incoming = working_services.upload_directory()
-    seeded.old_leftovers["files"].add(leftover(incoming, "old-upload", age=2 * HOUR))
-    seeded.new_leftovers["files"].add(leftover(incoming, "new-upload"))
+    incoming = incoming_folder("files")  # local storage's, the folder store's staging
+    if incoming is not None:
+        seeded.old_leftovers["files"].add(leftover(incoming, "old-upload", age=2 * HOUR))
+        seeded.new_leftovers["files"].add(leftover(incoming, "new-upload"))
     work = Path(settings.PREVIEW_WORK_DIR)
     seeded.old_leftovers["previews"].add(leftover(work, "old-job", age=2 * HOUR, folder_entry=True))
     seeded.new_leftovers["previews"].add(leftover(work, "new-job", folder_entry=True))
@@ -365,7 +367,7 @@ def backdate(storage: Storage, name: str, seconds: float) -> None:
     os.utime(path, (when, when))
 
 
-@pytest.mark.parametrize("backend", ["local", "folder"])
+@pytest.mark.parametrize("content_backend", ["local", "folder"], indirect=True)
 def test_the_age_limit_is_per_file(seeded, stores):
     old = sorted(seeded.orphans["previews"])[0]
     backdate(stores["previews"], old, 3 * HOUR)
@@ -421,7 +423,7 @@ def test_what_a_ready_preview_must_have():
     assert names["pdf"] == [[preview_storage.other_file(preview_id).name]]
 
 
-@pytest.mark.parametrize("backend", ["local"])
+@pytest.mark.parametrize("content_backend", ["local"], indirect=True)
 def test_a_previews_folder_inside_the_files_folder_is_walked_once(stores, settings, tmp_path):
     root = Path(stores["files"].location)
     settings.PREVIEW_FOLDER = root / "previews"
@@ -444,7 +446,9 @@ def test_a_previews_folder_inside_the_files_folder_is_walked_once(stores, settin
     assert report.names("orphan", "files") == set()
 
 
-@pytest.mark.parametrize("backend", [name for name in CONTENT_BACKENDS if name != "local"])
+@pytest.mark.parametrize(
+    "content_backend", [name for name in CONTENT_BACKENDS if name != "local"], indirect=True
+)
 def test_uploads_staged_on_an_object_store_are_leftovers(stores):
     """What a crashed process left where an object store stages uploads whose destination
     is not known yet (`incoming/` in the files bucket, kitsufiles/stores/s3.py)."""
