@@ -248,20 +248,18 @@ def _object_storages(
         return _aliases(store.storage_class, {"location": str(location)}, prefix), _folder_switch(
             location
         )
-    server = request.getfixturevalue(store.server)  # pragma: no cover - the s3/swift branches
-    options = store.options(server)  # pragma: no cover
-    up = _aliases(store.storage_class, options, prefix)  # pragma: no cover
-    down = _aliases(
-        store.storage_class, {**options, **(store.down or {})}, prefix
-    )  # pragma: no cover
+    server = request.getfixturevalue(store.server)
+    options = store.options(server)
+    up = _aliases(store.storage_class, options, prefix)
+    down = _aliases(store.storage_class, {**options, **(store.down or {})}, prefix)
 
-    def stop() -> None:  # pragma: no cover
+    def stop() -> None:
         settings.STORAGES = {**settings.STORAGES, **down}
 
-    def start() -> None:  # pragma: no cover
+    def start() -> None:
         settings.STORAGES = {**settings.STORAGES, **up}
 
-    return up, (stop, start)  # pragma: no cover
+    return up, (stop, start)
 
 
 @pytest.fixture(params=CONTENT_BACKENDS)
@@ -306,7 +304,7 @@ def content_backend(
         yield ContentBackend(backend, (files_root, preview_storage), work_dir, prefix, stop, start)
     finally:
         cleanup = OBJECT_STORES[backend].cleanup
-        if cleanup is not None:  # pragma: no cover - the s3/swift branches
+        if cleanup is not None:
             for store in stores:
                 cleanup(store)
 
