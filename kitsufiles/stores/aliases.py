@@ -39,6 +39,7 @@ def prepare_buckets() -> None:
         if storage is not None:
             storage.ensure_buckets(create=bool(getattr(storage, "create_buckets", False)))
 
+
 def readable_sink_for(alias: str, scratch: Path) -> FileSink:
     """A sink for an upload the request reads itself (a picture to decode) before storing
     it: a local file, in the storage's folder on local storage (committing it is a rename),

@@ -72,6 +72,16 @@ class ObjectBody(Protocol):
     def close(self) -> None: ...
 
 
+class EmptyBody:
+    """The body of a read from the end of an object (or of an empty one): no request made."""
+
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        pass
+
+
 class UploadSink(Protocol):
     """Where an upload's bytes go while they arrive (kitsufiles.uploads). `commit(name)` makes
     them the content of `name` in one step; `abort()` forgets them. One of the two is always

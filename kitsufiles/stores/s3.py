@@ -36,6 +36,7 @@ from storages.backends.s3 import S3Storage
 from kitsufiles.stores.names import ObjectName
 from kitsufiles.stores.objects import (
     PART_SIZE,
+    EmptyBody,
     ObjectBody,
     ObjectInfo,
     ObjectStorage,
@@ -178,7 +179,7 @@ class S3ObjectStorage(ObjectStorage):
             if _is_absent(error):
                 raise FileNotFoundError(f"{obj.bucket}/{obj.key}") from error
             if _code(error) == "InvalidRange":  # from at or past the end: nothing to read
-                return _EmptyBody()
+                return EmptyBody()
             raise _unavailable(what, error) from error
         return _Body(answer["Body"], what)
 
@@ -300,14 +301,6 @@ class _Body:
     def close(self) -> None:
         with contextlib.suppress(*_FAILURES):  # a broken connection: nothing left to close
             self._body.close()
-
-
-class _EmptyBody:
-    def read(self, size: int = -1) -> bytes:
-        return b""
-
-    def close(self) -> None:
-        pass
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from swiftclient.utils import LengthWrapper, generate_temp_url
 from kitsufiles.stores.names import ObjectName
 from kitsufiles.stores.objects import (
     PART_SIZE,
+    EmptyBody,
     ObjectBody,
     ObjectInfo,
     ObjectStorage,
@@ -209,7 +210,7 @@ class SwiftObjectStorage(ObjectStorage):
                         raise FileNotFoundError(f"{obj.bucket}/{obj.key}") from None
                     if error.http_status == 416:  # from past the end: nothing
                         connection.close()
-                        return _EmptyBody()
+                        return EmptyBody()
                     raise
         except BaseException:
             connection.close()
@@ -711,11 +712,3 @@ class _StreamedBody:
             self._body.close()
         finally:
             self._connection.close()
-
-
-class _EmptyBody:
-    def read(self, size: int = -1) -> bytes:
-        return b""
-
-    def close(self) -> None:
-        pass
