@@ -108,6 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "production.Person"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The browsable pages: a visitor who is not logged in goes to the log-in page.
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 # Zou does not enforce a password policy; studios use SSO or LDAP.
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 

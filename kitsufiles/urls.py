@@ -37,6 +37,8 @@ urlpatterns = [
     path("api", auth_views.ApiRootWithoutSlashView.as_view()),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
+    # The browsable pages (Django sessions; docs/architecture.md).
+    path("", include("production.page_urls")),
     # Prometheus' scrape, outside /api/ (not a Zou route); off unless METRICS_ENABLED.
     path("metrics", operations.metrics_view, name="metrics"),
 ]
