@@ -8,7 +8,9 @@ Prints each step with its time, and what to do about a failure; exits with statu
 step failed (kitsufiles/stores/probe.py).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kitsufiles.stores import probe
 from kitsufiles.stores.aliases import CONTENT_ALIASES
@@ -23,7 +25,7 @@ class Command(BaseCommand):
         "it is gone. Exits with status 1 if any step fails."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--alias", choices=CONTENT_ALIASES, action="append", help="only this alias"
         )
@@ -34,7 +36,7 @@ class Command(BaseCommand):
             f"multipart part (default: {probe.SIZE // probe.MIB} MiB)",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         size = probe.LARGE_SIZE if options["large"] else probe.SIZE
         failed: list[probe.Step] = []
         count = 0

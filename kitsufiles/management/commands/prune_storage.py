@@ -15,9 +15,11 @@ Progress goes to stderr, findings and the summary to stdout
 (kitsufiles/stores/prune.py).
 """
 
+import sys
 from datetime import timedelta
+from typing import IO, Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
@@ -65,7 +67,7 @@ class Command(BaseCommand):
         "--older-than hours (rows are never changed)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--delete", action="store_true", help="remove the orphans (default: list only)"
         )
@@ -79,15 +81,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress display")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["older_than"] < 0:
             raise CommandError("--older-than takes a number of hours, 0 or more.")
         older_than = timedelta(hours=options["older_than"])
         aliases = [options["alias"]] if options["alias"] else list(CONTENT_ALIASES)
         summary = Summary()
-        console = Console(
-            file=getattr(self.stderr, "_out", self.stderr), highlight=False, soft_wrap=True
-        )
+        # Rich writes to the stream under Django's OutputWrapper (it needs a real file).
+        stderr: IO[str] = getattr(self.stderr, "_out", sys.stderr)
+        console = Console(file=stderr, highlight=False, soft_wrap=True)
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
