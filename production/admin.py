@@ -1,7 +1,7 @@
 """The admin: every production model, searchable and filterable, for studio managers
 (persons with the `admin` role; see Person.is_staff)."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
@@ -36,6 +36,21 @@ class ZouAdmin(admin.ModelAdmin):
     readonly_fields = TIMESTAMPS
     list_per_page = 100
     show_full_result_count = False  # no COUNT(*) on big tables for every page
+    # Columns an existing row keeps: a revision number is allocated when the row is made
+    # (under its line owner's lock, docs/architecture.md#revisions), editable only on "add".
+    readonly_once_made: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> tuple[str, ...]:
+        """The admin's own read-only fields, the columns the server owns (the model's
+        ZOU_READ_ONLY_FIELDS, which the API refuses to write as well) and, on a change page,
+        `readonly_once_made`."""
+        fields = (*super().get_readonly_fields(request, obj), *self.model_read_only())
+        if obj is not None:
+            fields = (*fields, *self.readonly_once_made)
+        return tuple(dict.fromkeys(fields))
+
+    def model_read_only(self) -> tuple[str, ...]:
+        return tuple(getattr(self.model, "ZOU_READ_ONLY_FIELDS", ()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,6 +222,8 @@ class EntityAdmin(ZouAdmin):
     list_select_related = ("entity_type", "project", "parent")
     autocomplete_fields = ("parent", "source", "created_by")
     raw_id_fields = ("project",)
+    # Open-ended, so that output_files' admin adds the entity's outputs.
+    inlines: ClassVar[tuple[type[InlineModelAdmin], ...]] = ()
 
 
 @admin.register(AssetInstance)
@@ -258,9 +275,11 @@ class CommentAdmin(ZouAdmin):
     list_display = ("object", "person", "task_status", "created_at", "pinned")
     list_filter = ("task_status", "pinned", "for_client")
     search_fields = ("text", "person__email", "object__entity__name")
-    list_select_related = ("object", "person", "task_status")
+    # The task's name reads its entity and type (Task.__str__).
+    list_select_related = ("object__entity", "object__task_type", "person", "task_status")
     autocomplete_fields = ("object", "person", "editor")
-    inlines = (AttachmentInline,)
+    # Open-ended, so that previews' admin adds the comment's previews.
+    inlines: ClassVar[tuple[type[InlineModelAdmin], ...]] = (AttachmentInline,)
 
 
 @admin.register(AttachmentFile)
@@ -269,6 +288,28 @@ class AttachmentFileAdmin(ZouAdmin):
     search_fields = ("name",)
     list_filter = ("extension",)
     autocomplete_fields = ("comment",)
+
+
+# The links of a project's team and task types, edited on the project's page (the inlines
+# above), listed on their own too: every model has its place in the admin.
+
+
+@admin.register(ProjectPersonLink)
+class ProjectPersonLinkAdmin(admin.ModelAdmin):
+    list_display = ("project", "person", "role")
+    list_filter = ("project", "role")
+    search_fields = ("project__name", "person__email", "person__first_name", "person__last_name")
+    list_select_related = ("project", "person")
+    raw_id_fields = ("project", "person")
+
+
+@admin.register(ProjectTaskTypeLink)
+class ProjectTaskTypeLinkAdmin(admin.ModelAdmin):
+    list_display = ("project", "task_type", "priority")
+    list_filter = ("project",)
+    search_fields = ("project__name", "task_type__name")
+    list_select_related = ("project", "task_type")
+    raw_id_fields = ("project", "task_type")
 
 
 @admin.register(RevokedToken)

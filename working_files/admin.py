@@ -1,6 +1,8 @@
 """Working files in the admin: every revision, and a task's revision history on its page."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
 from production.admin import TaskAdmin, ZouAdmin
@@ -33,7 +35,30 @@ class WorkingFileAdmin(ZouAdmin):
     list_select_related = ("task__entity", "task__task_type", "person", "software")
     ordering = ("task", "name", "-revision")
     autocomplete_fields = ("task", "entity", "person")
-    readonly_fields = (*ZouAdmin.readonly_fields, "size", "checksum")
+    # size and checksum: WorkingFile.ZOU_READ_ONLY_FIELDS (ZouAdmin.get_readonly_fields).
+    readonly_once_made = ("revision",)
+    actions = ("recompute_checksums",)
+
+    @admin.action(description="Recompute size and checksum from the stored content")
+    def recompute_checksums(self, request: HttpRequest, queryset: QuerySet[WorkingFile]) -> None:
+        report = services.recompute_checksums(queryset.order_by("pk"))
+        self.message_user(
+            request,
+            f"{report.checked} working file(s) checked: {len(report.unchanged)} as recorded, "
+            f"{len(report.fixed)} corrected, {len(report.no_content)} without stored content.",
+            messages.SUCCESS,
+        )
+        problems = (
+            (report.fixed, messages.WARNING, "size or checksum differed, now corrected"),
+            (report.missing, messages.ERROR, "content recorded but missing from storage"),
+            (report.changed, messages.WARNING, "replaced by an upload meanwhile, left as is"),
+            (report.unavailable, messages.ERROR, "storage unavailable, not checked"),
+        )
+        for rows, level, what in problems:
+            if rows:
+                names = ", ".join(_described(row) for row in rows[:20])
+                more = f" and {len(rows) - 20} more" if len(rows) > 20 else ""
+                self.message_user(request, f"{what.capitalize()}: {names}{more}.", level)
 
     # Deleting through the admin goes through the service, like the API: the stored content
     # goes with the row once the deletion commits (docs/compatibility.md#working-files).
@@ -43,6 +68,10 @@ class WorkingFileAdmin(ZouAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for working_file in queryset:
             services.delete_working_file(person=request.user, instance=working_file)
+
+
+def _described(working_file: WorkingFile) -> str:
+    return f"{working_file.name or '(no name)'} v{working_file.revision} ({working_file.pk})"
 
 
 class WorkingFileHistoryInline(admin.TabularInline):

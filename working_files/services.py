@@ -1,6 +1,9 @@
 """Writes of working files: new revisions (race-free), comments, content."""
 
+import hashlib
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.storage import storages
@@ -13,7 +16,7 @@ from kitsufiles import records
 from kitsufiles.errors import DataConflict
 from kitsufiles.stores import aliases
 from kitsufiles.stores.objects import StoreUnavailable, UploadSink
-from kitsufiles.uploads import HashedUploadedFile
+from kitsufiles.uploads import UPLOAD_CHUNK_SIZE, HashedUploadedFile
 from production.errors import check_same_project
 from production.models import Entity, Person, Software, Task
 from working_files import selectors
@@ -196,3 +199,96 @@ def remove_content(key: str) -> None:
         return
     except StoreUnavailable as error:
         logger.warning("The content %s was not removed: %s", key, error)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checksums against the stored content (the admin's action; the verify_checksums command)
+
+
+@dataclass
+class ChecksumReport:
+    """What re-hashing some working files found, by row: `unchanged` (the row describes its
+    bytes), `fixed` (size or checksum differed and were rewritten), `missing` (the row records
+    content, but none is stored), `no_content` (nothing recorded, nothing stored: a row that
+    only names a path on the studio's disk), `changed` (an upload replaced the content while
+    it was hashed: left as that upload recorded it), `unavailable` (the store did not answer)."""
+
+    unchanged: list[WorkingFile] = field(default_factory=list)
+    fixed: list[WorkingFile] = field(default_factory=list)
+    missing: list[WorkingFile] = field(default_factory=list)
+    no_content: list[WorkingFile] = field(default_factory=list)
+    changed: list[WorkingFile] = field(default_factory=list)
+    unavailable: list[WorkingFile] = field(default_factory=list)
+
+    @property
+    def checked(self) -> int:
+        return sum(
+            len(rows)
+            for rows in (
+                self.unchanged,
+                self.fixed,
+                self.missing,
+                self.no_content,
+                self.changed,
+                self.unavailable,
+            )
+        )
+
+
+def _hash(handle: Any) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    while chunk := handle.read(UPLOAD_CHUNK_SIZE):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def recompute_checksum(working_file: WorkingFile, report: ChecksumReport) -> None:
+    """Re-hash one working file's stored content through the storage API (local disk or an
+    object store alike) and record its size and sha256 where the row says otherwise.
+
+    The content is opened under the row's lock, as a download opens it
+    (`selectors.opened_content`), but hashed outside it: a long read must not hold up an
+    upload. The row is then written only if it is still the one the bytes were opened with
+    (same `updated_at`); otherwise an upload recorded newer bytes meanwhile, and it is left."""
+    recorded = (working_file.size, working_file.checksum)
+    try:
+        opened = selectors.opened_content(working_file)
+        if opened is None:
+            has_record = bool(working_file.size) or bool(working_file.checksum)
+            (report.missing if has_record else report.no_content).append(working_file)
+            return
+        handle, current = opened
+        opened_at = current.updated_at
+        with handle:
+            size, checksum = _hash(handle)
+    except StoreUnavailable as error:
+        logger.warning("The content of working file %s was not read: %s", working_file.pk, error)
+        report.unavailable.append(working_file)
+        return
+    if (current.size, current.checksum) == (size, checksum):
+        report.unchanged.append(working_file)
+        return
+    updated = WorkingFile.objects.filter(pk=working_file.pk, updated_at=opened_at).update(
+        size=size, checksum=checksum, updated_at=timezone.now()
+    )
+    if not updated:
+        report.changed.append(working_file)
+        return
+    logger.info(
+        "Working file %s: recorded size/checksum %s, stored content %s",
+        working_file.pk,
+        recorded,
+        (size, checksum),
+    )
+    working_file.refresh_from_db(fields=["size", "checksum", "updated_at"])
+    report.fixed.append(working_file)
+
+
+def recompute_checksums(working_files: Iterable[WorkingFile]) -> ChecksumReport:
+    """`recompute_checksum` for each of `working_files`, one after the other (each row in a
+    transaction of its own: a long run commits what it fixed as it goes)."""
+    report = ChecksumReport()
+    for working_file in working_files:
+        recompute_checksum(working_file, report)
+    return report
