@@ -179,13 +179,58 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "kitsufiles API",
     "DESCRIPTION": "Zou-compatible file service: production data, working and output files, "
-    "file trees and previews.",
+    "file trees and previews, for Kitsu, gazu and pipeline tools. The same data can be browsed "
+    "in the [pages](/) (log in with the same e-mail and password) and managed in the "
+    "[admin](/admin/).",
     "VERSION": API_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     # The viewer's assets come from drf-spectacular-sidecar: nothing is loaded from another host.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would otherwise send the document to validator.swagger.io
+    # and show its answer as a picture from that host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The routes grouped by domain, in this order (each operation's tag: the app it belongs
+    # to, kitsufiles/api/schema.py DOMAINS).
+    "TAGS": [
+        {
+            "name": "auth",
+            "description": "Log in with an e-mail and password, refresh and revoke the JWT the "
+            "other routes take, and ask who is logged in.",
+        },
+        {
+            "name": "production data",
+            "description": "Projects, people, assets, shots, tasks, comments and reference data "
+            "(Zou's generic data routes and its entity routes), and their pictures: avatars, "
+            "project and organisation pictures, attachment thumbnails.",
+        },
+        {
+            "name": "working files",
+            "description": "Artists' working files of a task, revision after revision: new "
+            "revisions, their stored content (upload, download, size and sha256), history.",
+        },
+        {
+            "name": "output files",
+            "description": "Files published from a task for others (caches, textures, renders) "
+            "on an entity or an asset instance, by output type and representation.",
+        },
+        {
+            "name": "previews",
+            "description": "Pictures and movies sent for review on a task's comments: slots, "
+            "uploads, processing, delivery of every rendition, annotations, backgrounds.",
+        },
+        {
+            "name": "file trees",
+            "description": "Where files go: the project's path templates, rendered for a task "
+            "or an entity, and a path read back into the production data it names.",
+        },
+        {
+            "name": "operations",
+            "description": "For deployments: the API's version, liveness and readiness checks "
+            "(no credentials).",
+        },
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",  # the default
         "kitsufiles.api.schema.add_links",

@@ -6,6 +6,11 @@ and requests by the serializer a view validates with: the CRUD resource's input 
 or the view's `Input` class. Routes that answer a file or take one say so with `file_answer`
 and `upload_body`; POST routes answer 201 unless they say otherwise with `answers`.
 
+Every operation carries one tag, its domain (`ZouAutoSchema.get_tags`): the app that owns the
+route's rows (a generic CRUD route's model), else the app its view lives in, so that a new
+route is grouped without a word in its view. The tags' names and sentences are
+SPECTACULAR_SETTINGS["TAGS"]; tests/kitsufiles/test_api_docs.py checks they match.
+
 `add_links` (a postprocessing hook, see SPECTACULAR_SETTINGS) adds OpenAPI links from the
 routes that create a row to the routes that use it, which stateful clients and schemathesis
 follow (docs/architecture.md#the-openapi-document).
@@ -64,6 +69,35 @@ class PageSessionScheme(OpenApiAuthenticationExtension):
         }
 
 
+# The domain of a route, by the app (or plumbing module, or view) it belongs to: the most
+# specific name wins (a view's "module.Class", its module, then its package's first name).
+DOMAINS = {
+    "production": "production data",
+    "thumbnails": "production data",  # the pictures of persons, projects, attachments
+    "file_trees": "file trees",
+    "working_files": "working files",
+    "output_files": "output files",
+    "previews": "previews",
+    "kitsufiles.api.auth_views": "auth",
+    "kitsufiles.api.auth_views.ApiRootView": "operations",
+    "kitsufiles.api.operations": "operations",
+}
+
+
+def domain_of(view: Any) -> str:
+    """The tag of a view's routes (DOMAINS); a view of no known domain is an error at
+    generation time, not an untagged route."""
+    resource = getattr(view, "resource", None)
+    if resource is not None:
+        return DOMAINS[resource.model._meta.app_label]
+    view_class = type(view)
+    module = view_class.__module__
+    for name in (f"{module}.{view_class.__qualname__}", module, module.split(".")[0]):
+        if name in DOMAINS:
+            return DOMAINS[name]
+    raise LookupError(f"{module}.{view_class.__qualname__}: no domain in schema.DOMAINS")
+
+
 class ZouAutoSchema(AutoSchema):
     # drf-spectacular accepts more than its annotations say (a serializer class or instance,
     # an OpenApiTypes value, a {status: response} dict): these hooks answer Any.
@@ -79,6 +113,9 @@ class ZouAutoSchema(AutoSchema):
             # media type its parsers read (a bare dict would be read as {media type: body}).
             return dict.fromkeys(self.map_parsers(), body)
         return body
+
+    def get_tags(self) -> list[str]:
+        return [domain_of(self.view)]
 
     def get_override_parameters(self) -> list[Any]:
         """The query strings of the generic CRUD routes (the other views declare theirs)."""
