@@ -27,7 +27,7 @@ from previews.models import (
     ProjectPreviewBackgroundFileLink,
 )
 from production.admin import CommentAdmin, ZouAdmin
-from production.models import Comment
+from production.models import Comment, Entity, Task
 
 PNG_TYPE = "image/png"
 # The media kinds processing makes a thumbnail for (a picture, a movie's first frame).
@@ -148,6 +148,36 @@ admin.site.unregister(Comment)
 @admin.register(Comment)
 class CommentWithPreviewsAdmin(CommentAdmin):
     inlines = (*CommentAdmin.inlines, CommentPreviewInline)
+
+
+@admin.display(description="preview")
+def main_preview(row: Entity | Task) -> str:
+    """An entity's main preview or a task's last one, from the id the row holds (no query:
+    the admin view answers 404 for an id without a thumbnail, shown as nothing)."""
+    preview_id = row.preview_file_id if isinstance(row, Entity) else row.last_preview_file_id
+    if preview_id is None:
+        return "-"
+    return format_html(
+        '<img src="{}" alt="" height="40" loading="lazy" decoding="async">',
+        reverse("admin:previews_previewfile_thumbnail", args=[preview_id]),
+    )
+
+
+def _with_main_preview(model: type[Entity] | type[Task]) -> None:
+    """Re-register `model`'s admin, whichever app's it is now (working_files adds the task's
+    history, output_files the entity's outputs; previews imports neither), with the preview's
+    thumbnail first in its list."""
+    current = type(admin.site.get_model_admin(model))
+    members = {
+        "list_display": (main_preview, *current.list_display),
+        "list_display_links": (current.list_display[0],),  # the row's name, not its picture
+    }
+    admin.site.unregister(model)
+    admin.site.register(model, type(f"{current.__name__}WithPreview", (current,), members))
+
+
+_with_main_preview(Entity)
+_with_main_preview(Task)
 
 
 class ProjectLinkInline(admin.TabularInline):

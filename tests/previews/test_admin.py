@@ -9,7 +9,7 @@ from django.test import Client
 
 from previews import services
 from previews.models import PreviewFile, PreviewStatus
-from production.models import Role
+from production.models import Entity, Role, Task
 from tests.conftest import PASSWORD
 from tests.previews.helpers import png_bytes
 
@@ -109,3 +109,14 @@ def test_the_requeue_action_says_what_it_could_not_queue(
     assert "0 preview(s) queued for processing." in messages
     assert any("1 preview(s) not queued" in message for message in messages)
     assert PreviewFile.objects.get(pk=slot.pk).status == PreviewStatus.MISSING
+
+
+def test_entity_and_task_lists_show_their_main_preview(admin_browser, picture, task):
+    Entity.objects.filter(pk=task.entity_id).update(preview_file_id=picture.pk)
+    Task.objects.filter(pk=task.pk).update(last_preview_file_id=picture.pk)
+    source = f"/admin/previews/previewfile/{picture.pk}/thumbnail.png"
+    for listing in ("/admin/production/entity/", "/admin/production/task/"):
+        page = admin_browser.get(listing)
+        assert page.status_code == 200
+        assert f'<img src="{source}"' in page.text, listing
+    assert body(admin_browser.get(source)).startswith(PNG_SIGNATURE)

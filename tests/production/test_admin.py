@@ -408,3 +408,11 @@ def test_admin_is_styled_and_usable_under_gunicorn_without_debug(gunicorn_server
     assert projects.status_code == 200
     api = session.get(f"{gunicorn_server}/api/")
     assert api.json()["api"] == "Zou"
+    # The API docs' viewer: its scripts, style sheet and icon served by the app (WhiteNoise).
+    docs = session.get(f"{gunicorn_server}/api/docs")
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert any("swagger-ui-bundle" in asset for asset in assets)  # hashed name (manifest)
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        assert session.get(f"{gunicorn_server}{asset}").status_code == 200, asset
