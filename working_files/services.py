@@ -211,10 +211,12 @@ class ChecksumReport:
     bytes), `fixed` (size or checksum differed and were rewritten), `missing` (the row records
     content, but none is stored), `no_content` (nothing recorded, nothing stored: a row that
     only names a path on the studio's disk), `changed` (an upload replaced the content while
-    it was hashed: left as that upload recorded it), `unavailable` (the store did not answer)."""
+    it was hashed: left as that upload recorded it), `unavailable` (the store did not answer),
+    and without `fix`, `mismatched` (size or checksum differ, left as they are)."""
 
     unchanged: list[WorkingFile] = field(default_factory=list)
     fixed: list[WorkingFile] = field(default_factory=list)
+    mismatched: list[WorkingFile] = field(default_factory=list)
     missing: list[WorkingFile] = field(default_factory=list)
     no_content: list[WorkingFile] = field(default_factory=list)
     changed: list[WorkingFile] = field(default_factory=list)
@@ -227,6 +229,7 @@ class ChecksumReport:
             for rows in (
                 self.unchanged,
                 self.fixed,
+                self.mismatched,
                 self.missing,
                 self.no_content,
                 self.changed,
@@ -243,9 +246,12 @@ def _hash(handle: Any) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def recompute_checksum(working_file: WorkingFile, report: ChecksumReport) -> None:
+def recompute_checksum(
+    working_file: WorkingFile, report: ChecksumReport, *, fix: bool = True
+) -> None:
     """Re-hash one working file's stored content through the storage API (local disk or an
-    object store alike) and record its size and sha256 where the row says otherwise.
+    object store alike) and record its size and sha256 where the row says otherwise (without
+    `fix`: only report the row as `mismatched`).
 
     The content is opened under the row's lock, as a download opens it
     (`selectors.opened_content`), but hashed outside it: a long read must not hold up an
@@ -269,6 +275,9 @@ def recompute_checksum(working_file: WorkingFile, report: ChecksumReport) -> Non
     if (current.size, current.checksum) == (size, checksum):
         report.unchanged.append(working_file)
         return
+    if not fix:
+        report.mismatched.append(working_file)
+        return
     updated = WorkingFile.objects.filter(pk=working_file.pk, updated_at=opened_at).update(
         size=size, checksum=checksum, updated_at=timezone.now()
     )
@@ -285,10 +294,12 @@ def recompute_checksum(working_file: WorkingFile, report: ChecksumReport) -> Non
     report.fixed.append(working_file)
 
 
-def recompute_checksums(working_files: Iterable[WorkingFile]) -> ChecksumReport:
+def recompute_checksums(
+    working_files: Iterable[WorkingFile], *, fix: bool = True
+) -> ChecksumReport:
     """`recompute_checksum` for each of `working_files`, one after the other (each row in a
     transaction of its own: a long run commits what it fixed as it goes)."""
     report = ChecksumReport()
     for working_file in working_files:
-        recompute_checksum(working_file, report)
+        recompute_checksum(working_file, report, fix=fix)
     return report

@@ -50,11 +50,20 @@ def test_recompute_fixes_what_differs_and_reports_missing_content(content_backen
     report = services.recompute_checksums(WorkingFile.objects.order_by("name"))
     names = {
         outcome: sorted(row.name for row in getattr(report, outcome))
-        for outcome in ("unchanged", "fixed", "missing", "no_content", "changed", "unavailable")
+        for outcome in (
+            "unchanged",
+            "fixed",
+            "mismatched",
+            "missing",
+            "no_content",
+            "changed",
+            "unavailable",
+        )
     }
     assert names == {
         "unchanged": ["right"],
         "fixed": ["wrong_checksum", "wrong_size"],
+        "mismatched": [],
         "missing": ["missing"],
         "no_content": ["path_only"],
         "changed": [],
@@ -69,6 +78,14 @@ def test_recompute_fixes_what_differs_and_reports_missing_content(content_backen
     # A second run finds nothing more to fix.
     again = services.recompute_checksums(WorkingFile.objects.all())
     assert len(again.unchanged) == 3 and not again.fixed
+
+
+@pytest.mark.parametrize("content_backend", ["local"], indirect=True)
+def test_without_fix_mismatches_are_only_reported(content_backend, rows):
+    report = services.recompute_checksums(WorkingFile.objects.order_by("name"), fix=False)
+    assert [row.name for row in report.mismatched] == ["wrong_checksum", "wrong_size"]
+    assert not report.fixed
+    assert WorkingFile.objects.get(name="wrong_checksum").checksum == "0" * 64
 
 
 @pytest.mark.parametrize("content_backend", ["local"], indirect=True)
