@@ -1,0 +1,188 @@
+"""The browsable pages of a task's history (server-rendered, Django sessions; issue 15):
+
+- `/tasks/<id>/`: the working-file revision timeline, line by line (name), with what was
+  published from each revision, and the previews by revision with their status;
+- `/previews/<id>/`: a player for a movie preview (frame stepping, tile-sheet scrubbing,
+  annotations over their frame) or the picture of a picture preview;
+- `/previews/<id>/<kind>`: the preview's media for those pages (low-def movie, tile sheet,
+  picture, thumbnail), authenticated by the session.
+
+Here in `previews`, the app at the top of the order: it may read output files and, through
+output_files' selectors, working files. Access goes through production.permissions with the
+API's rules (task access, as `GET data/tasks/<id>/working-files` and `.../previews` and the
+media routes). Every page costs a fixed number of queries, whatever the task holds
+(tests/pages/test_history_pages.py counts them)."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views import View
+
+from kitsufiles.errors import Forbidden, NotFound
+from kitsufiles.media_store import serve_stored
+from output_files import selectors as output_selectors
+from previews import selectors, storage
+from previews.models import PreviewFile, PreviewStatus
+from production import permissions
+from production.models import Person
+
+T = TypeVar("T")
+
+WORKING_FILES_PER_PAGE = 50
+PREVIEWS_PER_PAGE = 24
+
+# What the preview page reads besides the preview: its task's project, type, entity (for the
+# breadcrumbs and the access rules) and its author.
+PAGE_PREVIEWS = permissions.Lookup(
+    lambda: selectors.preview_with_task().select_related("person"),
+    project="task__project_id",
+)
+MEDIA_PREVIEWS = permissions.Lookup(selectors.preview_for_media, project="task__project_id")
+
+
+def _person(request: HttpRequest) -> Person:
+    person = request.user
+    if not isinstance(person, Person):  # LoginRequiredMixin let only people in
+        raise PermissionDenied
+    return person
+
+
+def _checked(call: Callable[[], T]) -> T:
+    """`call`'s result, the domain errors of the access entry point turned into Django's page
+    answers (404 for an unknown or malformed id, 403 for a refusal)."""
+    try:
+        return call()
+    except NotFound:
+        raise Http404 from None
+    except Forbidden:
+        raise PermissionDenied from None
+
+
+def _page(request: HttpRequest, paginator: Paginator, parameter: str) -> Page:
+    """The page the query string asks for; the last one when past the end, the first when not
+    a number (a page never 404s over its query string)."""
+    return paginator.get_page(request.GET.get(parameter))
+
+
+class TaskPageView(LoginRequiredMixin, View):
+    """`/tasks/<id>/`: the working-file timeline and the previews of a task."""
+
+    def get(self, request: HttpRequest, task_id: str) -> HttpResponse:
+        person = _person(request)
+        task = _checked(
+            lambda: permissions.get_task(person, task_id, access=permissions.Access.TASK)
+        )
+        files = _page(
+            request,
+            Paginator(output_selectors.task_history(task), WORKING_FILES_PER_PAGE),
+            "page",
+        )
+        outputs: dict[Any, list[Any]] = {}
+        if files.object_list:
+            for output in output_selectors.published_from(row.pk for row in files.object_list):
+                outputs.setdefault(output.source_file_id, []).append(output)
+        for row in files.object_list:
+            row.published = outputs.get(row.pk, [])
+        previews = selectors.previews_of_task(task).select_related("person")
+        if permissions.hides_rejected_previews(person, task.project):
+            previews = previews.exclude(validation_status="rejected")
+        preview_page = _page(request, Paginator(previews, PREVIEWS_PER_PAGE), "previews")
+        return render(
+            request,
+            "previews/task.html",
+            {
+                "task": task,
+                "files": files,
+                "previews": preview_page,
+                "broken": PreviewStatus.BROKEN,
+                # Each pager keeps the other list's page in its links.
+                "keep_previews": f"&previews={preview_page.number}"
+                if preview_page.number > 1
+                else "",
+                "keep_files": f"&page={files.number}" if files.number > 1 else "",
+            },
+        )
+
+
+class PreviewPageView(LoginRequiredMixin, View):
+    """`/previews/<id>/`: the player of a movie, the picture of a picture preview."""
+
+    def get(self, request: HttpRequest, preview_id: str) -> HttpResponse:
+        person = _person(request)
+
+        def fetch() -> PreviewFile:
+            preview = PAGE_PREVIEWS.fetch(person, preview_id)
+            permissions.check_task_or_admin(person, preview.task, permissions.Access.TASK)
+            return preview
+
+        preview = _checked(fetch)
+        data = preview.data if isinstance(preview.data, dict) else {}
+        player = {
+            "movie": preview.is_movie,
+            "frameRate": str(data.get("frame_rate") or ""),
+            "frameCount": data.get("frame_count") or 0,
+            "width": preview.width,
+            "height": preview.height,
+            "annotations": preview.annotations if isinstance(preview.annotations, list) else [],
+        }
+        return render(
+            request,
+            "previews/preview.html",
+            {
+                "preview": preview,
+                "task": preview.task,
+                "player": player,
+                "ready": preview.status == PreviewStatus.READY,
+            },
+        )
+
+
+# The media of the pages: the kind in the URL → what is served, under which type. The same
+# stored files as the API's media routes (movies/low, movies/tiles, pictures/previews,
+# pictures/thumbnails), delivered by the same code (media_store.serve_stored: ranges,
+# validators, private cache) to a session instead of a token.
+MOVIE = "movie.mp4"
+MEDIA_KINDS = {
+    MOVIE: "video/mp4",
+    "tiles.png": "image/png",
+    "picture.png": "image/png",
+    "thumbnail.png": "image/png",
+}
+PICTURE_PREFIXES = {"tiles.png": "tiles", "picture.png": "previews", "thumbnail.png": "thumbnails"}
+
+
+class PreviewMediaView(LoginRequiredMixin, View):
+    """`/previews/<id>/<kind>`: a stored file of the preview, for the pages' <video> and
+    <img> tags. Task access, as the API's media routes (a thumbnail too: these are links
+    from a task's page)."""
+
+    kind = MOVIE
+
+    def get(self, request: HttpRequest, preview_id: str) -> HttpResponseBase:
+        person = _person(request)
+
+        def fetch() -> PreviewFile:
+            preview = MEDIA_PREVIEWS.fetch(person, preview_id)
+            permissions.check_task_or_admin(person, preview.task, permissions.Access.TASK)
+            return preview
+
+        preview = _checked(fetch)
+        if self.kind == MOVIE:
+            opened = selectors.opened_movie(preview, "low")
+        else:
+            opened = storage.open_stored(storage.picture(PICTURE_PREFIXES[self.kind], preview.pk))
+        if opened is None:  # not made yet, or never will be: the page shows the status
+            raise Http404
+        return serve_stored(
+            request,
+            opened,
+            last_modified=preview.updated_at,
+            content_type=MEDIA_KINDS[self.kind],
+            redirect=self.kind == MOVIE,
+        )
