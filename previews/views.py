@@ -123,8 +123,10 @@ class PreviewPageView(LoginRequiredMixin, View):
 
         preview = _checked(fetch)
         data = preview.data if isinstance(preview.data, dict) else {}
+        # A processed movie's extension is mp4 (Zou's `is_movie` column is not what says it).
+        movie = preview.extension == "mp4"
         player = {
-            "movie": preview.is_movie,
+            "movie": movie,
             "frameRate": str(data.get("frame_rate") or ""),
             "frameCount": data.get("frame_count") or 0,
             "width": preview.width,
@@ -138,6 +140,7 @@ class PreviewPageView(LoginRequiredMixin, View):
                 "preview": preview,
                 "task": preview.task,
                 "player": player,
+                "movie": movie,
                 "ready": preview.status == PreviewStatus.READY,
             },
         )

@@ -186,11 +186,11 @@
   var controls = document.createElement("div");
   controls.className = "controls";
   controls.innerHTML =
-    '<button type="button" data-act="first" aria-label="First frame">⏮</button>' +
+    '<button type="button" data-act="first" aria-label="First frame">|◀</button>' +
     '<button type="button" data-act="prev" aria-label="Previous frame">◀</button>' +
     '<button type="button" data-act="play" aria-label="Play">▶ Play</button>' +
     '<button type="button" data-act="next" aria-label="Next frame">▶</button>' +
-    '<button type="button" data-act="last" aria-label="Last frame">⏭</button>' +
+    '<button type="button" data-act="last" aria-label="Last frame">▶|</button>' +
     '<output id="frame-number" aria-live="polite">Frame 1 / ' + count + "</output>" +
     '<span class="muted">Keys: ← → one frame, space play/pause, Home/End</span>';
   var scrub = document.createElement("div");
