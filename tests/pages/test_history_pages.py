@@ -4,14 +4,17 @@ and malformed ids, the log-in redirect, pagination, and a query count that does 
 the task's revisions (10 and 1,000 of them, written with bulk_create)."""
 
 import hashlib
+import io
 import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from output_files.models import OutputFile
 from previews.models import PreviewFile, PreviewStatus, ValidationStatus
+from production import services as production_services
 from production.models import FileStatus, OutputType, Role, Software
 from working_files.models import WorkingFile
 
@@ -295,3 +298,41 @@ def test_a_broken_preview_says_why(task, admin):
     )
     html = browser_for(admin).get(f"/previews/{preview.pk}/").content.decode()
     assert "moov atom not found" in html and "player.js" not in html
+
+
+def test_the_media_of_a_processed_picture_are_served_to_the_session(
+    task, admin, artist, make_person, client_for, django_capture_on_commit_callbacks
+):
+    """The pages' media routes serve the stored files of the API's media routes (a picture
+    preview processed in the request), to a team member's session only."""
+    comment = production_services.create_comment(
+        task=task, task_status=task.task_status, author=admin
+    )
+    api = client_for(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        slot = api.post(
+            f"/api/actions/tasks/{task.pk}/comments/{comment.pk}/add-preview", {}, format="json"
+        ).json()
+        uploaded = api.post(
+            f"/api/pictures/preview-files/{slot['id']}?no_job=true",
+            {"file": SimpleUploadedFile("frame.png", png_bytes())},
+            format="multipart",
+        )
+    assert uploaded.status_code == 201, uploaded.content
+    browser = browser_for(artist)
+    for kind in ("picture.png", "thumbnail.png"):
+        answer = browser.get(f"/previews/{slot['id']}/{kind}")
+        assert answer.status_code == 200, kind
+        assert answer["Content-Type"] == "image/png"
+        assert b"".join(answer.streaming_content).startswith(b"\x89PNG")
+    assert browser.get(f"/previews/{slot['id']}/tiles.png").status_code == 404  # a picture
+    outsider = browser_for(make_person(Role.ARTIST))
+    assert outsider.get(f"/previews/{slot['id']}/picture.png").status_code in (403, 404)
+    page = browser.get(f"/previews/{slot['id']}/").content.decode()
+    assert f'src="/previews/{slot["id"]}/picture.png"' in page and "<video" not in page
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (180, 101), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
