@@ -41,9 +41,12 @@ urlpatterns = [
     path("", include("production.page_urls")),
     path("", include("previews.page_urls")),
     path("", include("working_files.page_urls")),
+    path("", include("output_files.page_urls")),
     # Prometheus' scrape, outside /api/ (not a Zou route); off unless METRICS_ENABLED.
     path("metrics", operations.metrics_view, name="metrics"),
 ]
 
-handler404 = "kitsufiles.api.errors.json_not_found"
+# JSON under /api/, an HTML page for the browsable pages (kitsufiles/error_pages.py).
+handler404 = "kitsufiles.error_pages.not_found"
+handler403 = "kitsufiles.error_pages.forbidden"
 handler500 = "kitsufiles.api.errors.json_server_error"

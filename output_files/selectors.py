@@ -201,3 +201,15 @@ def published_from(working_file_ids: Iterable[object]) -> QuerySet[OutputFile]:
         .select_related("output_type", "file_status")
         .order_by(*NEWEST_FIRST)
     )
+
+
+def entity_outputs_for_page(entity: Entity) -> QuerySet[OutputFile]:
+    """The entity's own outputs for its browsable page (output_files/views.py): grouped by
+    output type and representation, the latest revision first in each group, with what a
+    row shows (type, task type, author, the working file it came from and that file's task)
+    read in the same query."""
+    return entity_output_listing(entity, {}).select_related(
+        "output_type", "task_type", "person", "file_status", "source_file"
+    ).order_by(
+        "output_type__name", "output_type_id", "representation", "-revision", "name", "pk"
+    )

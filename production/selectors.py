@@ -1,6 +1,9 @@
 """Reads of production data used by views, services, permissions and commands."""
 
-from django.db.models import Q, QuerySet
+import uuid
+
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 
 from production.models import (
     AssetInstance,
@@ -11,6 +14,7 @@ from production.models import (
     Project,
     ProjectStatus,
     Task,
+    TaskStatus,
 )
 from production.shapes import ASSET
 
@@ -110,3 +114,91 @@ def tasks_with_project() -> QuerySet[Task]:
 
 def task_with_relations_queryset() -> QuerySet[Task]:
     return Task.objects.select_related(*TASK_FULL_RELATIONS)
+
+
+# ---------------------------------------------------------------------------------------------
+# The browsable pages (production/views.py): each read is one query whatever the data size.
+
+
+def projects_with_counts(queryset: QuerySet[Project]) -> QuerySet[Project]:
+    """`queryset` with each project's number of assets and of shots, counted by subqueries in
+    the same query as the projects."""
+
+    def count_of(entities: QuerySet[Entity]) -> Subquery:
+        counted = (
+            entities.filter(project_id=OuterRef("pk"))
+            .order_by()
+            .values("project_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Subquery(counted)
+
+    return queryset.annotate(
+        nb_assets=Coalesce(count_of(assets()), 0),
+        nb_shots=Coalesce(count_of(entities_of_kind(EntityTypeNames.SHOT)), 0),
+    )
+
+
+def browsable_entities(
+    project: Project,
+    *,
+    name: str = "",
+    entity_type_id: uuid.UUID | None = None,
+    task_status_id: uuid.UUID | None = None,
+) -> QuerySet[Entity]:
+    """The assets and shots of `project` (sequences, episodes... are shown with their shots,
+    not listed), assets first by type then shots by sequence, each by name; narrowed to names
+    containing `name`, to one entity type, and to entities having a task in one status."""
+    entities = (
+        Entity.objects.filter(project=project)
+        .filter(
+            ~Q(entity_type__name__in=EntityTypeNames.TEMPORAL)
+            | Q(entity_type__name=EntityTypeNames.SHOT)
+        )
+        .select_related("entity_type", "parent")
+    )
+    if name:
+        entities = entities.filter(name__icontains=name)
+    if entity_type_id:
+        entities = entities.filter(entity_type_id=entity_type_id)
+    if task_status_id:
+        entities = entities.filter(
+            Exists(Task.objects.filter(entity_id=OuterRef("pk"), task_status_id=task_status_id))
+        )
+    is_shot = Case(When(entity_type__name=EntityTypeNames.SHOT, then=1), default=0)
+    return entities.order_by(is_shot, "entity_type__name", "parent__name", "name", "pk")
+
+
+def entity_types_in(project: Project) -> QuerySet[EntityType]:
+    """The asset types and the shot type of the entities `project` has, by name."""
+    return (
+        EntityType.objects.filter(
+            Exists(Entity.objects.filter(project=project, entity_type_id=OuterRef("pk")))
+        )
+        .filter(~Q(name__in=EntityTypeNames.TEMPORAL) | Q(name=EntityTypeNames.SHOT))
+        .order_by("name")
+    )
+
+
+def task_statuses_for_filter() -> QuerySet[TaskStatus]:
+    return TaskStatus.objects.order_by("priority", "name")
+
+
+def tasks_of_entities(entity_ids: list[object]) -> QuerySet[Task]:
+    """The tasks of a page of entities with their type and status, for a summary per entity."""
+    return (
+        Task.objects.filter(entity_id__in=entity_ids)
+        .select_related("task_type", "task_status")
+        .order_by("task_type__priority", "task_type__name", "name")
+    )
+
+
+def tasks_for_page(entity: Entity) -> QuerySet[Task]:
+    """The tasks of `entity` with their type, status and assignees (prefetched: one query)."""
+    return (
+        Task.objects.filter(entity=entity)
+        .select_related("task_type", "task_status")
+        .prefetch_related("assignees")
+        .order_by("task_type__priority", "task_type__name", "name", "pk")
+    )

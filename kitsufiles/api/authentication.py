@@ -12,6 +12,11 @@
   `"Signature has expired"`, which is what makes gazu refresh its token and retry.
   See docs/compatibility.md#authentication.
 
+The browsable pages (Django sessions) show pictures and movies with <img> and <video> tags
+that send the session cookie, not a token: the media routes also accept the session
+(`PageSessionAuthentication`, in `MEDIA_AUTHENTICATION` after JWT), on safe methods only, like
+the token cookie. See docs/compatibility.md#authentication.
+
 The person behind a token is a row of settings.AUTH_USER_MODEL, reached through
 `kitsufiles.accounts` (the plumbing imports no app).
 """
@@ -105,6 +110,25 @@ class ZouJWTAuthentication(authentication.BaseAuthentication):
         return "Bearer"
 
 
+class PageSessionAuthentication(authentication.SessionAuthentication):
+    """The log-in session of the browsable pages, on GET and HEAD only: a cookie travels with
+    cross-site requests, so it never authorizes a write (and the CSRF check DRF adds for
+    sessions has nothing to protect on a safe method)."""
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        if request.method not in SAFE_METHODS:
+            return None
+        return super().authenticate(request)
+
+
+# The media routes (pictures, movies): the token first (its errors are the API's), then the
+# pages' session. A route with these never reads `request_token`.
+MEDIA_AUTHENTICATION: list[type[authentication.BaseAuthentication]] = [
+    ZouJWTAuthentication,
+    PageSessionAuthentication,
+]
+
+
 def issue_tokens(person: Any) -> tuple[str, str]:
     """A new log-in session: (access token, refresh token) sharing one session id."""
     refresh = RefreshToken.for_user(person)
@@ -121,7 +145,8 @@ def refresh_access_token(raw_refresh: str) -> tuple[Any, str]:
 
 def request_token(request: Request) -> Token:
     """The token an authenticated request carries (this module's class is the only
-    authentication scheme, so there is one whenever a route requires authentication)."""
+    authentication scheme but on the media routes, so there is one whenever a route that is not
+    a media route requires authentication)."""
     token = request.auth
     if not isinstance(token, Token):
         raise ZouNotAuthenticated({"msg": "Missing JWT in headers"})

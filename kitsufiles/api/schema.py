@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -43,6 +44,23 @@ class ZouJWTScheme(OpenApiAuthenticationExtension):
             "bearerFormat": "JWT",
             "description": "Access token from /api/auth/login (or the access_token_cookie "
             "cookie on GET requests).",
+        }
+
+
+class PageSessionScheme(OpenApiAuthenticationExtension):
+    """The browsable pages' session, accepted by the media routes on GET and HEAD
+    (docs/compatibility.md#authentication)."""
+
+    target_class = "kitsufiles.api.authentication.PageSessionAuthentication"
+    name = "pageSession"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": "The session of the browsable pages (log in at /login/): GET and "
+            "HEAD on the media routes only.",
         }
 
 

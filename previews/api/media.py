@@ -2,7 +2,8 @@
 ranges, validators and a private 7-day cache.
 
 Browsers' <img> and <video> tags authenticate with the access_token_cookie cookie, which the
-authentication class accepts on GET and HEAD."""
+authentication class accepts on GET and HEAD, or with the browsable pages' session cookie
+(MEDIA_AUTHENTICATION, GET and HEAD too)."""
 
 from typing import IO
 
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kitsufiles.api.authentication import MEDIA_AUTHENTICATION
 from kitsufiles.api.filters import query_flag
 from kitsufiles.api.schema import file_answer, flag, upload_body
 from kitsufiles.api.serialization import serialize_instance
@@ -173,6 +175,8 @@ def _task_media_preview(person: Person, preview_id: str) -> PreviewFile:
 class MovieView(APIView):
     """GET movies/{originals,low,source}/preview-files/<id>.mp4 (and originals' /download)."""
 
+    authentication_classes = MEDIA_AUTHENTICATION
+
     route = "originals"
     attachment = False
 
@@ -188,6 +192,8 @@ class MovieView(APIView):
 class PictureView(APIView):
     """GET pictures/{thumbnails,thumbnails-square,originals,previews}/preview-files/<id>.png
     and movies/tiles/preview-files/<id>.png."""
+
+    authentication_classes = MEDIA_AUTHENTICATION
 
     prefix = "thumbnails"
     # Thumbnails of a shared asset's main preview are for everyone but vendors; the other
@@ -213,6 +219,8 @@ def _other_file_type(extension: str) -> str:
 class OriginalFileView(APIView):
     """GET pictures/originals/preview-files/<id>.<extension>: a picture's PNG original (for
     `.png`) or an other file's stored bytes (pdf, glb, zip...)."""
+
+    authentication_classes = MEDIA_AUTHENTICATION
 
     @file_answer(PNG_TYPE, PDF_TYPE, OTHER_TYPE, processing=True)
     def get(self, request: Request, preview_id: str, extension: str) -> HttpResponseBase:
@@ -263,6 +271,8 @@ def _download(request: Request, preview_id: str, *, kind: str | None) -> HttpRes
 class OriginalDownloadView(APIView):
     """GET pictures/originals/preview-files/<id>/download: the preview's main file as an
     attachment, chosen by its extension."""
+
+    authentication_classes = MEDIA_AUTHENTICATION
 
     @file_answer(PNG_TYPE, MOVIE_TYPE, PDF_TYPE, OTHER_TYPE, processing=True)
     def get(self, request: Request, preview_id: str) -> HttpResponseBase:
