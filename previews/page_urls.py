@@ -9,24 +9,4 @@ from previews import views
 urlpatterns = [
     path("tasks/<str:task_id>/", views.TaskPageView.as_view(), name="pages-task"),
     path("previews/<str:preview_id>/", views.PreviewPageView.as_view(), name="pages-preview"),
-    path(
-        "previews/<str:preview_id>/movie.mp4",
-        views.PreviewMediaView.as_view(kind="movie.mp4"),
-        name="pages-preview-movie",
-    ),
-    path(
-        "previews/<str:preview_id>/tiles.png",
-        views.PreviewMediaView.as_view(kind="tiles.png"),
-        name="pages-preview-tiles",
-    ),
-    path(
-        "previews/<str:preview_id>/picture.png",
-        views.PreviewMediaView.as_view(kind="picture.png"),
-        name="pages-preview-picture",
-    ),
-    path(
-        "previews/<str:preview_id>/thumbnail.png",
-        views.PreviewMediaView.as_view(kind="thumbnail.png"),
-        name="pages-preview-thumbnail",
-    ),
 ]

@@ -3,9 +3,11 @@
 - `/tasks/<id>/`: the working-file revision timeline, line by line (name), with what was
   published from each revision, and the previews by revision with their status;
 - `/previews/<id>/`: a player for a movie preview (frame stepping, tile-sheet scrubbing,
-  annotations over their frame) or the picture of a picture preview;
-- `/previews/<id>/<kind>`: the preview's media for those pages (low-def movie, tile sheet,
-  picture, thumbnail), authenticated by the session.
+  annotations over their frame) or the picture of a picture preview.
+
+Their media are the API's media routes (movies/low, movies/tiles, pictures/previews,
+pictures/thumbnails), which accept the pages' session on GET and HEAD
+(kitsufiles.api.authentication.PageSessionAuthentication).
 
 Here in `previews`, the app at the top of the order: it may read output files and, through
 output_files' selectors, working files. Access goes through production.permissions with the
@@ -20,14 +22,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views import View
 
 from kitsufiles.errors import Forbidden, NotFound
-from kitsufiles.media_store import serve_stored
 from output_files import selectors as output_selectors
-from previews import selectors, storage
+from previews import selectors
 from previews.models import PreviewFile, PreviewStatus
 from production import permissions
 from production.models import Person
@@ -43,7 +43,6 @@ PAGE_PREVIEWS = permissions.Lookup(
     lambda: selectors.preview_with_task().select_related("person"),
     project="task__project_id",
 )
-MEDIA_PREVIEWS = permissions.Lookup(selectors.preview_for_media, project="task__project_id")
 
 
 def _person(request: HttpRequest) -> Person:
@@ -143,49 +142,4 @@ class PreviewPageView(LoginRequiredMixin, View):
                 "movie": movie,
                 "ready": preview.status == PreviewStatus.READY,
             },
-        )
-
-
-# The media of the pages: the kind in the URL → what is served, under which type. The same
-# stored files as the API's media routes (movies/low, movies/tiles, pictures/previews,
-# pictures/thumbnails), delivered by the same code (media_store.serve_stored: ranges,
-# validators, private cache) to a session instead of a token.
-MOVIE = "movie.mp4"
-MEDIA_KINDS = {
-    MOVIE: "video/mp4",
-    "tiles.png": "image/png",
-    "picture.png": "image/png",
-    "thumbnail.png": "image/png",
-}
-PICTURE_PREFIXES = {"tiles.png": "tiles", "picture.png": "previews", "thumbnail.png": "thumbnails"}
-
-
-class PreviewMediaView(LoginRequiredMixin, View):
-    """`/previews/<id>/<kind>`: a stored file of the preview, for the pages' <video> and
-    <img> tags. Task access, as the API's media routes (a thumbnail too: these are links
-    from a task's page)."""
-
-    kind = MOVIE
-
-    def get(self, request: HttpRequest, preview_id: str) -> HttpResponseBase:
-        person = _person(request)
-
-        def fetch() -> PreviewFile:
-            preview = MEDIA_PREVIEWS.fetch(person, preview_id)
-            permissions.check_task_or_admin(person, preview.task, permissions.Access.TASK)
-            return preview
-
-        preview = _checked(fetch)
-        if self.kind == MOVIE:
-            opened = selectors.opened_movie(preview, "low")
-        else:
-            opened = storage.open_stored(storage.picture(PICTURE_PREFIXES[self.kind], preview.pk))
-        if opened is None:  # not made yet, or never will be: the page shows the status
-            raise Http404
-        return serve_stored(
-            request,
-            opened,
-            last_modified=preview.updated_at,
-            content_type=MEDIA_KINDS[self.kind],
-            redirect=self.kind == MOVIE,
         )

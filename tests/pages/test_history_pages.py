@@ -106,8 +106,6 @@ def test_a_visitor_is_sent_to_the_log_in_page(task, admin, path):
         "/tasks/not-an-id/",
         "/previews/{unknown}/",
         "/previews/12345/",
-        "/previews/{unknown}/movie.mp4",
-        "/previews/nope/tiles.png",
         "/working-files/{unknown}/download",
         "/working-files/x/download",
     ],
@@ -127,7 +125,7 @@ def test_the_api_rules_decide(task, admin, artist, make_person, add_to_team, pro
     for url in (
         f"/tasks/{task.pk}/",
         f"/previews/{preview.pk}/",
-        f"/previews/{preview.pk}/movie.mp4",
+        f"/api/movies/low/preview-files/{preview.pk}.mp4",
         f"/working-files/{files[0].pk}/download",
     ):
         assert browser_for(outsider).get(url).status_code in (403, 404), url
@@ -262,7 +260,7 @@ def test_a_picture_preview_shows_the_picture_and_its_drawings(task, admin, artis
         annotations=[{"time": 0, "drawing": drawing}],
     )
     html = browser_for(artist).get(f"/previews/{preview.pk}/").content.decode()
-    assert f"/previews/{preview.pk}/picture.png" in html
+    assert f"/api/pictures/previews/preview-files/{preview.pk}.png" in html
     assert '"type": "rect"' in html  # the drawings, for the player script
     assert "/static/previews/player.js" in html
     assert "//" not in html.replace("http://", "").split("<body")[0].replace(
@@ -281,11 +279,12 @@ def test_a_movie_preview_without_javascript_has_its_poster_and_a_download_link(t
         data={"frame_rate": "24000/1001", "frame_count": 60},
     )
     html = browser_for(admin).get(f"/previews/{preview.pk}/").content.decode()
-    assert f'src="/previews/{preview.pk}/picture.png"' in html
-    assert f'href="/previews/{preview.pk}/movie.mp4" download' in html
+    assert f'src="/api/pictures/previews/preview-files/{preview.pk}.png"' in html
+    assert f'href="/api/movies/low/preview-files/{preview.pk}.mp4" download' in html
     assert '"frameRate": "24000/1001"' in html and '"frameCount": 60' in html
     # Nothing stored yet for it: its media are 404, not errors.
-    assert browser_for(admin).get(f"/previews/{preview.pk}/movie.mp4").status_code == 404
+    movie = browser_for(admin).get(f"/api/movies/low/preview-files/{preview.pk}.mp4")
+    assert movie.status_code == 404
 
 
 def test_a_broken_preview_says_why(task, admin):
@@ -300,11 +299,11 @@ def test_a_broken_preview_says_why(task, admin):
     assert "moov atom not found" in html and "player.js" not in html
 
 
-def test_the_media_of_a_processed_picture_are_served_to_the_session(
+def test_the_api_media_of_a_processed_picture_serve_the_session(
     task, admin, artist, make_person, client_for, django_capture_on_commit_callbacks
 ):
-    """The pages' media routes serve the stored files of the API's media routes (a picture
-    preview processed in the request), to a team member's session only."""
+    """The pages show a preview through the API's media routes, which serve a team member's
+    session (a picture preview processed in the request), and refuse an outsider's."""
     comment = production_services.create_comment(
         task=task, task_status=task.task_status, author=admin
     )
@@ -320,16 +319,18 @@ def test_the_media_of_a_processed_picture_are_served_to_the_session(
         )
     assert uploaded.status_code == 201, uploaded.content
     browser = browser_for(artist)
-    for kind in ("picture.png", "thumbnail.png"):
-        answer = browser.get(f"/previews/{slot['id']}/{kind}")
-        assert answer.status_code == 200, kind
+    for route in ("pictures/previews", "pictures/thumbnails"):
+        answer = browser.get(f"/api/{route}/preview-files/{slot['id']}.png")
+        assert answer.status_code == 200, route
         assert answer["Content-Type"] == "image/png"
         assert b"".join(answer.streaming_content).startswith(b"\x89PNG")
-    assert browser.get(f"/previews/{slot['id']}/tiles.png").status_code == 404  # a picture
+    tiles = browser.get(f"/api/movies/tiles/preview-files/{slot['id']}.png")
+    assert tiles.status_code == 404  # a picture
     outsider = browser_for(make_person(Role.ARTIST))
-    assert outsider.get(f"/previews/{slot['id']}/picture.png").status_code in (403, 404)
+    picture = f"/api/pictures/previews/preview-files/{slot['id']}.png"
+    assert outsider.get(picture).status_code in (403, 404)
     page = browser.get(f"/previews/{slot['id']}/").content.decode()
-    assert f'src="/previews/{slot["id"]}/picture.png"' in page and "<video" not in page
+    assert f'src="{picture}"' in page and "<video" not in page
 
 
 def png_bytes() -> bytes:

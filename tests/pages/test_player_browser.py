@@ -1,8 +1,9 @@
 """End to end in headless Chromium (Debian's /usr/bin/chromium driven by Playwright for Python;
-Playwright's own browser builds are never downloaded): log in, walk from the productions to a
-task's history, open a movie preview processed by the real pipeline, step frames with the
-keyboard and check both the frame number shown and the frame the video shows (a counting clip:
-each frame shows its index as bars, tests/previews/clips.py), see a drawing over its frame.
+Playwright's own browser builds are never downloaded): log in, walk from the productions to the
+production, its asset and the task's history by their links, open a movie preview processed by
+the real pipeline, step frames with the keyboard and check both the frame number shown and the
+frame the video shows (a counting clip: each frame shows its index as bars,
+tests/previews/clips.py), see a drawing over its frame.
 
 The server is pytest-django's live server (a thread of this process on loopback, on the test
 database). Screenshots are saved under test-artifacts/pages/ at the repository's root
@@ -137,13 +138,15 @@ def test_log_in_walk_to_the_task_and_step_frames(
     page.click('button[type="submit"], input[type="submit"]')
     page.wait_for_url(f"{live_server.url}/tasks/{small_task.pk}/")
 
+    # From the productions to the production, its asset, the task: by their links.
     page.goto(f"{live_server.url}/")
-    assert project.name in page.content()
     page.screenshot(path=str(artifacts / "1-productions.png"), full_page=True)
-
-    # From the production to its task (the project and entity pages are another branch's: the
-    # walk goes through the task's URL, then follows links).
-    page.goto(f"{live_server.url}/tasks/{small_task.pk}/")
+    page.click(f'a[href="/projects/{project.pk}/"]')
+    page.wait_for_url(f"{live_server.url}/projects/{project.pk}/")
+    page.click(f'a[href="/entities/{small_task.entity_id}/"]')
+    page.wait_for_url(f"{live_server.url}/entities/{small_task.entity_id}/")
+    page.click(f'a[href="/tasks/{small_task.pk}/"]')
+    page.wait_for_url(f"{live_server.url}/tasks/{small_task.pk}/")
     page.screenshot(path=str(artifacts / "2-task.png"), full_page=True)
     page.click(f'a[href="/previews/{movie.pk}/"]')
     page.wait_for_url(f"{live_server.url}/previews/{movie.pk}/")
