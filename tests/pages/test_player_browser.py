@@ -206,3 +206,51 @@ def test_log_in_walk_to_the_task_and_step_frames(
     assert page.locator(".scrub .tile").is_visible()
     page.screenshot(path=str(artifacts / "4-scrubbing.png"), full_page=True)
     assert not problems, problems
+
+
+@pytest.fixture
+def picture(task, admin, client_for) -> PreviewFile:
+    """A PNG processed in the request, with a drawing (fabric.js' path and text)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 180), (40, 90, 160)).save(buffer, "PNG")
+    buffer.seek(0)
+    buffer.name = "frame.png"
+    comment = production_services.create_comment(
+        task=task, task_status=task.task_status, author=admin
+    )
+    api = client_for(admin)
+    slot = api.post(
+        f"/api/actions/tasks/{task.pk}/comments/{comment.pk}/add-preview", {}, format="json"
+    ).json()
+    uploaded = api.post(
+        f"/api/pictures/preview-files/{slot['id']}?no_job=true",
+        {"file": buffer},
+        format="multipart",
+    )
+    assert uploaded.status_code == 201, uploaded.content
+    path = {
+        "type": "path", "left": 20, "top": 20, "stroke": "#ffcc00", "strokeWidth": 4,
+        "fill": None, "path": [["M", 20, 20], ["Q", 60, 80, 120, 40], ["L", 160, 90]],
+        "canvasWidth": 320, "canvasHeight": 180,
+    }  # fmt: skip
+    text = {
+        "type": "i-text", "left": 180, "top": 120, "text": "fix", "fill": "#ffffff",
+        "fontSize": 24, "canvasWidth": 320, "canvasHeight": 180,
+    }  # fmt: skip
+    preview = PreviewFile.objects.get(pk=slot["id"])
+    preview.annotations = [{"time": 0, "drawing": {"objects": [path, text]}}]
+    preview.save(update_fields=["annotations"])
+    return preview
+
+
+def test_a_picture_preview_shows_its_drawings(live_server, picture, admin, artifacts, browser):
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{live_server.url}/login/?next=/previews/{picture.pk}/")
+    page.fill('input[name="username"]', admin.email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"], input[type="submit"]')
+    page.wait_for_url(f"{live_server.url}/previews/{picture.pk}/")
+    page.wait_for_selector('#player[data-drawn-objects="2"]', state="attached")
+    assert page.locator("video").count() == 0
+    page.screenshot(path=str(artifacts / "picture-drawing.png"), full_page=True)
