@@ -15,24 +15,18 @@ API's rules (task access, as `GET data/tasks/<id>/working-files` and `.../previe
 media routes). Every page costs a fixed number of queries, whatever the task holds
 (tests/pages/test_history_pages.py counts them)."""
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import View
 
-from kitsufiles.errors import Forbidden, NotFound
 from output_files import selectors as output_selectors
 from previews import selectors
-from previews.models import PreviewFile, PreviewStatus
+from previews.models import PreviewStatus
 from production import permissions
-from production.models import Person
-
-T = TypeVar("T")
+from production.views import PageMixin
 
 WORKING_FILES_PER_PAGE = 50
 PREVIEWS_PER_PAGE = 24
@@ -45,38 +39,18 @@ PAGE_PREVIEWS = permissions.Lookup(
 )
 
 
-def _person(request: HttpRequest) -> Person:
-    person = request.user
-    if not isinstance(person, Person):  # LoginRequiredMixin let only people in
-        raise PermissionDenied
-    return person
-
-
-def _checked(call: Callable[[], T]) -> T:
-    """`call`'s result, the domain errors of the access entry point turned into Django's page
-    answers (404 for an unknown or malformed id, 403 for a refusal)."""
-    try:
-        return call()
-    except NotFound:
-        raise Http404 from None
-    except Forbidden:
-        raise PermissionDenied from None
-
-
 def _page(request: HttpRequest, paginator: Paginator, parameter: str) -> Page:
     """The page the query string asks for; the last one when past the end, the first when not
     a number (a page never 404s over its query string)."""
     return paginator.get_page(request.GET.get(parameter))
 
 
-class TaskPageView(LoginRequiredMixin, View):
+class TaskPageView(PageMixin, View):
     """`/tasks/<id>/`: the working-file timeline and the previews of a task."""
 
     def get(self, request: HttpRequest, task_id: str) -> HttpResponse:
-        person = _person(request)
-        task = _checked(
-            lambda: permissions.get_task(person, task_id, access=permissions.Access.TASK)
-        )
+        person = self.person
+        task = permissions.get_task(person, task_id, access=permissions.Access.TASK)
         files = _page(
             request,
             Paginator(output_selectors.task_history(task), WORKING_FILES_PER_PAGE),
@@ -109,18 +83,13 @@ class TaskPageView(LoginRequiredMixin, View):
         )
 
 
-class PreviewPageView(LoginRequiredMixin, View):
+class PreviewPageView(PageMixin, View):
     """`/previews/<id>/`: the player of a movie, the picture of a picture preview."""
 
     def get(self, request: HttpRequest, preview_id: str) -> HttpResponse:
-        person = _person(request)
-
-        def fetch() -> PreviewFile:
-            preview = PAGE_PREVIEWS.fetch(person, preview_id)
-            permissions.check_task_or_admin(person, preview.task, permissions.Access.TASK)
-            return preview
-
-        preview = _checked(fetch)
+        person = self.person
+        preview = PAGE_PREVIEWS.fetch(person, preview_id)
+        permissions.check_task_or_admin(person, preview.task, permissions.Access.TASK)
         data = preview.data if isinstance(preview.data, dict) else {}
         # A processed movie's extension is mp4 (Zou's `is_movie` column is not what says it).
         movie = preview.extension == "mp4"

@@ -3,16 +3,13 @@ check and the streamed delivery of the API's `GET data/working-files/<id>/file`
 (working_files/delivery.py), as an attachment named after the file. Linked from a task's
 history page (previews/views.py)."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.views import View
 
 from kitsufiles.downloads import attachment_disposition
-from kitsufiles.errors import Forbidden, NotFound
 from production import permissions
-from production.models import Person
+from production.views import PageMixin
 from working_files import delivery, selectors
 
 
@@ -22,27 +19,18 @@ def download_name(name: str | None, revision: int | None, path: str | None) -> s
     return base or f"{name or 'working-file'}_v{revision if revision is not None else 0}"
 
 
-class WorkingFileDownloadView(LoginRequiredMixin, View):
+class WorkingFileDownloadView(PageMixin, View):
     """`/working-files/<id>/download`: task access, as the API route."""
 
     def get(self, request: HttpRequest, working_file_id: str) -> HttpResponseBase:
-        person = request.user
-        if not isinstance(person, Person):
-            raise PermissionDenied
-        try:
-            # The API route's columns, and those that name the file.
-            rows = selectors.for_download().only(
-                "name", "revision", "path", "task__project", "task__entity"
-            )
-            working_file = permissions.fetch(
-                person, rows, working_file_id, project="task__project_id"
-            )
-            permissions.check_task_or_admin(person, working_file.task, permissions.Access.TASK)
-            name = download_name(working_file.name, working_file.revision, working_file.path)
-            return delivery.content_response(
-                request, working_file, disposition=attachment_disposition(name)
-            )
-        except NotFound:
-            raise Http404 from None
-        except Forbidden:
-            raise PermissionDenied from None
+        person = self.person
+        # The API route's columns, and those that name the file.
+        rows = selectors.for_download().only(
+            "name", "revision", "path", "task__project", "task__entity"
+        )
+        working_file = permissions.fetch(person, rows, working_file_id, project="task__project_id")
+        permissions.check_task_or_admin(person, working_file.task, permissions.Access.TASK)
+        name = download_name(working_file.name, working_file.revision, working_file.path)
+        return delivery.content_response(
+            request, working_file, disposition=attachment_disposition(name)
+        )
