@@ -39,6 +39,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The browsable pages (Django sessions; docs/architecture.md).
     path("", include("production.page_urls")),
+    path("", include("previews.page_urls")),
+    path("", include("working_files.page_urls")),
     path("", include("output_files.page_urls")),
     # Prometheus' scrape, outside /api/ (not a Zou route); off unless METRICS_ENABLED.
     path("metrics", operations.metrics_view, name="metrics"),

@@ -5,7 +5,7 @@ Listings take Zou's filters as a mapping (the query string): exact matches on
 `LISTING_FILTERS`, ignored when empty. A malformed id, in the URL or in a filter, names no row:
 NotFound."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.db.models import Max, QuerySet
 
@@ -175,6 +175,32 @@ def project_outputs(project: Project, filters: Mapping[str, str]) -> QuerySet[Ou
         revision__gte=0,
     )
     return filtered(queryset, filters).order_by("-created_at")
+
+
+# ---------------------------------------------------------------------------------------------
+# The task's history page (previews/views.py): a task's working files with what was published
+# from them. Here rather than in working_files because previews reaches working files only
+# through output_files (the "previews-app-edges" contract in pyproject.toml).
+
+
+def task_history(task: Task) -> QuerySet[WorkingFile]:
+    """The task's working files, line (name) by line, newest revision first, with their author
+    and software (one query for a page of them, whatever the task holds)."""
+    return (
+        WorkingFile.objects.filter(task=task, revision__gte=0)
+        .select_related("person", "software")
+        .order_by("name", "-revision", "-created_at", "pk")
+    )
+
+
+def published_from(working_file_ids: Iterable[object]) -> QuerySet[OutputFile]:
+    """The outputs whose source is one of `working_file_ids`, newest first, with their type
+    and status."""
+    return (
+        OutputFile.objects.filter(source_file_id__in=list(working_file_ids), revision__gte=0)
+        .select_related("output_type", "file_status")
+        .order_by(*NEWEST_FIRST)
+    )
 
 
 def entity_outputs_for_page(entity: Entity) -> QuerySet[OutputFile]:

@@ -28,12 +28,11 @@ from kitsufiles.api.filters import query_flag
 from kitsufiles.api.inputs import validated
 from kitsufiles.api.schema import answers, file_answer, upload_body
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
-from kitsufiles.downloads import file_response, redirect_seconds, redirect_to_store
 from kitsufiles.uploads import received_files
 from production import permissions
 from production.models import Person, Software, Task
-from working_files import selectors, services
-from working_files.errors import ContentNotFound, NoFileSent
+from working_files import delivery, selectors, services
+from working_files.errors import NoFileSent
 from working_files.models import WorkingFile
 
 RESOURCES = [
@@ -186,11 +185,6 @@ class WorkingFileModifiedView(APIView):
         return Response(serialize_instance(working_file))
 
 
-# What Zou answers a content download with (zou-files-contract §8.2).
-CONTENT_TYPE = "application/octet-stream"
-DISPOSITION = 'inline; filename=""'
-
-
 class WorkingFileContentView(APIView):
     """GET/POST data/working-files/<id>/file: the content, streamed both ways."""
 
@@ -201,37 +195,7 @@ class WorkingFileContentView(APIView):
             person, selectors.for_download(), working_file_id, project="task__project_id"
         )
         permissions.check_task_or_admin(person, working_file.task, permissions.Access.TASK)
-        # On an object store the GET of a whole download starts under the row's lock (see
-        # opened_content); a range, a HEAD or a redirect reads nothing from offset 0.
-        whole = (
-            redirect_seconds() == 0
-            and request.method == "GET"
-            and not request.META.get("HTTP_RANGE")
-        )
-        opened = selectors.opened_content(working_file, streamed=whole)
-        if opened is None:
-            raise ContentNotFound(working_file.pk)
-        handle, working_file = opened
-        redirected = redirect_to_store(
-            request,
-            handle,
-            etag=working_file.checksum,
-            last_modified=working_file.updated_at,
-            content_type=CONTENT_TYPE,
-            disposition=DISPOSITION,
-        )
-        if redirected is not None:  # FS_SIGNED_URL_SECONDS on an object store
-            return redirected
-        # The length is the open file's, never the row's `size` (file_response measures it).
-        return file_response(
-            request,
-            handle,
-            # The stored sha256: a strong validator that costs no read of the content.
-            etag=working_file.checksum,
-            last_modified=working_file.updated_at,
-            content_type=CONTENT_TYPE,
-            disposition=DISPOSITION,
-        )
+        return delivery.content_response(request, working_file)
 
     @upload_body()
     def post(self, request: Request, working_file_id: str) -> Response:
