@@ -254,3 +254,33 @@ def test_a_picture_preview_shows_its_drawings(live_server, picture, admin, artif
     page.wait_for_selector('#player[data-drawn-objects="2"]', state="attached")
     assert page.locator("video").count() == 0
     page.screenshot(path=str(artifacts / "picture-drawing.png"), full_page=True)
+
+
+def test_every_page_fits_a_phone(
+    live_server, movie, small_task, project, admin, artifacts, browser
+):
+    """On a phone-sized screen (390 px wide) no page scrolls sideways: the tables become
+    stacked rows and the player shrinks to the screen (pages.css, history.css)."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{live_server.url}/login/")
+    page.fill('input[name="username"]', admin.email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"], input[type="submit"]')
+    page.wait_for_url(f"{live_server.url}/")
+    pages = {
+        "productions": "/",
+        "project": f"/projects/{project.pk}/",
+        "entity": f"/entities/{small_task.entity_id}/",
+        "task": f"/tasks/{small_task.pk}/",
+        "preview": f"/previews/{movie.pk}/",
+    }
+    wider = {}
+    for name, path in pages.items():
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(artifacts / f"phone-{name}.png"), full_page=True)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 390:
+            wider[name] = width
+    assert not wider, f"pages wider than the phone's 390 px: {wider}"
