@@ -96,9 +96,13 @@ def with_ids(ids: Iterable[object]) -> QuerySet[PreviewFile]:
     return PreviewFile.objects.filter(pk__in=ids)
 
 
-def previews_of_task(task: Task) -> QuerySet[PreviewFile]:
-    """Newest revision first; inside a revision, by position."""
-    return PreviewFile.objects.filter(task=task).order_by("-revision", "position", "created_at")
+def previews_of_task(task: Task, *, hide_rejected: bool = False) -> QuerySet[PreviewFile]:
+    """Newest revision first; inside a revision, by position (optionally without the
+    rejected ones: `permissions.hides_rejected_previews`)."""
+    queryset = PreviewFile.objects.filter(task=task)
+    if hide_rejected:
+        queryset = queryset.exclude(validation_status=ValidationStatus.REJECTED)
+    return queryset.order_by("-revision", "position", "created_at")
 
 
 def previews_of_project(project: Project) -> QuerySet[PreviewFile]:

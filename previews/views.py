@@ -62,9 +62,9 @@ class TaskPageView(PageMixin, View):
                 outputs.setdefault(output.source_file_id, []).append(output)
         for row in files.object_list:
             row.published = outputs.get(row.pk, [])
-        previews = selectors.previews_of_task(task).select_related("person")
-        if permissions.hides_rejected_previews(person, task.project):
-            previews = previews.exclude(validation_status="rejected")
+        previews = selectors.previews_of_task(
+            task, hide_rejected=permissions.hides_rejected_previews(person, task.project)
+        ).select_related("person")
         preview_page = _page(request, Paginator(previews, PREVIEWS_PER_PAGE), "previews")
         return render(
             request,
