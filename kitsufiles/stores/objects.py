@@ -28,7 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
+from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
@@ -36,6 +37,9 @@ from django.core.files.storage import Storage
 
 from kitsufiles.errors import DomainError, Kind, Shape
 from kitsufiles.stores.names import ObjectName, name_of, object_of
+
+if TYPE_CHECKING:
+    from kitsufiles.stores.resumable import ResumableSink, SinkState
 
 # Bytes a backend holds in memory at most per upload: one part of a multipart upload (S3's
 # parts must be 5 MiB at least, but the last) or one Swift segment.
@@ -132,6 +136,13 @@ class ObjectStorage(Storage):
     def sink(self, obj: ObjectName | None = None) -> UploadSink:
         """A sink for an upload; `obj` when the destination is known before the first byte
         (the bytes then go straight there), else they are staged and moved on commit."""
+        raise NotImplementedError
+
+    def resumable_sink(
+        self, obj: ObjectName, state: "SinkState | None", *, upload_id: UUID, length: int
+    ) -> "ResumableSink":
+        """A sink for a resumable upload of `length` bytes to `obj`, new or reopened from its
+        saved state (kitsufiles/stores/resumable.py)."""
         raise NotImplementedError
 
     def signed_url(
