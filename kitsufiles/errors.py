@@ -24,6 +24,10 @@ class Kind(Enum):
     CONFLICT = "conflict"  # the request clashes with the current state (409)
     PRECONDITION_FAILED = "precondition_failed"  # a condition the client set does not hold (412)
     TOO_LARGE = "too_large"  # the body is larger than allowed (413)
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # a body of the wrong type (415)
+    # A chunk whose checksum is not the one its request declared: tus' checksum extension
+    # answers 460 (docs/resumable-uploads.md).
+    CHECKSUM_MISMATCH = "checksum_mismatch"
     UNAVAILABLE = "unavailable"  # a dependency (storage, broker) is down: try again (503)
 
 
@@ -116,3 +120,18 @@ class PreconditionFailed(DomainError):
         "The resource changed since the version named in If-Match: read it again, then "
         "retry the change."
     )
+
+
+class ChecksumMismatch(DomainError):
+    """The bytes received do not have the sha256 the client declared for the whole file
+    (a multipart upload's digest, a resumable upload's metadata): nothing is stored, the
+    previous content stays (docs/resumable-uploads.md)."""
+
+    def __init__(self, *, declared: str, received: str) -> None:
+        super().__init__(
+            f"The file received does not match its declared checksum: sha256 {received} "
+            f"received, {declared} declared. Nothing was stored; check the file and send it "
+            "again."
+        )
+        self.declared = declared
+        self.received = received
