@@ -19,6 +19,8 @@ from django.core.checks import Error as CheckError
 from django.core.checks import Warning as CheckWarning
 from django.core.files.storage import storages
 
+from kitsufiles.resumable_sha256 import available as resumable_hash_problem
+
 STATIC_MANIFEST_MISSING = "kitsufiles.W001"
 
 
@@ -63,5 +65,24 @@ def metrics_folder_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             hint="create it (empty) before starting the web server and the job cluster, or "
             "unset the variable.",
             id=METRICS_FOLDER_UNUSABLE,
+        )
+    ]
+
+
+RESUMABLE_HASH_UNAVAILABLE = "kitsufiles.E002"
+
+
+@register("kitsufiles")
+def resumable_hash_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Resumable uploads save the whole file's SHA-256 between requests with OpenSSL's
+    libcrypto (kitsufiles/resumable_sha256.py): say so at start if it cannot be used."""
+    problem = resumable_hash_problem()
+    if problem is None:
+        return []
+    return [
+        CheckError(
+            f"Resumable uploads cannot hash: {problem}.",
+            hint="install OpenSSL 3's libcrypto (Debian: libssl3), which Python's hashlib uses.",
+            id=RESUMABLE_HASH_UNAVAILABLE,
         )
     ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "production",
+    "resumable",
     "file_trees",
     "working_files",
     "output_files",
@@ -147,6 +148,12 @@ FS_ROOT = Path(env.get_str("FS_ROOT", str(DATA_DIR / "files"))).resolve()
 PREVIEW_FOLDER = Path(env.get_str("PREVIEW_FOLDER", str(DATA_DIR / "previews"))).resolve()
 # Largest upload accepted (Zou's MAX_CONTENT_LENGTH, 10 GiB by default); above it: 413.
 MAX_UPLOAD_SIZE = env.get_int("MAX_UPLOAD_SIZE", 10 * 1024**3, "MAX_CONTENT_LENGTH", minimum=1)
+# Resumable (tus) uploads (docs/resumable-uploads.md): an upload with no byte received for
+# this long expires, and the storage sweep (prune_storage) removes its bytes.
+RESUMABLE_UPLOAD_EXPIRY = env.get_duration("RESUMABLE_UPLOAD_EXPIRY", timedelta(hours=24))
+# How long a request sending an upload's bytes holds it without receiving any: past it another
+# request (the client resuming after a dropped connection) may take the upload over.
+RESUMABLE_UPLOAD_LEASE = env.get_duration("RESUMABLE_UPLOAD_LEASE", timedelta(seconds=30))
 # Largest JSON body accepted (uploads keep MAX_UPLOAD_SIZE); above it: 413, before it is read.
 MAX_JSON_BODY_SIZE = env.get_int("MAX_JSON_BODY_SIZE", 4 * 1024**2, minimum=1)
 STORAGES.update(

@@ -18,7 +18,7 @@ import logging
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
@@ -50,6 +50,19 @@ def abort_quietly(sink: UploadSink) -> None:
         sink.abort()
     except (StoreUnavailable, OSError) as error:
         logger.warning("An upload could not be aborted: %s", error)
+
+
+class ReceivedContent(Protocol):
+    """A whole file received and hashed, not yet in its place: a multipart upload's part
+    (`HashedUploadedFile`) or every chunk of a resumable one (resumable/services.py)."""
+
+    @property
+    def size(self) -> int | None: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    def commit(self, name: str) -> None: ...
 
 
 class HashedUploadedFile(UploadedFile):
@@ -264,6 +277,47 @@ class SocketBody:
             if not byte or byte == b"\n":
                 break
         return bytes(line)
+
+
+class RequestBody:
+    """A request's raw body (not a form: a resumable upload's chunk), read in chunks as it
+    arrives: from gunicorn's socket when it can be (`SocketBody`), else from Django's stream.
+    `chunks()` ends early, without an error, when the client goes away: `complete` then says
+    whether the whole declared body came."""
+
+    def __init__(self, request: HttpRequest, *, limit: int) -> None:
+        django_request = getattr(request, "_request", request)
+        declared = request.META.get("CONTENT_LENGTH")
+        self.declared = int(declared) if declared and declared.isdigit() else None
+        # At most `limit` bytes are read (a body longer than that is refused by the caller
+        # before reading, when it declares its length).
+        self.limit = limit if self.declared is None else min(limit, self.declared)
+        self.received = 0
+        self.cut = False
+        fast = SocketBody.of(getattr(django_request, "environ", {}).get("wsgi.input"))
+        self._stream: Any = fast if fast is not None and self.declared is not None else None
+        if self._stream is None:
+            self._stream = django_request  # HttpRequest.read: its own LimitedStream
+
+    @property
+    def complete(self) -> bool:
+        if self.cut:
+            return False
+        return self.declared is None or self.received >= self.declared
+
+    def chunks(self) -> Iterator[bytes]:
+        while self.received < self.limit:
+            try:
+                data = self._stream.read(min(UPLOAD_CHUNK_SIZE, self.limit - self.received))
+            except (OSError, UnreadablePostError):  # the connection broke
+                self.cut = True
+                return
+            if not data:
+                if self.declared is not None:  # it ended before its declared length
+                    self.cut = True
+                return
+            self.received += len(data)
+            yield data
 
 
 def receive_files(

@@ -23,6 +23,8 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="openapi-schema-yaml"),
     path("docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="openapi-docs"),
+    # Resumable (tus) uploads beside the multipart routes of their targets.
+    path("", include("resumable.urls")),
     path("", include("file_trees.urls")),  # before production's data/entities/<id>
     path("", include("working_files.urls")),
     path("", include("output_files.urls")),

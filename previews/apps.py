@@ -30,3 +30,9 @@ class PreviewsConfig(AppConfig):
         inventory.refer(storage.ALIAS, "pictures", "thumbnails", backgrounds)
         inventory.refer(storage.ALIAS, "files", "attachments", selectors.existing_attachments)
         inventory.expect(storage.ALIAS, selectors.rows_needing_media)
+
+        # Its media may also come in chunks (tus: docs/resumable-uploads.md).
+        from previews.resumable import PreviewMedia
+        from resumable import targets
+
+        targets.register(PreviewMedia())

@@ -16,7 +16,7 @@ from kitsufiles import records
 from kitsufiles.errors import DataConflict
 from kitsufiles.stores import aliases
 from kitsufiles.stores.objects import StoreUnavailable, UploadSink
-from kitsufiles.uploads import UPLOAD_CHUNK_SIZE, HashedUploadedFile
+from kitsufiles.uploads import UPLOAD_CHUNK_SIZE, ReceivedContent
 from production.errors import check_same_project
 from production.models import Entity, Person, Software, Task
 from working_files import selectors
@@ -149,7 +149,7 @@ def content_sink(working_file: WorkingFile, *, direct: bool = True) -> UploadSin
 
 
 @transaction.atomic
-def store_content(*, working_file: WorkingFile, upload: HashedUploadedFile) -> WorkingFile:
+def store_content(*, working_file: WorkingFile, upload: ReceivedContent) -> WorkingFile:
     """Replace the content with a finished upload and record its size and checksum (Zou
     records neither: docs/compatibility.md#working-files).
 

@@ -90,6 +90,9 @@ def domain_of(view: Any) -> str:
     resource = getattr(view, "resource", None)
     if resource is not None:
         return DOMAINS[resource.model._meta.app_label]
+    tag = getattr(view, "schema_tag", None)  # a view serving several domains says which
+    if isinstance(tag, str):
+        return tag
     view_class = type(view)
     module = view_class.__module__
     for name in (f"{module}.{view_class.__qualname__}", module, module.split(".")[0]):

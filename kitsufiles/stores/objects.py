@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, Any, Protocol
 from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,9 +37,6 @@ from django.core.files.storage import Storage
 
 from kitsufiles.errors import DomainError, Kind, Shape
 from kitsufiles.stores.names import ObjectName, name_of, object_of
-
-if TYPE_CHECKING:
-    from kitsufiles.stores.resumable import ResumableSink, SinkState
 
 # Bytes a backend holds in memory at most per upload: one part of a multipart upload (S3's
 # parts must be 5 MiB at least, but the last) or one Swift segment.
@@ -100,6 +97,41 @@ class UploadSink(Protocol):
     def abort(self) -> None: ...
 
 
+# A sink's saved state: JSON-serializable, small (no bytes of the upload but S3's pending part,
+# which is stored as an object, not in the state).
+SinkState = dict[str, Any]
+
+# What a resumable upload keeps before its commit is named after the upload's id:
+# `resumable-<hex>` (the storage sweep tells a live upload's bytes from a dead one's by it).
+RESUMABLE_PREFIX = "resumable-"
+
+class ResumableSink(Protocol):
+    """An upload's bytes, kept across requests (see the module's docstring)."""
+
+    # Bytes received: those of the last checkpoint plus those written since.
+    size: int
+
+    def write(self, data: bytes) -> None: ...
+
+    def checkpoint(self) -> SinkState:
+        """Make every byte written so far durable; the state to reopen the sink with."""
+        ...
+
+    def rollback(self) -> None:
+        """Forget the bytes written since the sink was opened or last checkpointed."""
+        ...
+
+    def commit(self, name: str) -> None:
+        """Every byte checkpointed becomes the content of `name`, in one step. `name` is the
+        destination the sink was opened for."""
+        ...
+
+    def abort(self) -> None:
+        """Forget every byte of the upload (parts, segments, files); an absent one is no
+        error."""
+        ...
+
+
 class ObjectStorage(Storage):
     """Django's Storage API over Zou's buckets and keys (kitsufiles/stores/names.py).
 
@@ -139,8 +171,8 @@ class ObjectStorage(Storage):
         raise NotImplementedError
 
     def resumable_sink(
-        self, obj: ObjectName, state: "SinkState | None", *, upload_id: UUID, length: int
-    ) -> "ResumableSink":
+        self, obj: ObjectName, state: SinkState | None, *, upload_id: UUID, length: int
+    ) -> ResumableSink:
         """A sink for a resumable upload of `length` bytes to `obj`, new or reopened from its
         saved state (kitsufiles/stores/resumable.py)."""
         raise NotImplementedError

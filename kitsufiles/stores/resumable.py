@@ -25,46 +25,17 @@ Only one request writes an upload at a time (the caller's lease: resumable/servi
 
 import os
 from pathlib import Path
-from typing import Any, Protocol
 from uuid import UUID
 
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
 from kitsufiles.stores.local import INCOMING_FOLDER, replace_file
-from kitsufiles.stores.objects import ObjectStorage
-
-# A sink's saved state: JSON-serializable, small (no bytes of the upload but S3's pending part,
-# which is stored as an object, not in the state).
-SinkState = dict[str, Any]
-
-RESUMABLE_PREFIX = "resumable-"
-
-
-class ResumableSink(Protocol):
-    """An upload's bytes, kept across requests (see the module's docstring)."""
-
-    # Bytes received: those of the last checkpoint plus those written since.
-    size: int
-
-    def write(self, data: bytes) -> None: ...
-
-    def checkpoint(self) -> SinkState:
-        """Make every byte written so far durable; the state to reopen the sink with."""
-        ...
-
-    def rollback(self) -> None:
-        """Forget the bytes written since the sink was opened or last checkpointed."""
-        ...
-
-    def commit(self, name: str) -> None:
-        """Every byte checkpointed becomes the content of `name`, in one step. `name` is the
-        destination the sink was opened for."""
-        ...
-
-    def abort(self) -> None:
-        """Forget every byte of the upload (parts, segments, files); an absent one is no
-        error."""
-        ...
+from kitsufiles.stores.objects import (
+    RESUMABLE_PREFIX,
+    ObjectStorage,
+    ResumableSink,
+    SinkState,
+)
 
 
 class LocalResumableSink:

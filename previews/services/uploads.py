@@ -31,10 +31,14 @@ OTHER_EXTENSIONS = frozenset({
 
 
 class ReceivedFile(Protocol):
-    """An upload received into a sink (kitsufiles.uploads), not yet in its place."""
+    """An upload received into a sink (kitsufiles.uploads, or every chunk of a resumable
+    upload: previews/resumable.py), not yet in its place."""
 
-    name: str | None
-    size: int | None
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def size(self) -> int | None: ...
 
     def commit(self, name: str) -> None: ...
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ResumableConfig(AppConfig):
+    name = "resumable"
+    verbose_name = "Resumable uploads"
+    default_auto_field = "django.db.models.BigAutoField"
