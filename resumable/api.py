@@ -103,17 +103,12 @@ class TusView(APIView):
                 raise errors.BadUploadRequest("A chunk needs Upload-Offset.")
             offset = 0
         checksum = _parse(tus.parse_checksum, request.headers.get("Upload-Checksum"))
-        remaining = upload.length - upload.offset
-        body = RequestBody(request, limit=remaining)
-        if body.declared is not None and body.declared > remaining:
-            raise errors.BadUploadRequest(
-                f"The chunk ({body.declared} bytes) goes past Upload-Length: "
-                f"{remaining} bytes are left to send from offset {upload.offset}."
-            )
+        body = RequestBody(request, limit=max(upload.length - upload.offset, 0))
         return services.receive_chunk(
             person=person,
             upload=upload,
             offset=offset,
+            declared_length=body.declared,
             chunks=body.chunks(),
             body_complete=lambda: body.complete,
             checksum=checksum,

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from kitsufiles.errors import ChecksumMismatch, DomainError
+from kitsufiles.errors import ChecksumMismatch, DomainError, Kind
 from kitsufiles.resumable_sha256 import ResumableSha256
 from kitsufiles.stores.objects import StoreUnavailable
 from kitsufiles.stores.resumable import ResumableSink, open_resumable_sink
@@ -197,12 +197,14 @@ def receive_chunk(
     person: Person,
     upload: ResumableUpload,
     offset: int,
+    declared_length: int | None,
     chunks: Iterable[bytes],
     body_complete: Callable[[], bool],
     checksum: tus.ChunkChecksum | None,
 ) -> ResumableUpload:
     """Append a chunk (the bytes `chunks` yields, read from the request as they come) at
-    `offset`, which must be the upload's offset.
+    `offset`, which must be the upload's offset; a chunk that declares more bytes than are
+    left is refused before a byte is read.
 
     - If the chunk declared a checksum (tus' checksum extension), it is kept only if its
       bytes match: else it is dropped and the offset stays (ChunkChecksumMismatch, 460).
@@ -218,7 +220,20 @@ def receive_chunk(
         raise errors.UploadAlreadyComplete()
     if offset != upload.offset:
         raise errors.OffsetMismatch(offset, upload.offset)
-    _check_destination(target, person, upload)
+    remaining = upload.length - upload.offset
+    if declared_length is not None and declared_length > remaining:
+        raise errors.BadUploadRequest(
+            f"The chunk ({declared_length} bytes) goes past Upload-Length: {remaining} bytes "
+            f"are left to send from offset {upload.offset}."
+        )
+    try:
+        _check_destination(target, person, upload)
+    except DomainError as refusal:
+        if refusal.kind in (Kind.INVALID, Kind.NOT_FOUND):
+            # The target cannot take these bytes any more (its row is gone, a preview slot
+            # was filled by another upload): the upload could never complete.
+            _forget_refused(upload)
+        raise
     lease = _Lease(upload, offset=offset)
     try:
         sink = _open_sink(upload)
@@ -261,6 +276,17 @@ def receive_chunk(
         upload.refresh_from_db()
         return upload
     return _complete(person, target, upload, sink, whole.hexdigest(), lease)
+
+
+def _forget_refused(upload: ResumableUpload) -> None:
+    try:
+        lease = _Lease(upload, offset=None)
+    except DomainError:  # a request is sending bytes: it meets the same refusal
+        return
+    try:
+        _forget(upload)
+    finally:
+        lease.release()
 
 
 def _forget_chunk(sink: ResumableSink, lease: _Lease) -> None:
