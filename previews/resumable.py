@@ -30,7 +30,8 @@ def _empty_slot(person: Person, target_id: str) -> PreviewFile:
 
 class PreviewMedia:
     kind = "preview-file"
-    route = "pictures/preview-files/<str:target_id>/uploads"
+    route = "pictures/preview-files/<str:preview_id>/uploads"
+    id_parameter = "preview_id"
     tag = "previews"
 
     def destination(

@@ -37,7 +37,13 @@ def _header(name: str, description: str, *, required: bool = False) -> OpenApiPa
     )
 
 
-TUS_RESUMABLE = _header("Tus-Resumable", "The protocol's version: 1.0.0.", required=True)
+TUS_RESUMABLE = OpenApiParameter(
+    "Tus-Resumable",
+    {"type": "string", "enum": [tus.VERSION]},
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The protocol's version.",
+)
 UPLOAD_OFFSET = _header(
     "Upload-Offset", "Where the chunk starts: the upload's offset.", required=True
 )
@@ -148,7 +154,8 @@ class CreationView(TusView):
             )
         },
     )
-    def post(self, request: Request, target_id: str) -> Response:
+    def post(self, request: Request, **ids: str) -> Response:
+        target_id = ids[self.target.id_parameter]
         person = permissions.caller(request)
         if request.headers.get("Upload-Defer-Length"):
             raise errors.BadUploadRequest(
@@ -185,9 +192,12 @@ class CreationView(TusView):
 class UploadView(TusView):
     """HEAD: the offset; PATCH: a chunk; DELETE: the end of the upload."""
 
-    def _upload(self, request: Request, target_id: str, upload_id: str) -> ResumableUpload:
+    def _upload(self, request: Request, ids: dict[str, str]) -> ResumableUpload:
         return selectors.upload_of(
-            permissions.caller(request), self.target.kind, target_id, upload_id
+            permissions.caller(request),
+            self.target.kind,
+            ids[self.target.id_parameter],
+            ids["upload_id"],
         )
 
     @extend_schema(
@@ -200,8 +210,8 @@ class UploadView(TusView):
             )
         },
     )
-    def head(self, request: Request, target_id: str, upload_id: str) -> Response:
-        upload = self._upload(request, target_id, upload_id)
+    def head(self, request: Request, **ids: str) -> Response:
+        upload = self._upload(request, ids)
         headers = _upload_headers(upload) | {"Upload-Length": str(upload.length)}
         if upload.metadata:
             headers["Upload-Metadata"] = tus.format_metadata(upload.metadata)
@@ -221,10 +231,10 @@ class UploadView(TusView):
             460: OpenApiResponse(description="The chunk's checksum does not match."),
         },
     )
-    def patch(self, request: Request, target_id: str, upload_id: str) -> Response:
+    def patch(self, request: Request, **ids: str) -> Response:
         if not self._is_chunk(request):
             raise errors.WrongChunkType()
-        upload = self._upload(request, target_id, upload_id)
+        upload = self._upload(request, ids)
         upload = self._receive(request, upload)
         return Response(status=204, headers=_upload_headers(upload))
 
@@ -233,18 +243,18 @@ class UploadView(TusView):
         parameters=[TUS_RESUMABLE],
         responses={204: OpenApiResponse(description="Ended.")},
     )
-    def delete(self, request: Request, target_id: str, upload_id: str) -> Response:
-        services.terminate(upload=self._upload(request, target_id, upload_id))
+    def delete(self, request: Request, **ids: str) -> Response:
+        services.terminate(upload=self._upload(request, ids))
         return Response(status=204)
 
     @extend_schema(exclude=True)
-    def post(self, request: Request, target_id: str, upload_id: str) -> Response:
+    def post(self, request: Request, **ids: str) -> Response:
         """PATCH or DELETE sent as a POST with X-HTTP-Method-Override."""
         method = self._overridden(request)
         if method == "PATCH":
-            return self.patch(request, target_id, upload_id)
+            return self.patch(request, **ids)
         if method == "DELETE":
-            return self.delete(request, target_id, upload_id)
+            return self.delete(request, **ids)
         raise errors.BadUploadRequest(
             "An upload takes HEAD, PATCH and DELETE (or POST with X-HTTP-Method-Override)."
         )

@@ -36,10 +36,12 @@ class ReceivedUpload(Protocol):
 
 
 class UploadTarget(Protocol):
-    # The kind stored in each upload's row, and the route of its uploads under /api/ with a
-    # `<str:target_id>` parameter (e.g. "data/working-files/<str:target_id>/file/uploads").
+    # The kind stored in each upload's row, and the route of its uploads under /api/ with the
+    # target's id as `id_parameter` (e.g. "data/working-files/<str:working_file_id>/file/uploads",
+    # named as the app's other routes name it).
     kind: str
     route: str
+    id_parameter: str
     # The tag of its routes in the OpenAPI document.
     tag: str
 

@@ -13,7 +13,8 @@ from working_files import selectors, services
 
 class WorkingFileContent:
     kind = "working-file"
-    route = "data/working-files/<str:target_id>/file/uploads"
+    route = "data/working-files/<str:working_file_id>/file/uploads"
+    id_parameter = "working_file_id"
     tag = "working files"
 
     def destination(

@@ -104,6 +104,11 @@ def hypothesis_settings(max_examples: int, **more) -> settings:
 # ---------------------------------------------------------------------------------------------
 # The application, in-process
 
+
+# A tus chunk (resumable uploads, docs/resumable-uploads.md) is raw bytes, as a file is.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+
+
 HANDLER = get_wsgi_application()
 
 
