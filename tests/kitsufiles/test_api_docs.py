@@ -72,6 +72,9 @@ def test_every_operation_has_exactly_one_declared_tag(document):
         ("get", "/api/data/output-files/{instance_id}", "output files"),
         ("get", "/api/data/preview-files", "previews"),
         ("post", "/api/data/entities/guess-from-path", "file trees"),
+        # Resumable uploads, by their target's domain
+        ("post", "/api/data/working-files/{working_file_id}/file/uploads", "working files"),
+        ("patch", "/api/pictures/preview-files/{preview_id}/uploads/{upload_id}", "previews"),
     ],
 )
 def test_routes_are_tagged_by_their_domain(document, method, path, tag):
@@ -114,3 +117,24 @@ def test_the_docs_page_loads_nothing_from_another_host(db, client):
         assert finders.find(url.removeprefix(f"/{settings.STATIC_URL.strip('/')}/")), url
     # Swagger UI's validator badge would send the document to validator.swagger.io.
     assert '"validatorUrl": null' in page
+
+
+def test_the_resumable_upload_routes_are_described(document):
+    """tus clients are configured from the document: the creation route and the upload's
+    methods, the headers they send, the chunk's media type and the statuses of refusals."""
+    base = "/api/data/working-files/{working_file_id}/file/uploads"
+    creation = document["paths"][base]["post"]
+    headers = {p["name"]: p for p in creation["parameters"] if p["in"] == "header"}
+    assert headers["Tus-Resumable"]["required"] is True
+    assert headers["Tus-Resumable"]["schema"]["enum"] == ["1.0.0"]
+    assert {"Upload-Length", "Upload-Metadata", "Upload-Checksum"} <= set(headers)
+    assert "sha256" in headers["Upload-Metadata"]["description"]
+    assert "201" in creation["responses"]
+    upload = document["paths"][f"{base}/{{upload_id}}"]
+    # HEAD (the offset) is not an OpenAPI operation of drf-spectacular's: GET answers the same.
+    assert {"get", "patch", "delete"} <= set(upload)
+    patch = upload["patch"]
+    assert list(patch["requestBody"]["content"]) == ["application/offset+octet-stream"]
+    assert {"204", "409", "460"} <= set(patch["responses"])
+    patch_headers = {p["name"] for p in patch["parameters"] if p["in"] == "header"}
+    assert {"Tus-Resumable", "Upload-Offset", "Upload-Checksum"} <= patch_headers
