@@ -110,6 +110,10 @@ class TusView(APIView):
             offset = 0
         checksum = _parse(tus.parse_checksum, request.headers.get("Upload-Checksum"))
         body = RequestBody(request, limit=max(upload.length - upload.offset, 0))
+        if body.declared is None:
+            # A body of unknown length (chunked transfer encoding) cannot be told apart from
+            # one cut short, nor refused for going past Upload-Length before it is read.
+            raise errors.BadUploadRequest("A chunk is sent with its Content-Length.")
         return services.receive_chunk(
             person=person,
             upload=upload,
@@ -176,10 +180,7 @@ class CreationView(TusView):
         )
         location = request.build_absolute_uri(f"{request.path.rstrip('/')}/{upload.pk}")
         headers = {"Location": location, "Upload-Expires": tus.http_date(upload.expires_at)}
-        if self._is_chunk(request) and (
-            request.headers.get("Content-Length", "0") != "0"
-            or request.headers.get("Transfer-Encoding")
-        ):
+        if self._is_chunk(request) and request.headers.get("Content-Length", "0") != "0":
             try:
                 upload = self._receive(request, upload)
             except errors.ChunkChecksumMismatch as refused:

@@ -51,7 +51,7 @@ task = services.create_task(values={
 })
 ids = [
     str(working_files.create_working_file(task=task, name=name, author=admin, caller=admin).pk)
-    for name in ("main", "tuspy", "refused")
+    for name in ("main", "tuspy", "refused", "concurrent")
 ]
 print_json({"token": issue_tokens(admin)[0], "working_files": ids})
 """
@@ -318,3 +318,60 @@ def test_tuspy_is_told_the_whole_file_is_not_what_was_declared(deployment, tmp_p
     assert b"declared checksum" in (refused.value.response_content or b"")
     row = stored_checksum(running, token, working_file_id)
     assert row["size"] is None and row["checksum"] is None
+
+
+def test_two_requests_never_write_one_upload(deployment, tmp_path):
+    """While a request is receiving an upload's bytes, another one sending to it is refused
+    (409, the message says to ask the offset again); the first one's bytes are the content."""
+    running, setup = deployment
+    token, working_file_id = setup["token"], setup["working_files"][3]
+    path, sha256 = big_file(tmp_path, 4 * MIB)
+    created = requests.post(
+        f"{running.url}/api/data/working-files/{working_file_id}/file/uploads",
+        headers=tus_headers(token, **{"Upload-Length": str(4 * MIB)}),
+        timeout=60,
+    )
+    url = created.headers["Location"]
+    address = urlsplit(url)
+    first = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
+    try:
+        first.putrequest("PATCH", address.path)
+        headers = tus_headers(
+            token,
+            **{
+                "Content-Type": "application/offset+octet-stream",
+                "Upload-Offset": "0",
+                "Content-Length": str(4 * MIB),
+            },
+        )
+        for name, value in headers.items():
+            first.putheader(name, value)
+        first.endheaders()
+        data = path.read_bytes()
+        first.send(data[:MIB])
+        # The first request holds the upload once its headers are in (given a moment to
+        # reach a worker on a busy machine).
+        time.sleep(1.0)
+        deadline = time.monotonic() + 60
+        while True:
+            second = requests.patch(
+                url,
+                data=data,
+                headers=tus_headers(
+                    token,
+                    **{"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"},
+                ),
+                timeout=60,
+            )
+            if second.status_code == 409 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert second.status_code == 409, second.text
+        assert "Another request" in second.json()["message"]
+        first.send(data[MIB:])
+        answer = first.getresponse()
+        assert answer.status == 204, answer.read()
+    finally:
+        first.close()
+    row = stored_checksum(running, token, working_file_id)
+    assert (row["size"], row["checksum"]) == (4 * MIB, sha256)
