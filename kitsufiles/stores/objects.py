@@ -105,6 +105,7 @@ SinkState = dict[str, Any]
 # `resumable-<hex>` (the storage sweep tells a live upload's bytes from a dead one's by it).
 RESUMABLE_PREFIX = "resumable-"
 
+
 class ResumableSink(Protocol):
     """An upload's bytes, kept across requests (see the module's docstring)."""
 
@@ -123,13 +124,53 @@ class ResumableSink(Protocol):
 
     def commit(self, name: str) -> None:
         """Every byte checkpointed becomes the content of `name`, in one step. `name` is the
-        destination the sink was opened for."""
+        destination the sink was opened for. Bytes written and not checkpointed are a
+        programming error (ValueError): checkpoint first."""
         ...
 
     def abort(self) -> None:
         """Forget every byte of the upload (parts, segments, files); an absent one is no
         error."""
         ...
+
+
+class PartBuffer:
+    """The bytes of one part (or segment) being filled, in a buffer allocated once at the size
+    the part will have: a bytearray grown by appends is copied as it grows, two parts in
+    memory for a moment (docs/decisions/resumable-storage.md)."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self.filled = 0
+
+    def __len__(self) -> int:
+        return self.filled
+
+    def fill(self, view: memoryview, capacity: int) -> memoryview:
+        """Copy what fits of `view` into a part of `capacity` bytes; what is left of it."""
+        if len(self._data) < capacity:
+            if self.filled == 0:
+                self._data = bytearray(capacity)
+            else:  # a part longer than foreseen (more bytes than the upload's length)
+                self._data.extend(bytes(capacity - len(self._data)))
+        room = capacity - self.filled
+        taken = view[:room]
+        self._data[self.filled : self.filled + len(taken)] = taken
+        self.filled += len(taken)
+        return view[len(taken) :]
+
+    def contents(self) -> bytes | bytearray:
+        """The bytes filled so far: the buffer itself when full, else a copy of them."""
+        if self.filled == len(self._data):
+            return self._data
+        return bytes(memoryview(self._data)[: self.filled])
+
+    def truncate(self, size: int) -> None:
+        self.filled = min(self.filled, size)
+
+    def clear(self) -> None:
+        self._data = bytearray()
+        self.filled = 0
 
 
 class ObjectStorage(Storage):
@@ -409,6 +450,11 @@ class FolderObjectStorage(ObjectStorage):
     def sink(self, obj: ObjectName | None = None) -> UploadSink:
         return _FolderSink(self)
 
+    def resumable_sink(
+        self, obj: ObjectName, state: SinkState | None, *, upload_id: UUID, length: int
+    ) -> ResumableSink:
+        return _FolderResumableSink(self, obj, state, upload_id=upload_id)
+
     def signed_url(
         self,
         obj: ObjectName,
@@ -424,6 +470,71 @@ class FolderObjectStorage(ObjectStorage):
 
     def make_bucket(self, bucket: str) -> None:
         (self.location / bucket).mkdir(parents=True, exist_ok=True)
+
+
+class _FolderResumableSink:
+    """A resumable upload on the folder store: one file in its staging folder named after the
+    upload (`resumable-<hex>`), written at explicit offsets (a rollback is a truncate), moved
+    over the object's file on commit (docs/decisions/resumable-storage.md)."""
+
+    def __init__(
+        self,
+        storage: FolderObjectStorage,
+        obj: ObjectName,
+        state: SinkState | None,
+        *,
+        upload_id: UUID,
+    ) -> None:
+        self.storage = storage
+        self.obj = obj
+        staging = storage.location / ".staging"
+        self.path = staging / f"{RESUMABLE_PREFIX}{upload_id.hex}"
+        if state is None:
+            staging.mkdir(parents=True, exist_ok=True)
+            self.path.touch()
+            self._checkpointed = 0
+        else:
+            self._checkpointed = int(state["size"])
+            if not self.path.exists():
+                raise FileNotFoundError(f"the bytes of this upload are gone ({self.path})")
+        self.size = self._checkpointed
+        self._fd: int | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_WRONLY)
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(self._fd, view, self.size)
+            view = view[written:]
+            self.size += written
+
+    def checkpoint(self) -> SinkState:
+        if self._fd is not None:
+            os.ftruncate(self._fd, self.size)  # what a request that lost its lease wrote past
+        self._checkpointed = self.size
+        return {"size": self.size}
+
+    def rollback(self) -> None:
+        os.truncate(self.path, self._checkpointed)
+        self.size = self._checkpointed
+
+    def commit(self, name: str) -> None:
+        if self.storage.object_name(name) != self.obj:
+            raise ValueError(f"this upload was opened for {self.obj}, not {name!r}")
+        if self.size != self._checkpointed:
+            raise ValueError("commit before checkpoint: every byte must be checkpointed first")
+        self._close()
+        os.replace(self.path, self.storage._file(self.obj))
+
+    def abort(self) -> None:
+        self._close()
+        self.path.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class _FolderSink:

@@ -24,8 +24,10 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
+from uuid import UUID
 
 import urllib3.exceptions
 from boto3.s3.transfer import TransferConfig
@@ -36,10 +38,13 @@ from storages.backends.s3 import S3Storage
 from kitsufiles.stores.names import ObjectName
 from kitsufiles.stores.objects import (
     PART_SIZE,
+    RESUMABLE_PREFIX,
     EmptyBody,
     ObjectBody,
     ObjectInfo,
     ObjectStorage,
+    PartBuffer,
+    SinkState,
     StoreUnavailable,
     UploadSink,
 )
@@ -55,6 +60,10 @@ COPY_PART_SIZE = 256 * 1024 * 1024
 # What `put` reads from its source at a time, into the part being filled (no second part-sized
 # buffer: 8.7 MiB of Python memory at most for a 32 MiB upload, measured with tracemalloc).
 READ_SIZE = 1024 * 1024
+# S3's limits on a multipart upload: parts are numbered 1 to 10,000, and at most 5 GiB each.
+MAX_PARTS = 10_000
+MAX_PART_SIZE = 5 * 1024**3
+MIB = 1024 * 1024
 
 # What a failed call looks like, whatever the layer that raised it: botocore (connection,
 # timeouts, the store's answers), urllib3 under a streamed body.
@@ -121,6 +130,8 @@ class S3ObjectStorage(ObjectStorage):
         self.create_buckets = create_buckets
         self.staging_bucket = f"{bucket_prefix}files"
         self.copy_part_size = COPY_PART_SIZE
+        # The smallest part of a resumable upload (a test may lower it to S3's 5 MiB floor).
+        self.resumable_part_size = PART_SIZE
         client_config = Config(
             # Path-style (`<endpoint>/<bucket>/<key>`): what S3-compatible stores on one host
             # answer; signature v4, which every current store takes (SigV2 fails on some).
@@ -236,6 +247,33 @@ class S3ObjectStorage(ObjectStorage):
         if obj is not None:
             return _DirectSink(self, obj)
         return _StagedSink(self)
+
+    def resumable_sink(
+        self, obj: ObjectName, state: SinkState | None, *, upload_id: UUID, length: int
+    ) -> "S3ResumableSink":
+        return S3ResumableSink(self, obj, state, upload_id=upload_id, length=length)
+
+    def multipart_uploads(self, bucket: str) -> Iterator["MultipartUpload"]:
+        """The multipart uploads begun in `bucket` and neither completed nor aborted, paged
+        (prune_storage: kitsufiles/stores/inventory.py)."""
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket)
+        try:
+            for page in pages:
+                for item in page.get("Uploads", ()):
+                    yield MultipartUpload(
+                        ObjectName(bucket, item["Key"]), item["UploadId"], _utc(item["Initiated"])
+                    )
+        except _FAILURES as error:
+            raise _unavailable(f"ListMultipartUploads of {bucket}", error) from error
+
+    def abort_multipart_upload(self, obj: ObjectName, upload_id: str) -> None:
+        """Forget a multipart upload and its parts; one already gone is no error."""
+        try:
+            self.client.abort_multipart_upload(Bucket=obj.bucket, Key=obj.key, UploadId=upload_id)
+        except _FAILURES as error:
+            if _code(error) == "NoSuchUpload" or _is_absent(error):
+                return
+            raise _unavailable(f"AbortMultipartUpload of {obj.bucket}/{obj.key}", error) from error
 
     def copy(self, source: ObjectName, destination: ObjectName) -> None:
         """A server-side copy (boto3's managed copy: multipart copy for large objects)."""
@@ -466,3 +504,219 @@ class _StagedSink:
             logger.warning(
                 "The staged upload %s/%s is left behind", self.staging.bucket, self.staging.key
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# Resumable uploads (docs/decisions/resumable-storage.md)
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    obj: ObjectName
+    upload_id: str
+    initiated: datetime  # aware, UTC
+
+
+def resumable_part_size(length: int, smallest: int = PART_SIZE) -> int:
+    """The part size of a resumable upload of `length` bytes: `smallest`, or more (in whole
+    MiB) when that many bytes would need more than S3's 10,000 parts."""
+    needed = -(-length // MAX_PARTS)  # ceiling
+    part = max(smallest, -(-needed // MIB) * MIB)
+    if part > MAX_PART_SIZE:
+        raise ValueError(f"{length} bytes do not fit in one S3 multipart upload")
+    return part
+
+
+def pending_key(upload_id: UUID) -> str:
+    """Where the bytes of a part not full yet wait between two requests (staging bucket)."""
+    return f"{STAGING_PREFIX}{RESUMABLE_PREFIX}{upload_id.hex}-pending"
+
+
+class S3ResumableSink:
+    """A resumable upload to S3: one multipart upload to the destination key, begun at the
+    first full part, whose parts (all of `part_size` bytes but the last) are sent as they
+    fill; at most one part in memory. What a request leaves of a part that is not full (less
+    than a part) is put as a small object in the staging bucket at `checkpoint`, and read
+    back by the next request. The state names the multipart upload, its checkpointed parts
+    and the pending bytes' count; every byte is sent once to its part (the pending ones
+    once more, as a small object, when a request does not end on a part's boundary)."""
+
+    def __init__(
+        self,
+        storage: S3ObjectStorage,
+        obj: ObjectName,
+        state: SinkState | None,
+        *,
+        upload_id: UUID,
+        length: int,
+    ) -> None:
+        self.storage = storage
+        self.obj = obj
+        self.pending = ObjectName(storage.staging_bucket, pending_key(upload_id))
+        self.length = length
+        if state is None:
+            self.part_size = resumable_part_size(length, storage.resumable_part_size)
+            self._upload_id: str | None = None
+            self._checkpointed_parts: list[tuple[int, str]] = []
+            self._pending_size = 0
+            self.size = 0
+        else:
+            self.part_size = int(state["part_size"])
+            self._upload_id = state["upload_id"]
+            self._checkpointed_parts = [(int(n), str(etag)) for n, etag in state["parts"]]
+            self._pending_size = int(state["pending"])
+            self.size = int(state["size"])
+        self._checkpointed_upload_id = self._upload_id
+        self._checkpointed_size = self.size
+        self._parts = list(self._checkpointed_parts)
+        # The part being filled; starts with the pending bytes (`_load` reads them once).
+        self._buffer = PartBuffer()
+        self._loaded = self._pending_size == 0
+        self._dirty = False  # whether the buffer changed since the pending object was put
+        self._done = False
+
+    # -- Writes ------------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        if self._done:
+            raise ValueError("the upload is finished")
+        self._load()
+        view = memoryview(data)
+        while len(view):
+            view = self._buffer.fill(view, self._capacity())
+            self._dirty = True
+            if len(self._buffer) == self.part_size:
+                self._send_part(self._buffer.contents())
+                self._buffer.clear()
+        self.size += len(data)
+
+    def _capacity(self) -> int:
+        """The size of the part being filled: a whole part, or what the upload has left."""
+        start = len(self._parts) * self.part_size
+        return max(1, min(self.part_size, self.length - start))
+
+    def checkpoint(self) -> SinkState:
+        if self._done:
+            raise ValueError("the upload is finished")
+        if self._dirty and self._buffer:
+            self._put_pending()
+        # (A buffer emptied by a full part leaves the old pending object: the state says 0
+        # bytes, and commit or abort deletes it.)
+        self._dirty = False
+        self._pending_size = len(self._buffer)
+        self._checkpointed_parts = list(self._parts)
+        self._checkpointed_upload_id = self._upload_id
+        self._checkpointed_size = self.size
+        return {
+            "size": self.size,
+            "part_size": self.part_size,
+            "upload_id": self._upload_id,
+            "parts": [[number, etag] for number, etag in self._parts],
+            "pending": self._pending_size,
+        }
+
+    def rollback(self) -> None:
+        """Parts sent since the checkpoint are forgotten (their numbers are sent again, which
+        replaces them; S3 drops the parts a completion does not list); a multipart upload
+        begun since is aborted."""
+        if self._upload_id is not None and self._checkpointed_upload_id is None:
+            self.storage.abort_multipart_upload(self.obj, self._upload_id)
+        self._upload_id = self._checkpointed_upload_id
+        if len(self._parts) == len(self._checkpointed_parts) and self._loaded:
+            self._buffer.truncate(self._pending_size)  # no part sent: the pending bytes are here
+        else:
+            self._buffer.clear()
+            self._loaded = self._pending_size == 0
+        self._parts = list(self._checkpointed_parts)
+        self.size = self._checkpointed_size
+        self._dirty = False
+
+    def commit(self, name: str) -> None:
+        if self._done:
+            return
+        if self.storage.object_name(name) != self.obj:
+            raise ValueError(f"this upload was opened for {self.obj}, not {name!r}")
+        if self.size != self._checkpointed_size or self._dirty:
+            raise ValueError("commit before checkpoint: every byte must be checkpointed first")
+        self._load()
+        client = self.storage.client
+        bucket, key = self.obj.bucket, self.obj.key
+        if self._upload_id is None:
+            try:
+                client.put_object(Bucket=bucket, Key=key, Body=self._buffer.contents())
+            except _FAILURES as error:
+                raise _unavailable(f"PutObject of {bucket}/{key}", error) from error
+        else:
+            if self._buffer:
+                self._send_part(self._buffer.contents())
+                self._buffer.clear()
+            parts = [{"PartNumber": number, "ETag": etag} for number, etag in self._parts]
+            try:
+                client.complete_multipart_upload(
+                    Bucket=bucket,
+                    Key=key,
+                    UploadId=self._upload_id,
+                    MultipartUpload={"Parts": parts},
+                )
+            except _FAILURES as error:
+                raise _unavailable(f"CompleteMultipartUpload of {bucket}/{key}", error) from error
+        self._done = True
+        self._buffer.clear()
+        self._remove_pending()
+
+    def abort(self) -> None:
+        self._done = True
+        self._buffer.clear()
+        for upload_id in {self._upload_id, self._checkpointed_upload_id} - {None}:
+            assert upload_id is not None
+            self.storage.abort_multipart_upload(self.obj, upload_id)
+        self._remove_pending()
+
+    # -- Helpers -----------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        """Read the pending bytes of the last checkpoint into the buffer (one GET of less
+        than a part), before the first byte that follows them."""
+        if self._loaded:
+            return
+        body = self.storage.get(self.pending)  # FileNotFoundError: swept meanwhile
+        try:
+            data = body.read()
+        finally:
+            body.close()
+        if len(data) != self._pending_size:
+            raise FileNotFoundError(
+                f"the pending bytes of this upload are not those saved ({self.pending.key})"
+            )
+        self._buffer.clear()
+        self._buffer.fill(memoryview(data), self._capacity())
+        self._loaded = True
+
+    def _put_pending(self) -> None:
+        try:
+            self.storage.client.put_object(
+                Bucket=self.pending.bucket, Key=self.pending.key, Body=self._buffer.contents()
+            )
+        except _FAILURES as error:
+            raise _unavailable(f"PutObject of {self.pending.key}", error) from error
+
+    def _remove_pending(self) -> None:
+        try:
+            self.storage.remove(self.pending)
+        except StoreUnavailable:
+            logger.warning("The pending bytes %s are left behind", self.pending.key)
+
+    def _send_part(self, part: bytes | bytearray) -> None:
+        client = self.storage.client
+        bucket, key = self.obj.bucket, self.obj.key
+        number = len(self._parts) + 1
+        try:
+            if self._upload_id is None:
+                answer = client.create_multipart_upload(Bucket=bucket, Key=key)
+                self._upload_id = str(answer["UploadId"])
+            answer = client.upload_part(
+                Bucket=bucket, Key=key, UploadId=self._upload_id, PartNumber=number, Body=part
+            )
+        except _FAILURES as error:
+            raise _unavailable(f"multipart upload to {bucket}/{key}", error) from error
+        self._parts.append((number, str(answer["ETag"])))

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import IO, Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
+from uuid import UUID
 
 import swiftclient
 from django.core.exceptions import ImproperlyConfigured
@@ -44,10 +45,13 @@ from swiftclient.utils import LengthWrapper, generate_temp_url
 from kitsufiles.stores.names import ObjectName
 from kitsufiles.stores.objects import (
     PART_SIZE,
+    RESUMABLE_PREFIX,
     EmptyBody,
     ObjectBody,
     ObjectInfo,
     ObjectStorage,
+    PartBuffer,
+    SinkState,
     StoreUnavailable,
 )
 
@@ -282,6 +286,21 @@ class SwiftObjectStorage(ObjectStorage):
     def sink(self, obj: ObjectName | None = None) -> "SwiftSink":
         return SwiftSink(self, obj)
 
+    def resumable_sink(
+        self, obj: ObjectName, state: SinkState | None, *, upload_id: UUID, length: int
+    ) -> "SwiftResumableSink":
+        return SwiftResumableSink(self, obj, state, upload_id=upload_id, length=length)
+
+    def referenced_segments(self, obj: ObjectName) -> set[tuple[str, str]]:
+        """The segments (container, name) the large object at `obj` is made of, manifests of
+        manifests followed (and counted); none when it is absent or a plain object."""
+        found: set[tuple[str, str]] = set()
+        for container, name, is_manifest in self._segments_of(obj) or ():
+            found.add((container, name))
+            if is_manifest:
+                found |= self.referenced_segments(ObjectName(container, name))
+        return found
+
     def signed_url(
         self,
         obj: ObjectName,
@@ -372,11 +391,15 @@ class SwiftObjectStorage(ObjectStorage):
         is missing (Zou's containers come without one)."""
         for attempt in range(2):
             with self._connection("writing a segment") as connection:
+                # The pooled connection keeps its last request, body included, until its next
+                # one: the reader lets go of the segment once sent, so that it is not held
+                # while the next one fills (two segments in memory otherwise).
+                reader = _BufferReader(data)
                 try:
                     etag = connection.put_object(
                         bucket,
                         name,
-                        contents=LengthWrapper(_BufferReader(data), len(data)),
+                        contents=LengthWrapper(reader, len(data)),
                         content_length=len(data),
                         chunk_size=CHUNK_SIZE,
                     )
@@ -385,6 +408,8 @@ class SwiftObjectStorage(ObjectStorage):
                     if error.http_status != 404 or attempt:
                         raise
                     connection.put_container(bucket)
+                finally:
+                    reader.release()
         raise AssertionError("unreachable")
 
     def put_manifest(
@@ -560,6 +585,114 @@ class SwiftSink:
                 return
 
 
+class SwiftResumableSink:
+    """A resumable upload to Swift: segments in the segments container, under a prefix of the
+    upload's own (`<key>/resumable-<hex>/`, numbered in order: a segment sent again after a
+    rollback or a lost request replaces the one of that number), full ones of `segment_size`
+    as they fill, and the rest of a request (however small: Swift's SLO takes segments of 1
+    byte and more) as one segment more at `checkpoint`. The state lists the segments; `commit`
+    writes the SLO manifest at the key in one step (docs/decisions/resumable-storage.md)."""
+
+    def __init__(
+        self,
+        storage: SwiftObjectStorage,
+        obj: ObjectName,
+        state: SinkState | None,
+        *,
+        upload_id: UUID,
+        length: int,
+    ) -> None:
+        self.storage = storage
+        self.obj = obj
+        self.length = length
+        self.bucket = storage.segments_bucket(obj)
+        self.prefix = f"{obj.key}/{RESUMABLE_PREFIX}{upload_id.hex}/"
+        listed = [] if state is None else list(state["segments"])
+        self._checkpointed: list[dict[str, Any]] = [
+            {"path": path, "etag": etag, "size_bytes": int(size)} for path, etag, size in listed
+        ]
+        self._segments = list(self._checkpointed)
+        self._checkpointed_size = 0 if state is None else int(state["size"])
+        self.size = self._checkpointed_size
+        self._buffer = PartBuffer()
+        self._done = self._committed = False
+
+    def write(self, data: bytes) -> None:
+        if self._done:
+            raise ValueError("the upload is finished")
+        view = memoryview(data)
+        while view:
+            start = self.size + (len(data) - len(view)) - len(self._buffer)
+            capacity = max(1, min(self.storage.segment_size, self.length - start))
+            view = self._buffer.fill(view, capacity)
+            if len(self._buffer) >= self.storage.segment_size:
+                self._flush()
+        self.size += len(data)
+
+    def checkpoint(self) -> SinkState:
+        if self._done:
+            raise ValueError("the upload is finished")
+        if self._buffer:
+            self._flush()
+        self._checkpointed = list(self._segments)
+        self._checkpointed_size = self.size
+        return {
+            "size": self.size,
+            "segments": [
+                [entry["path"], entry["etag"], entry["size_bytes"]] for entry in self._segments
+            ],
+        }
+
+    def rollback(self) -> None:
+        """The segments written since the checkpoint are deleted (their numbers would be
+        written again, but maybe fewer of them: none must outlive the upload unlisted)."""
+        written = self._segments[len(self._checkpointed) :]
+        for entry in written:
+            container, _, name = entry["path"].lstrip("/").partition("/")
+            self.storage.delete_segment(container, name)
+        self._segments = list(self._checkpointed)
+        self._buffer.clear()
+        self.size = self._checkpointed_size
+
+    def commit(self, name: str) -> None:
+        if self._done:
+            return
+        if self.storage.object_name(name) != self.obj:
+            raise ValueError(f"this upload was opened for {self.obj}, not {name!r}")
+        if self.size != self._checkpointed_size or self._buffer:
+            raise ValueError("commit before checkpoint: every byte must be checkpointed first")
+        if not self._segments:  # nothing at all: an empty object (a manifest needs a segment)
+            self.storage.replace(self.obj, _BufferReader(b""), 0)
+        else:
+            self.storage.put_manifest(
+                self.obj,
+                self._segments,
+                segments_bucket=self.bucket,
+                prefix=self.prefix,
+                created=[],
+            )
+        self._done = self._committed = True
+
+    def abort(self) -> None:
+        """Every segment under the upload's prefix, those of requests that never checkpointed
+        too (one listing, then a DELETE each); nothing once committed (they are the key's)."""
+        if self._committed:
+            return
+        self._done = True
+        self._buffer.clear()
+        names = [info.key for info in self.storage.objects(self.bucket, self.prefix)]
+        for name in names:
+            self.storage.delete_segment(self.bucket, name)
+
+    def _flush(self) -> None:
+        name = f"{self.prefix}{len(self._segments):08d}"
+        etag = self.storage.put_segment(self.bucket, name, self._buffer.contents())
+        self._segments.append(
+            {"path": f"/{self.bucket}/{name}", "etag": etag, "size_bytes": len(self._buffer)}
+        )
+        self._buffer.clear()
+
+
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
@@ -686,6 +819,10 @@ class _BufferReader(io.RawIOBase):
         base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: len(self._data)}
         self._position = max(base[whence] + offset, 0)
         return self._position
+
+    def release(self) -> None:
+        """Drop the reference to the bytes (read nothing from now on)."""
+        self._data = b""
 
     def read(self, size: int | None = -1) -> bytes:
         end = len(self._data) if size is None or size < 0 else self._position + size
