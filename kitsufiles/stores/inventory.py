@@ -13,6 +13,17 @@ app extends a project's rows (`kitsufiles.api.serialization.extend_rows`):
   page of `batch` rows at a time (`in_pages`), each with the names it needs.
 - `scratch(alias, folder)`: a local folder where this app's uploads or jobs leave files while
   they run (staged uploads, job scratch), swept when older than the age limit.
+- `register_live_uploads(provider)`: `provider()` yields the resumable uploads still alive
+  (`LiveUpload`: id and destination), whose bytes are kept however old; once no live upload
+  claims them they are leftovers like the others (docs/decisions/resumable-storage.md).
+- `register_expiry(hook)`: `hook(delete)` expires the uploads past their time (rows deleted,
+  sinks aborted) when `delete` is true, only counts them otherwise; how many. prune_storage
+  calls it before its walk.
+
+Besides the stored files and scratch folders, the walk lists what object stores keep of
+uploads not finished (`unfinished_uploads`): S3's multipart uploads, and the Swift segments of
+resumable uploads (`<key>/resumable-<hex>/...` in the segments containers) that no manifest
+refers to.
 
 Memory stays bounded whatever the store holds: the listing is streamed (local: an `os.scandir`
 walk of Zou's sharded layout; object stores: each bucket's paged listing), checked BATCH names
@@ -25,6 +36,7 @@ checks only its own keys).
 """
 
 import os
+import re
 import shutil
 import uuid
 from collections import defaultdict
@@ -32,8 +44,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
@@ -42,7 +55,11 @@ from django.db.models import Model, QuerySet
 from kitsufiles.stores.aliases import CONTENT_ALIASES
 from kitsufiles.stores.local import INCOMING_FOLDER
 from kitsufiles.stores.names import ObjectName, object_of
-from kitsufiles.stores.objects import FolderObjectStorage, ObjectStorage
+from kitsufiles.stores.objects import FolderObjectStorage, ObjectInfo, ObjectStorage
+from kitsufiles.stores.resumable import RESUMABLE_PREFIX
+
+if TYPE_CHECKING:
+    from kitsufiles.stores.swift import SwiftObjectStorage
 
 # Ids checked per query, rows read per page.
 BATCH = 1000
@@ -72,9 +89,82 @@ class _Registry:
         default_factory=list
     )
     scratch_folders: list[tuple[str, Callable[[], Path]]] = field(default_factory=list)
+    live_uploads: list["LiveUploads"] = field(default_factory=list)
+    expiry_hooks: list["ExpiryHook"] = field(default_factory=list)
 
 
 _registry = _Registry()
+
+
+@dataclass(frozen=True)
+class LiveUpload:
+    """A resumable upload not finished nor expired: its bytes (named after `upload_id`) and
+    S3's multipart uploads to its destination (`name` on `alias`) are kept."""
+
+    upload_id: uuid.UUID
+    alias: str
+    name: str
+
+
+# The live uploads (all of them: there are few, each a client sending now or soon).
+LiveUploads = Callable[[], Iterable[LiveUpload]]
+# (delete) -> how many uploads past their expiry were expired (delete) or would be.
+ExpiryHook = Callable[[bool], int]
+
+
+def register_live_uploads(provider: LiveUploads) -> None:
+    """`provider()` yields the uploads whose bytes must be kept: not committed, not aborted,
+    not past their expiry (an expired one's bytes are then leftovers even in a dry run)."""
+    if provider not in _registry.live_uploads:
+        _registry.live_uploads.append(provider)
+
+
+def register_expiry(hook: ExpiryHook) -> None:
+    if hook not in _registry.expiry_hooks:
+        _registry.expiry_hooks.append(hook)
+
+
+def expire_uploads(*, delete: bool) -> int:
+    """Expire the uploads past their time (with `delete`; else count them): how many."""
+    return sum(hook(delete) for hook in _registry.expiry_hooks)
+
+
+_UPLOAD_NAME = re.compile(rf"(?:^|/){RESUMABLE_PREFIX}([0-9a-f]{{32}})(?:-pending)?$")
+
+
+def upload_of(name: str) -> uuid.UUID | None:
+    """The resumable upload whose bytes a name holds (`.../resumable-<hex>`, S3's
+    `incoming/resumable-<hex>-pending`), else None."""
+    match = _UPLOAD_NAME.search(name)
+    return uuid.UUID(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Live:
+    """What the live uploads claim: their ids, and their destinations on object stores
+    ((bucket, key): S3's multipart uploads are matched by key)."""
+
+    ids: frozenset[uuid.UUID]
+    destinations: frozenset[tuple[str, str]]
+
+    def claims(self, stored: "StoredFile") -> bool:
+        upload = stored.upload or upload_of(stored.name)
+        if upload is not None:
+            return upload in self.ids
+        return stored.target is not None and stored.target in self.destinations
+
+
+def live_uploads() -> Live:
+    ids: set[uuid.UUID] = set()
+    destinations: set[tuple[str, str]] = set()
+    for provider in _registry.live_uploads:
+        for upload in provider():
+            ids.add(upload.upload_id)
+            storage = storages[upload.alias]
+            if isinstance(storage, ObjectStorage):
+                obj = storage.object_name(upload.name)
+                destinations.add((obj.bucket, obj.key))
+    return Live(frozenset(ids), frozenset(destinations))
 
 
 def refer(alias: str, bucket: str, prefix: str, referrer: Referrer) -> None:
@@ -129,6 +219,11 @@ class StoredFile:
     size: int
     modified: datetime
     path: Path | None = None  # scratch only: removed from local disk, not through the storage
+    # An unfinished upload on an object store: the resumable upload it belongs to, if known;
+    # S3's multipart uploads: the (bucket, key) they write; how to remove it.
+    upload: uuid.UUID | None = None
+    target: tuple[str, str] | None = None
+    remover: Callable[[], None] | None = field(default=None, compare=False)
 
     @property
     def is_scratch(self) -> bool:
@@ -254,6 +349,93 @@ def figures(path: Path) -> tuple[int, float]:
     return size, newest
 
 
+def _own_buckets(alias: str, storage: ObjectStorage) -> list[str]:
+    """The buckets whose unfinished uploads `alias` reports: the shared `files` bucket is the
+    `files` alias's (as for the staged uploads)."""
+    shared = {bucket for other, bucket in FIXED_BUCKET.items() if other != alias and bucket}
+    return [
+        bucket
+        for bucket in storage.buckets()
+        if bucket.removeprefix(storage.bucket_prefix) not in shared
+    ]
+
+
+def unfinished_uploads(alias: str) -> Iterator[StoredFile]:
+    """What an object store keeps of uploads neither finished nor aborted, outside the
+    buckets' listings: S3's multipart uploads (their size from ListParts), and the segments of
+    Swift's resumable uploads that no manifest refers to (a group per upload)."""
+    from kitsufiles.stores.s3 import S3ObjectStorage
+    from kitsufiles.stores.swift import SEGMENTS_SUFFIX, SwiftObjectStorage
+
+    storage = storages[alias]
+    if isinstance(storage, S3ObjectStorage):
+        for bucket in _own_buckets(alias, storage):
+            for upload in storage.multipart_uploads(bucket):
+                yield StoredFile(
+                    alias,
+                    f"{upload.obj.bucket}/{upload.obj.key} (multipart upload)",
+                    storage.multipart_size(upload),
+                    upload.initiated,
+                    target=(upload.obj.bucket, upload.obj.key),
+                    remover=partial(storage.abort_multipart_upload, upload.obj, upload.upload_id),
+                )
+    elif isinstance(storage, SwiftObjectStorage):
+        for bucket in _own_buckets(alias, storage):
+            yield from _segment_groups(storage, alias, bucket, bucket + SEGMENTS_SUFFIX)
+
+
+_SEGMENT = re.compile(rf"^(.+)/{RESUMABLE_PREFIX}([0-9a-f]{{32}})/")
+
+
+def _segment_groups(
+    storage: "SwiftObjectStorage", alias: str, bucket: str, container: str
+) -> Iterator[StoredFile]:
+    """The resumable uploads' segments in `container`, a group per upload (the listing is
+    sorted: a group's segments are contiguous), less those of the content at their key."""
+    group: tuple[str, str] | None = None
+    infos: list[ObjectInfo] = []
+    for info in storage.objects(container):
+        match = _SEGMENT.match(info.key)
+        if match is None:
+            continue
+        if (match.group(1), match.group(2)) != group:
+            if group is not None:
+                yield from _segment_group(storage, alias, bucket, container, group, infos)
+            group, infos = (match.group(1), match.group(2)), []
+        infos.append(info)
+    if group is not None:
+        yield from _segment_group(storage, alias, bucket, container, group, infos)
+
+
+def _segment_group(
+    storage: "SwiftObjectStorage",
+    alias: str,
+    bucket: str,
+    container: str,
+    group: tuple[str, str],
+    infos: list[ObjectInfo],
+) -> Iterator[StoredFile]:
+    key, upload = group
+    content = storage.referenced_segments(ObjectName(bucket, key))
+    loose = [info for info in infos if (container, info.key) not in content]
+    if not loose:  # the content at the key (a committed upload)
+        return
+    names = [info.key for info in loose]
+
+    def delete() -> None:
+        for name in names:
+            storage.delete_segment(container, name)
+
+    yield StoredFile(
+        alias,
+        f"{container}/{key}/{RESUMABLE_PREFIX}{upload}/ ({len(loose)} segments)",
+        sum(info.size for info in loose),
+        max(info.modified for info in loose),
+        upload=uuid.UUID(upload),
+        remover=delete,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Who refers to what
 
@@ -367,6 +549,9 @@ def _classify_batch(
 
 def remove(stored: StoredFile) -> None:
     """Remove an orphan from its store, or a leftover from its scratch folder."""
+    if stored.remover is not None:
+        stored.remover()
+        return
     if stored.path is not None:
         if stored.path.is_dir() and not stored.path.is_symlink():
             shutil.rmtree(stored.path)

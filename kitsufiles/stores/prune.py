@@ -5,7 +5,9 @@ who refers to what).
 Rows are only reported, never changed. Orphans and leftovers are removed only when asked, and
 only once older than the age limit: a file younger than that may belong to an upload in
 flight or a job writing its outputs, whose row is not committed yet (an attachment is stored
-before its row commits) or whose scratch folder is still in use.
+before its row commits) or whose scratch folder is still in use. The bytes of a resumable
+upload still alive (inventory.register_live_uploads) are kept whatever their age: a client
+may come back to it days later (docs/decisions/resumable-storage.md).
 """
 
 from collections.abc import Callable, Iterator
@@ -26,7 +28,8 @@ class Kind(Enum):
     REFERENCED = "referenced"
     ORPHAN = "orphan"
     UNKNOWN = "unknown"  # a name no app registered: left alone
-    LEFTOVER = "leftover"  # in a scratch folder
+    LEFTOVER = "leftover"  # in a scratch folder, staged, an unfinished upload
+    LIVE = "live"  # the bytes of a resumable upload still alive: kept
     MISSING = "missing"  # a row whose content is not stored
 
 
@@ -35,6 +38,7 @@ class Action(Enum):
     REMOVED = "removed"
     WOULD_REMOVE = "would be removed"
     TOO_RECENT = "kept: too recent"
+    IN_PROGRESS = "kept: upload in progress"
     FAILED = "not removed"
 
 
@@ -94,8 +98,12 @@ def prune(
     that the summary counts them), the leftovers of its scratch folders, then its rows whose
     content is missing."""
     now = now or timezone.now()
+    live = inventory.live_uploads()
 
     def settle(kind: Kind, stored: StoredFile) -> Finding:
+        if kind is Kind.LEFTOVER and live.claims(stored):
+            return Finding(Kind.LIVE, alias, stored.name, stored.size, stored.modified,
+                           Action.IN_PROGRESS)  # fmt: skip
         if stored.modified > now - older_than:
             action = Action.TOO_RECENT
         elif not delete:
@@ -132,6 +140,9 @@ def prune(
         # Verdict.OTHER_ALIAS: the other alias's walk counts it
     for stored in inventory.scratch_files(alias):
         progress("leftovers", 1, stored.size)
+        yield settle(Kind.LEFTOVER, stored)
+    for stored in inventory.unfinished_uploads(alias):
+        progress("unfinished uploads", 1, stored.size)
         yield settle(Kind.LEFTOVER, stored)
     for page in inventory.expectations(alias):
         for expected in page:

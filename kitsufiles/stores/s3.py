@@ -266,6 +266,19 @@ class S3ObjectStorage(ObjectStorage):
         except _FAILURES as error:
             raise _unavailable(f"ListMultipartUploads of {bucket}", error) from error
 
+    def multipart_size(self, upload: "MultipartUpload") -> int:
+        """The bytes of the parts a multipart upload holds (ListParts, paged)."""
+        pages = self.client.get_paginator("list_parts").paginate(
+            Bucket=upload.obj.bucket, Key=upload.obj.key, UploadId=upload.upload_id
+        )
+        try:
+            return sum(int(part["Size"]) for page in pages for part in page.get("Parts", ()))
+        except _FAILURES as error:
+            if _code(error) == "NoSuchUpload":  # completed or aborted meanwhile
+                return 0
+            what = f"ListParts of {upload.obj.bucket}/{upload.obj.key}"
+            raise _unavailable(what, error) from error
+
     def abort_multipart_upload(self, obj: ObjectName, upload_id: str) -> None:
         """Forget a multipart upload and its parts; one already gone is no error."""
         try:

@@ -8,9 +8,12 @@ content is missing.
 
 Orphans are a working file's content whose row is gone, the media of deleted previews,
 background files and attachments, the pictures of persons, projects and organisations
-without `has_avatar`; leftovers are staged uploads and job scratch. Files younger than
---older-than hours are never removed (an upload in flight, a job writing its outputs). Rows
-are reported, never changed. Names kitsufiles does not write are reported and left alone.
+without `has_avatar`; leftovers are staged uploads, job scratch, S3 multipart uploads never
+completed and the Swift segments of resumable uploads gone. Files younger than --older-than
+hours are never removed (an upload in flight, a job writing its outputs), nor the bytes of a
+resumable upload still alive, however old. Resumable uploads past their expiry are expired
+first (with --delete; counted otherwise). Rows other than those are reported, never changed.
+Names kitsufiles does not write are reported and left alone.
 Progress goes to stderr, findings and the summary to stdout
 (kitsufiles/stores/prune.py).
 """
@@ -23,11 +26,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from kitsufiles.stores import inventory
 from kitsufiles.stores.aliases import CONTENT_ALIASES
 from kitsufiles.stores.objects import StoreUnavailable
 from kitsufiles.stores.prune import Action, Finding, Kind, Summary, prune
 
-SHOWN = (Kind.ORPHAN, Kind.UNKNOWN, Kind.LEFTOVER, Kind.MISSING)
+SHOWN = (Kind.ORPHAN, Kind.UNKNOWN, Kind.LEFTOVER, Kind.LIVE, Kind.MISSING)
 
 
 def size_text(size: int) -> str:
@@ -87,6 +91,9 @@ class Command(BaseCommand):
         older_than = timedelta(hours=options["older_than"])
         aliases = [options["alias"]] if options["alias"] else list(CONTENT_ALIASES)
         summary = Summary()
+        # Expired uploads first: their rows go, their sinks are aborted, and whatever an abort
+        # could not remove is then a leftover of this same walk.
+        expired = inventory.expire_uploads(delete=options["delete"])
         # Rich writes to the stream under Django's OutputWrapper (it needs a real file).
         stderr: IO[str] = getattr(self.stderr, "_out", sys.stderr)
         console = Console(file=stderr, highlight=False, soft_wrap=True)
@@ -116,7 +123,9 @@ class Command(BaseCommand):
                         f"The {alias!r} storage cannot be listed: {error.message} "
                         "Run check_storage to see what works."
                     ) from error
-        self._write_summary(summary, aliases, deleting=options["delete"], hours=older_than)
+        self._write_summary(
+            summary, aliases, deleting=options["delete"], hours=older_than, expired=expired
+        )
         failed = sum(summary.done(alias, Action.FAILED)[0] for alias in aliases)
         if failed:
             raise CommandError(f"{failed} files could not be removed (see above).")
@@ -142,7 +151,13 @@ class Command(BaseCommand):
         self.stdout.write(line)
 
     def _write_summary(
-        self, summary: Summary, aliases: list[str], *, deleting: bool, hours: timedelta
+        self,
+        summary: Summary,
+        aliases: list[str],
+        *,
+        deleting: bool,
+        hours: timedelta,
+        expired: int,
     ) -> None:
         def figures(number_and_size: tuple[int, int]) -> str:
             number, size = number_and_size
@@ -150,6 +165,11 @@ class Command(BaseCommand):
 
         limit = f"{hours.total_seconds() / 3600:g} h"
         self.stdout.write("Summary:")
+        if deleting:
+            self.stdout.write(f"  resumable uploads expired: {expired}")
+        else:
+            line = f"  resumable uploads past their expiry: {expired} (--delete expires them)"
+            self.stdout.write(line)
         for alias in aliases:
             listed = [summary.count(alias, kind) for kind in (Kind.REFERENCED, Kind.ORPHAN,
                                                               Kind.UNKNOWN)]  # fmt: skip
@@ -160,6 +180,7 @@ class Command(BaseCommand):
                 f"stored files {figures(total)}: referenced {figures(listed[0])}, "
                 f"orphans {figures(listed[1])}, unknown {figures(listed[2])}",
                 f"leftovers of uploads and jobs {figures(summary.count(alias, Kind.LEFTOVER))}",
+                f"bytes of live resumable uploads, kept {figures(summary.count(alias, Kind.LIVE))}",
                 f"younger than {limit}, kept {figures(summary.done(alias, Action.TOO_RECENT))}",
                 f"removed (orphans and leftovers) {figures(removed)}"
                 if deleting
