@@ -129,12 +129,12 @@ def expire_uploads(*, delete: bool) -> int:
     return sum(hook(delete) for hook in _registry.expiry_hooks)
 
 
-_UPLOAD_NAME = re.compile(rf"(?:^|/){RESUMABLE_PREFIX}([0-9a-f]{{32}})(?:-pending)?$")
+_UPLOAD_NAME = re.compile(rf"(?:^|/){RESUMABLE_PREFIX}([0-9a-f]{{32}})(?:-pending-[0-9]+)?$")
 
 
 def upload_of(name: str) -> uuid.UUID | None:
     """The resumable upload whose bytes a name holds (`.../resumable-<hex>`, S3's
-    `incoming/resumable-<hex>-pending`), else None."""
+    `incoming/resumable-<hex>-pending-<end>`), else None."""
     match = _UPLOAD_NAME.search(name)
     return uuid.UUID(match.group(1)) if match else None
 

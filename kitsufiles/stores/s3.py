@@ -540,9 +540,12 @@ def resumable_part_size(length: int, smallest: int = PART_SIZE) -> int:
     return part
 
 
-def pending_key(upload_id: UUID) -> str:
-    """Where the bytes of a part not full yet wait between two requests (staging bucket)."""
-    return f"{STAGING_PREFIX}{RESUMABLE_PREFIX}{upload_id.hex}-pending"
+def pending_prefix(upload_id: UUID) -> str:
+    """Where the bytes of a part not full yet wait between two requests (staging bucket):
+    `<prefix><end>`, `end` the offset they end at. Never overwritten: a request whose new
+    state is not saved (it died after its checkpoint) must leave the pending bytes the saved
+    state names as they were."""
+    return f"{STAGING_PREFIX}{RESUMABLE_PREFIX}{upload_id.hex}-pending-"
 
 
 class S3ResumableSink:
@@ -552,7 +555,11 @@ class S3ResumableSink:
     than a part) is put as a small object in the staging bucket at `checkpoint`, and read
     back by the next request. The state names the multipart upload, its checkpointed parts
     and the pending bytes' count; every byte is sent once to its part (the pending ones
-    once more, as a small object, when a request does not end on a part's boundary)."""
+    once more, as a small object, when a request does not end on a part's boundary).
+
+    A pending object is named after the offset it ends at and never overwritten; the ones a
+    checkpoint replaces are listed in its state (`stale`) and deleted by the next request,
+    once that state is saved (docs/decisions/resumable-storage.md)."""
 
     def __init__(
         self,
@@ -565,7 +572,7 @@ class S3ResumableSink:
     ) -> None:
         self.storage = storage
         self.obj = obj
-        self.pending = ObjectName(storage.staging_bucket, pending_key(upload_id))
+        self.pending_prefix = pending_prefix(upload_id)
         self.length = length
         if state is None:
             self.part_size = resumable_part_size(length, storage.resumable_part_size)
@@ -573,12 +580,17 @@ class S3ResumableSink:
             self._checkpointed_parts: list[tuple[int, str]] = []
             self._pending_size = 0
             self.size = 0
+            self._stale: list[int] = []
         else:
             self.part_size = int(state["part_size"])
             self._upload_id = state["upload_id"]
             self._checkpointed_parts = [(int(n), str(etag)) for n, etag in state["parts"]]
             self._pending_size = int(state["pending"])
             self.size = int(state["size"])
+            self._stale = [int(end) for end in state.get("stale", ())]
+        # The ends of the pending objects a saved state may name: the opened state's, and
+        # those of this sink's own checkpoints (saved or not: the caller knows).
+        self._named = {self.size} if self._pending_size else set()
         self._checkpointed_upload_id = self._upload_id
         self._checkpointed_size = self.size
         self._parts = list(self._checkpointed_parts)
@@ -613,8 +625,17 @@ class S3ResumableSink:
             raise ValueError("the upload is finished")
         if self._dirty and self._buffer:
             self._put_pending()
-        # (A buffer emptied by a full part leaves the old pending object: the state says 0
-        # bytes, and commit or abort deletes it.)
+        current = self.size if self._buffer else None
+        # The state this sink was opened from is saved: what it calls stale, no state names.
+        kept = []
+        for end in self._stale:
+            try:
+                self.storage.remove(self._pending_object(end))
+            except StoreUnavailable:
+                kept.append(end)
+        self._stale = sorted({*kept, *(end for end in self._named if end != current)})
+        if current is not None:
+            self._named.add(current)
         self._dirty = False
         self._pending_size = len(self._buffer)
         self._checkpointed_parts = list(self._parts)
@@ -626,6 +647,7 @@ class S3ResumableSink:
             "upload_id": self._upload_id,
             "parts": [[number, etag] for number, etag in self._parts],
             "pending": self._pending_size,
+            "stale": self._stale,
         }
 
     def rollback(self) -> None:
@@ -692,32 +714,41 @@ class S3ResumableSink:
         than a part), before the first byte that follows them."""
         if self._loaded:
             return
-        body = self.storage.get(self.pending)  # FileNotFoundError: swept meanwhile
+        pending = self._pending_object(self._checkpointed_size)
+        body = self.storage.get(pending)  # FileNotFoundError: swept meanwhile
         try:
             data = body.read()
         finally:
             body.close()
         if len(data) != self._pending_size:
             raise FileNotFoundError(
-                f"the pending bytes of this upload are not those saved ({self.pending.key})"
+                f"the pending bytes of this upload are not those saved ({pending.key})"
             )
         self._buffer.clear()
         self._buffer.fill(memoryview(data), self._capacity())
         self._loaded = True
 
+    def _pending_object(self, end: int) -> ObjectName:
+        return ObjectName(self.storage.staging_bucket, f"{self.pending_prefix}{end}")
+
     def _put_pending(self) -> None:
+        pending = self._pending_object(self.size)
         try:
             self.storage.client.put_object(
-                Bucket=self.pending.bucket, Key=self.pending.key, Body=self._buffer.contents()
+                Bucket=pending.bucket, Key=pending.key, Body=self._buffer.contents()
             )
         except _FAILURES as error:
-            raise _unavailable(f"PutObject of {self.pending.key}", error) from error
+            raise _unavailable(f"PutObject of {pending.key}", error) from error
 
     def _remove_pending(self) -> None:
+        """Every pending object of the upload (one listing: those of requests whose state
+        was never saved too)."""
+        bucket = self.storage.staging_bucket
         try:
-            self.storage.remove(self.pending)
+            for info in list(self.storage.objects(bucket, self.pending_prefix)):
+                self.storage.remove(ObjectName(bucket, info.key))
         except StoreUnavailable:
-            logger.warning("The pending bytes %s are left behind", self.pending.key)
+            logger.warning("The pending bytes %s* are left behind", self.pending_prefix)
 
     def _send_part(self, part: bytes | bytearray) -> None:
         client = self.storage.client
