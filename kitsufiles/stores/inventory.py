@@ -55,8 +55,12 @@ from django.db.models import Model, QuerySet
 from kitsufiles.stores.aliases import CONTENT_ALIASES
 from kitsufiles.stores.local import INCOMING_FOLDER
 from kitsufiles.stores.names import ObjectName, object_of
-from kitsufiles.stores.objects import FolderObjectStorage, ObjectInfo, ObjectStorage
-from kitsufiles.stores.resumable import RESUMABLE_PREFIX
+from kitsufiles.stores.objects import (
+    RESUMABLE_PREFIX,
+    FolderObjectStorage,
+    ObjectInfo,
+    ObjectStorage,
+)
 
 if TYPE_CHECKING:
     from kitsufiles.stores.swift import SwiftObjectStorage

@@ -123,9 +123,9 @@ class ResumableSink(Protocol):
         ...
 
     def commit(self, name: str) -> None:
-        """Every byte checkpointed becomes the content of `name`, in one step. `name` is the
-        destination the sink was opened for. Bytes written and not checkpointed are a
-        programming error (ValueError): checkpoint first."""
+        """Every byte written (checkpointed or not: the last request commits without a
+        checkpoint) becomes the content of `name`, in one step. `name` is the destination
+        the sink was opened for. A commit that fails may be followed by `rollback()`."""
         ...
 
     def abort(self) -> None:
@@ -522,8 +522,6 @@ class _FolderResumableSink:
     def commit(self, name: str) -> None:
         if self.storage.object_name(name) != self.obj:
             raise ValueError(f"this upload was opened for {self.obj}, not {name!r}")
-        if self.size != self._checkpointed:
-            raise ValueError("commit before checkpoint: every byte must be checkpointed first")
         self._close()
         os.replace(self.path, self.storage._file(self.obj))
 

@@ -90,9 +90,6 @@ class LocalResumableSink:
     def commit(self, name: str) -> None:
         if name != self.name:
             raise ValueError(f"this upload was opened for {self.name!r}, not {name!r}")
-        if self.size != self._checkpointed:
-            # Every backend refuses it (S3 could not complete parts it never listed).
-            raise ValueError("commit before checkpoint: every byte must be checkpointed first")
         self._close()
         replace_file(str(self.path), self.storage.path(name))
 

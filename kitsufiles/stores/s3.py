@@ -598,7 +598,7 @@ class S3ResumableSink:
         self._buffer = PartBuffer()
         self._loaded = self._pending_size == 0
         self._dirty = False  # whether the buffer changed since the pending object was put
-        self._done = False
+        self._done = self._committed = False
 
     # -- Writes ------------------------------------------------------------------------------
 
@@ -671,8 +671,6 @@ class S3ResumableSink:
             return
         if self.storage.object_name(name) != self.obj:
             raise ValueError(f"this upload was opened for {self.obj}, not {name!r}")
-        if self.size != self._checkpointed_size or self._dirty:
-            raise ValueError("commit before checkpoint: every byte must be checkpointed first")
         self._load()
         client = self.storage.client
         bucket, key = self.obj.bucket, self.obj.key
@@ -695,11 +693,13 @@ class S3ResumableSink:
                 )
             except _FAILURES as error:
                 raise _unavailable(f"CompleteMultipartUpload of {bucket}/{key}", error) from error
-        self._done = True
+        self._done = self._committed = True
         self._buffer.clear()
         self._remove_pending()
 
     def abort(self) -> None:
+        if self._committed:
+            return
         self._done = True
         self._buffer.clear()
         for upload_id in {self._upload_id, self._checkpointed_upload_id} - {None}:

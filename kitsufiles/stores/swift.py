@@ -659,8 +659,8 @@ class SwiftResumableSink:
             return
         if self.storage.object_name(name) != self.obj:
             raise ValueError(f"this upload was opened for {self.obj}, not {name!r}")
-        if self.size != self._checkpointed_size or self._buffer:
-            raise ValueError("commit before checkpoint: every byte must be checkpointed first")
+        if self._buffer:  # the last request's bytes (no checkpoint before a commit)
+            self._flush()
         if not self._segments:  # nothing at all: an empty object (a manifest needs a segment)
             self.storage.replace(self.obj, _BufferReader(b""), 0)
         else:

@@ -263,17 +263,37 @@ def test_a_small_upload_in_one_request(store):
     assert store.leftovers() == []
 
 
-def test_commit_needs_every_byte_checkpointed(store):
+def test_the_last_request_commits_without_a_checkpoint(store):
+    """The request that brings the last byte commits what it wrote (a whole part past the
+    checkpoint on S3, a segment's worth on Swift) without checkpointing it first."""
     upload_id = uuid.uuid4()
-    sink = store.open(None, upload_id, 10)
-    sink.write(b"0123456789")
-    with pytest.raises(ValueError, match="checkpoint"):
-        sink.commit(NAME)
-    sink.checkpoint()
+    first, last = pattern(3 * MIB, 1), pattern(9 * MIB, 2)
+    length = len(first) + len(last)
+    state = request(store, None, upload_id, length, first)
+    sink = store.open(state, upload_id, length)
+    sink.write(last)
     with pytest.raises(ValueError, match="opened for"):
         sink.commit(NAME + "0")
     sink.commit(NAME)
-    assert store.read() == b"0123456789"
+    sink.abort()  # after a commit: nothing
+    assert store.read() == first + last
+    assert store.leftovers() == []
+
+
+def test_a_rollback_then_the_chunk_again_and_the_commit_in_one_sink(store):
+    """The last request: part of its chunk rolled back, the chunk written again, committed
+    without a checkpoint."""
+    upload_id = uuid.uuid4()
+    first, last = pattern(3 * MIB, 1), pattern(6 * MIB, 2)
+    length = len(first) + len(last)
+    state = request(store, None, upload_id, length, first)
+    sink = store.open(state, upload_id, length)
+    sink.write(last[:MIB])
+    sink.rollback()
+    sink.write(last)
+    sink.commit(NAME)
+    assert store.read() == first + last
+    assert store.leftovers() == []
 
 
 def test_a_request_ending_on_part_boundaries_leaves_no_pending_bytes(store):
