@@ -289,6 +289,8 @@ class RequestBody:
         django_request = getattr(request, "_request", request)
         declared = request.META.get("CONTENT_LENGTH")
         self.declared = int(declared) if declared and declared.isdigit() else None
+        if self.declared is None and not request.META.get("HTTP_TRANSFER_ENCODING"):
+            self.declared = 0  # neither a length nor chunks: no body (RFC 9112, 6.3)
         # At most `limit` bytes are read (a body longer than that is refused by the caller
         # before reading, when it declares its length).
         self.limit = limit if self.declared is None else min(limit, self.declared)

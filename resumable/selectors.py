@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from kitsufiles.errors import NotFound
 from kitsufiles.lookups import parse_id
+from kitsufiles.stores import inventory
 from production.models import Person
 from resumable.errors import UploadNotFound
 from resumable.models import ResumableUpload
@@ -40,6 +41,10 @@ def expired_uploads() -> list[ResumableUpload]:
     )
 
 
-def live_upload_ids() -> set[str]:
-    """The ids (hex) of uploads whose bytes the storage sweep must keep."""
-    return {key.hex for key in ResumableUpload.objects.values_list("id", flat=True)}
+def live_uploads() -> list[inventory.LiveUpload]:
+    """The uploads whose bytes the storage sweep must keep: neither completed nor expired
+    (kitsufiles/stores/inventory.py; there are few, each a client sending now or soon)."""
+    rows = ResumableUpload.objects.filter(
+        completed_at__isnull=True, expires_at__gt=timezone.now()
+    ).values_list("id", "alias", "destination")
+    return [inventory.LiveUpload(upload_id, alias, name) for upload_id, alias, name in rows]

@@ -380,9 +380,17 @@ def _forget(upload: ResumableUpload) -> None:
     _drop(upload, sink)
 
 
+def sweep_expired(delete: bool) -> int:
+    """What prune_storage calls before its sweep (kitsufiles/stores/inventory.py): expire
+    the uploads past their time with `delete`, else count them."""
+    if delete:
+        return expire_uploads()
+    return len(selectors.expired_uploads())
+
+
 def expire_uploads() -> int:
-    """Forget the uploads past their expiry, with their bytes (prune_storage calls this
-    before its sweep: kitsufiles/stores/inventory.py). Returns how many were expired."""
+    """Forget the uploads past their expiry, with their bytes. Returns how many were
+    expired."""
     expired = 0
     for upload in selectors.expired_uploads():
         now = timezone.now()
