@@ -135,3 +135,18 @@ class ChecksumMismatch(DomainError):
         )
         self.declared = declared
         self.received = received
+
+
+class MalformedDigest(DomainError):
+    """A stated checksum that cannot be read (a `Repr-Digest` or `Digest` header, or a
+    `sha256` field): refused rather than ignored, since its sender meant the upload to be
+    checked."""
+
+    def __init__(self, source: str, why: str) -> None:
+        super().__init__(
+            f"{source} cannot be read: {why}. Send the whole file's sha256 as "
+            "`Repr-Digest: sha-256=:<base64>:`, `Digest: SHA-256=<base64>` or a form field "
+            "`sha256` (64 hexadecimal digits)."
+        )
+        self.source = source
+        self.why = why

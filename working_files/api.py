@@ -25,7 +25,7 @@ from file_trees import services as file_tree_services
 from file_trees.inputs import optional_row, resolve_path_options
 from kitsufiles.api.crud import CrudResource
 from kitsufiles.api.filters import query_flag
-from kitsufiles.api.inputs import validated
+from kitsufiles.api.inputs import stated_sha256, validated
 from kitsufiles.api.schema import answers, file_answer, upload_body
 from kitsufiles.api.serialization import serialize_instance, serialize_rows
 from kitsufiles.uploads import received_files
@@ -197,9 +197,10 @@ class WorkingFileContentView(APIView):
         permissions.check_task_or_admin(person, working_file.task, permissions.Access.TASK)
         return delivery.content_response(request, working_file)
 
-    @upload_body()
+    @upload_body(checked=True)
     def post(self, request: Request, working_file_id: str) -> Response:
         working_file = working_file_for(request, working_file_id, permissions.Access.TASK)
+        stated_sha256(request, form=False)  # a malformed header is refused before the body
         with received_files(
             request,
             # `file` goes to the content's key as it arrives; any other part is only staged.
@@ -209,7 +210,9 @@ class WorkingFileContentView(APIView):
             upload = files.get("file")
             if upload is None:
                 raise NoFileSent()
-            working_file = services.store_content(working_file=working_file, upload=upload)
+            working_file = services.store_content(
+                working_file=working_file, upload=upload, expected_sha256=stated_sha256(request)
+            )
         return Response(serialize_instance(working_file, relations=True), status=201)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from file_trees import services as file_tree_services
 from file_trees.inputs import PathOptions
-from kitsufiles import records
+from kitsufiles import digests, records
 from kitsufiles.errors import DataConflict
 from kitsufiles.stores import aliases
 from kitsufiles.stores.objects import StoreUnavailable, UploadSink
@@ -149,9 +149,16 @@ def content_sink(working_file: WorkingFile, *, direct: bool = True) -> UploadSin
 
 
 @transaction.atomic
-def store_content(*, working_file: WorkingFile, upload: ReceivedContent) -> WorkingFile:
+def store_content(
+    *, working_file: WorkingFile, upload: ReceivedContent, expected_sha256: str | None = None
+) -> WorkingFile:
     """Replace the content with a finished upload and record its size and checksum (Zou
     records neither: docs/compatibility.md#working-files).
+
+    `expected_sha256` (hex) is the whole file's sha256 the client stated: bytes that do not
+    have it are refused (ChecksumMismatch) before anything is committed, so the previous
+    content stays and the caller aborts the upload's sink (docs/compatibility.md#upload-
+    integrity).
 
     Both happen under the row's lock, in the transaction that records them: of two uploads
     at once, one commits its bytes and records them, then the other does, so the row always
@@ -162,6 +169,7 @@ def store_content(*, working_file: WorkingFile, upload: ReceivedContent) -> Work
     previous values, which a download never serves as its length. The new bytes take the old
     ones' place in one step (a rename, or an object store's commit), so an interrupted upload
     (which never gets here; its sink is aborted) leaves the previous content whole."""
+    digests.verify_sha256(expected=expected_sha256, received=upload.sha256)
     records.lock_row(WorkingFile, working_file.pk)
     upload.commit(selectors.content_key(working_file))
     WorkingFile.objects.filter(pk=working_file.pk).update(

@@ -13,7 +13,10 @@ from typing import Any, cast
 
 from django.db import models
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.validators import UniqueValidator
+
+from kitsufiles import digests
 
 READ_ONLY = ("id", "created_at", "updated_at")
 
@@ -132,3 +135,15 @@ def validated(
     serializer = serializer_class(instance, data=data, partial=instance is not None)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def stated_sha256(request: Request, *, form: bool = True) -> str | None:
+    """The whole file's sha256 (hex) an upload request states: its `Repr-Digest` or `Digest`
+    header, or (`form`, once the multipart body has been read) its `sha256` field, which may
+    come before or after the file part. None when it states none; MalformedDigest (400) when
+    it cannot be read. The rules are kitsufiles/digests.py's."""
+    return digests.expected_sha256(
+        repr_digest=request.headers.get("Repr-Digest"),
+        digest=request.headers.get("Digest"),
+        form_sha256=request.POST.getlist("sha256") if form else (),
+    )

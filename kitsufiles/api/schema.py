@@ -263,12 +263,52 @@ def file_answer(*media_types: str, processing: bool = False) -> Callable[[Any], 
 
 BINARY = {"type": "string", "format": "binary"}
 
+# The whole file's sha256, stated by the client and checked before the upload is committed
+# (kitsufiles/digests.py, docs/compatibility.md#upload-integrity).
+SHA256_FIELD = {
+    "type": "string",
+    "pattern": "^[0-9a-fA-F]{64}$",
+    "description": "The whole file's sha256 (hex), before or after the file part: an upload "
+    "whose bytes differ is refused (400) and nothing is stored.",
+}
+DIGEST_HEADERS = [
+    OpenApiParameter(
+        "Repr-Digest",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="RFC 9530: `sha-256=:<base64>:`, the whole file's sha256. A file whose "
+        "bytes differ is refused (400) and nothing is stored; other algorithms are ignored.",
+    ),
+    OpenApiParameter(
+        "Digest",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="RFC 3230: `SHA-256=<base64>`, the whole file's sha256 (checked as "
+        "Repr-Digest is).",
+    ),
+]
+
 
 def upload_body(
-    required: tuple[str, ...] = ("file",), **parts: dict[str, Any]
+    required: tuple[str, ...] = ("file",), *, checked: bool = False, **parts: dict[str, Any]
 ) -> Callable[[Any], Any]:
-    """The route reads a multipart form: a `file` part (by default) and the given `parts`."""
+    """The route reads a multipart form: a `file` part (by default) and the given `parts`.
+    `checked`: the client may state the file's sha256 (a `sha256` field, or the
+    `Repr-Digest`/`Digest` headers), and a mismatch is a 400."""
     properties = {name: BINARY for name in required} | parts
+    extra: dict[str, Any] = {}
+    if checked:
+        properties["sha256"] = SHA256_FIELD
+        extra["parameters"] = DIGEST_HEADERS
+        extra["responses"] = {
+            201: JSON_ANSWER,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Refused, nothing stored: the bytes received do not have the "
+                "sha256 stated (`expected_sha256`, `received_sha256`), or a stated digest "
+                "cannot be read.",
+            ),
+        }
     return extend_schema(
         request={
             "multipart/form-data": {
@@ -276,7 +316,8 @@ def upload_body(
                 "properties": properties,
                 "required": list(required),
             }
-        }
+        },
+        **extra,
     )
 
 

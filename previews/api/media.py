@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from kitsufiles.api.authentication import MEDIA_AUTHENTICATION
 from kitsufiles.api.filters import query_flag
+from kitsufiles.api.inputs import stated_sha256
 from kitsufiles.api.schema import file_answer, flag, upload_body
 from kitsufiles.api.serialization import serialize_instance
 from kitsufiles.downloads import attachment_disposition, file_response
@@ -53,7 +54,7 @@ class UploadView(APIView):
     `?normalize=false` keeps a movie as uploaded (no re-encode); `?no_job=true` processes in
     the request instead of the job cluster."""
 
-    @upload_body()
+    @upload_body(checked=True)
     @extend_schema(
         parameters=[
             flag("normalize", "false: keep a movie as uploaded (true by default)."),
@@ -67,6 +68,7 @@ class UploadView(APIView):
         if preview.is_uploaded:
             raise errors.AlreadyUploaded()
         permissions.check_task_or_admin(person, preview.task, permissions.Access.ACTION)
+        stated_sha256(request, form=False)  # a malformed header is refused before the body
         params = request.query_params
         inline = query_flag(params, "no_job")
         with received_files(
@@ -85,6 +87,7 @@ class UploadView(APIView):
                 upload=upload,
                 normalize=query_flag(params, "normalize", default=True),
                 inline=inline,
+                expected_sha256=stated_sha256(request),
             )
         if inline:
             preview = services.process_inline(preview=preview)

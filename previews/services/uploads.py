@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.db import transaction
 
+from kitsufiles import digests
 from kitsufiles.stores.objects import UploadSink
 from previews import errors, queue, storage
 from previews.models import PreviewFile, PreviewStatus
@@ -39,6 +40,9 @@ class ReceivedFile(Protocol):
 
     @property
     def size(self) -> int | None: ...
+
+    @property
+    def sha256(self) -> str: ...  # hex, computed while the bytes arrived
 
     def commit(self, name: str) -> None: ...
 
@@ -89,14 +93,26 @@ def upload_sink(preview_id: UUID | str, file_name: str | None) -> UploadSink:
 
 
 def receive_media(
-    *, preview: PreviewFile, upload: ReceivedFile, normalize: bool = True, inline: bool = False
+    *,
+    preview: PreviewFile,
+    upload: ReceivedFile,
+    normalize: bool = True,
+    inline: bool = False,
+    expected_sha256: str | None = None,
 ) -> PreviewFile:
     """Store an uploaded file into an empty slot and start its processing (a job, unless
     `inline`: then the caller runs `process_inline`).
 
     A file of a kind we do not take deletes the slot and raises; so does an empty movie or
     picture. Returns the preview, with status `processing` for pictures and movies (a job
-    makes them `ready`)."""
+    makes them `ready`).
+
+    `expected_sha256` (hex) is the whole file's sha256 the client stated. It is checked
+    first: bytes that changed on the way say nothing about the file the client has, so the
+    slot stays as it was (empty, ready for the upload to be sent again) rather than being
+    judged on them (docs/compatibility.md#upload-integrity)."""
+    if expected_sha256 is not None:
+        digests.verify_sha256(expected=expected_sha256, received=upload.sha256)
     original_name, extension = split_file_name(upload.name)
     kind = media_kind(extension)
     if kind is None:

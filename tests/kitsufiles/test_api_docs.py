@@ -138,3 +138,19 @@ def test_the_resumable_upload_routes_are_described(document):
     assert {"204", "409", "460"} <= set(patch["responses"])
     patch_headers = {p["name"] for p in patch["parameters"] if p["in"] == "header"}
     assert {"Tus-Resumable", "Upload-Offset", "Upload-Checksum"} <= patch_headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/data/working-files/{working_file_id}/file", "/api/pictures/preview-files/{preview_id}"],
+)
+def test_the_checked_uploads_advertise_the_whole_files_sha256(document, path):
+    """docs/compatibility.md#upload-integrity: the Repr-Digest and Digest headers, the
+    `sha256` form field, and the 400 a mismatch answers."""
+    operation = document["paths"][path]["post"]
+    headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+    assert {"Repr-Digest", "Digest"} <= headers
+    form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["properties"]["sha256"]["pattern"] == "^[0-9a-fA-F]{64}$"
+    assert form["required"] == ["file"]
+    assert "sha256" in operation["responses"]["400"]["description"]
