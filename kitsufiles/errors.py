@@ -131,7 +131,10 @@ class ChecksumMismatch(DomainError):
         super().__init__(
             f"The file received does not match its declared checksum: sha256 {received} "
             f"received, {declared} declared. Nothing was stored; check the file and send it "
-            "again."
+            "again.",
+            # Both values as keys too, for a client that reads them rather than the text.
+            declared_sha256=declared,
+            received_sha256=received,
         )
         self.declared = declared
         self.received = received

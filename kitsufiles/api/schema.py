@@ -305,7 +305,7 @@ def upload_body(
             400: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description="Refused, nothing stored: the bytes received do not have the "
-                "sha256 stated (`expected_sha256`, `received_sha256`), or a stated digest "
+                "sha256 stated (`declared_sha256`, `received_sha256`), or a stated digest "
                 "cannot be read.",
             ),
         }

@@ -155,7 +155,7 @@ def test_a_different_sha256_is_a_mismatch_naming_both():
         digests.verify_sha256(expected=other, received=HEX)
     error = raised.value
     assert error.kind is Kind.INVALID
-    assert error.extra == {"expected_sha256": other, "received_sha256": HEX}
+    assert error.extra == {"declared_sha256": other, "received_sha256": HEX}
     assert other in str(error.message) and HEX in str(error.message)
-    assert "checksums differ" in str(error.message)
-    assert "send it again" in str(error.message)
+    assert "does not match its declared checksum" in str(error.message)
+    assert "send it" in str(error.message)

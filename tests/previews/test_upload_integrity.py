@@ -106,8 +106,8 @@ def test_a_wrong_sha256_is_refused_and_the_slot_stays_usable(send, slot, content
     assert response.status_code == 400
     body = response.json()
     assert body["error"] is True
-    assert (body["expected_sha256"], body["received_sha256"]) == (WRONG_HEX, hex_of(PDF))
-    assert "checksums differ" in body["message"]
+    assert (body["declared_sha256"], body["received_sha256"]) == (WRONG_HEX, hex_of(PDF))
+    assert "does not match its declared checksum" in body["message"]
     assert_slot_empty(content_backend, slot)
 
     response = send(slot, "notes.pdf", PDF, fields={"sha256": hex_of(PDF)})
@@ -121,7 +121,7 @@ def test_a_wrong_sha256_is_refused_before_the_file_kind_is_judged(send, slot, co
     response = send(slot, "scene.xyz", PDF, HTTP_DIGEST=f"SHA-256={WRONG_B64}")
 
     assert response.status_code == 400
-    assert "checksums differ" in response.json()["message"]
+    assert "does not match its declared checksum" in response.json()["message"]
     assert PreviewFile.objects.filter(pk=slot).exists()
 
 

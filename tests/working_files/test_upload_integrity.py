@@ -124,11 +124,11 @@ def test_a_wrong_sha256_is_refused_and_the_previous_content_stays(
     assert response.status_code == 400
     body = response.json()
     assert body["error"] is True
-    assert body["expected_sha256"] == WRONG_HEX
+    assert body["declared_sha256"] == WRONG_HEX
     assert body["received_sha256"] == hex_of(CONTENT)
-    assert "checksums differ" in body["message"]
+    assert "does not match its declared checksum" in body["message"]
     assert WRONG_HEX in body["message"] and hex_of(CONTENT) in body["message"]
-    assert "send it again" in body["message"]
+    assert "send it" in body["message"]
     assert_previous_content_intact(content_backend, working_file, previous)
 
     # The same file, stated rightly, goes in.
