@@ -160,6 +160,7 @@ def upload(
     key = entry_key(creation_url, identity)
     name = os.path.basename(path)
     bar = Progress(progress, name)
+    own_session = session is None
     tus = TusSession(headers or {}, session=session, timeout=timeout, refresh=refresh)
     try:
         entry = store.get(key) if resume else None
@@ -230,6 +231,8 @@ def upload(
         store.forget(key)
     finally:
         bar.stop()
+        if own_session:
+            tus.session.close()  # no kept-alive connection outlives the call
     return UploadResult(
         url=url,
         path=path,

@@ -108,7 +108,13 @@ class TusSession:
     ) -> requests.Response:
         def send() -> requests.Response:
             sent = {**self.headers, "Tus-Resumable": TUS_VERSION, **(headers or {})}
-            return self.session.request(method, url, headers=sent, data=data, timeout=self.timeout)
+            response = self.session.request(
+                method, url, headers=sent, data=data, timeout=self.timeout
+            )
+            # The answer is read whole (it is small): its connection goes back to the pool now,
+            # so closing the session closes it, whatever still refers to the response.
+            response.close()
+            return response
 
         response = send()
         # A body already streamed cannot be sent again here: the caller's loop resends it.
@@ -205,6 +211,37 @@ class TusSession:
             )
         return int(new_offset)
 
+    def probe(self, url: str, offset: int) -> None:
+        """An empty PATCH at `offset`: whether a chunk may be written now. After a failure the
+        request that was cut may still hold the upload on the server (409 until it notices,
+        or its lease runs out): asking with no body costs a round trip, where sending the
+        next chunk to be refused would cost the chunk."""
+        try:
+            response = self.request(
+                "PATCH",
+                url,
+                headers={"Upload-Offset": str(offset), "Content-Type": CHUNK_CONTENT_TYPE},
+            )
+        except requests.RequestException as error:
+            raise Retryable(f"the connection failed: {error}") from error
+        if response.status_code in RETRYABLE_STATUSES:
+            raise Retryable(
+                f"{response.status_code}: {_server_message(response)}", response.status_code
+            )
+        if response.status_code in GONE_STATUSES:
+            raise UploadGone(
+                f"The server no longer knows the upload {url} ({response.status_code}).",
+                url=url,
+                status=response.status_code,
+            )
+        if response.status_code != 204:
+            raise UploadFailed(
+                f"The server refused the upload ({response.status_code}): "
+                f"{_server_message(response)}",
+                url=url,
+                status=response.status_code,
+            )
+
     def terminate(self, url: str) -> None:
         """DELETE: end the upload and let the server forget its bytes."""
         self.request("DELETE", url)
@@ -260,6 +297,8 @@ class Uploader:
                     offset = self.tus.offset(url)
                     if self.on_offset is not None:
                         self.on_offset(offset)
+                    if failures and offset < self.digests.size:
+                        self.tus.probe(url, offset)
                 if offset >= self.digests.size:
                     return
                 length, sha256_hex = self._chunk(offset)
