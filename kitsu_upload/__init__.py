@@ -42,6 +42,7 @@ from kitsu_upload.progress import Progress, ProgressOption
 from kitsu_upload.store import UploadStore, entry_key
 from kitsu_upload.tus import (
     DEFAULT_DELAYS,
+    FileChanged,
     Retryable,
     TusSession,
     Uploader,
@@ -202,6 +203,13 @@ def upload(
         except UploadGone:
             store.forget(key)
             raise
+        except FileChanged as failure:
+            # What the server has is not the file any more: end the upload (its bytes go now,
+            # not at its expiry) and forget it; the next run starts over with the new file.
+            store.forget(key)
+            with contextlib.suppress(requests.RequestException):
+                tus.terminate(url)
+            raise UploadFailed(failure.message, url=url) from None
         except UploadFailed as failure:
             if (
                 failure.status is not None

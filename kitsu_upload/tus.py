@@ -56,6 +56,10 @@ class UploadFailed(Exception):
         self.status = status
 
 
+class FileChanged(UploadFailed):
+    """The file on disk is no longer the one hashed before the upload began."""
+
+
 class UploadGone(UploadFailed):
     """The server no longer knows the upload (expired, ended, or another person's)."""
 
@@ -329,7 +333,7 @@ class Uploader:
             return
         length, expected = self._chunk(offset)
         if hash_range(self.path, offset, length) != expected:
-            raise UploadFailed(
+            raise FileChanged(
                 f"{self.path} changed while it was being uploaded (the bytes at {offset} are "
                 "not those hashed before the upload began): upload it again once it is "
                 "finished being written."

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from django.core.files.storage import storages
 
 import kitsu_upload
@@ -100,12 +101,13 @@ def stored(working_file: WorkingFile) -> bytes | None:
 class CuttingProxy:
     """A TCP proxy in front of the live server that resets the connection once the client has
     sent each of `cuts` bytes (counted over every connection, in order): a cable pulled in the
-    middle of a chunk."""
+    middle of a chunk; and flips the byte at each of `flips` (a chunk damaged on the way)."""
 
-    def __init__(self, upstream: str, cuts: list[int]) -> None:
+    def __init__(self, upstream: str, cuts: list[int], flips: list[int] | None = None) -> None:
         host, port = upstream.removeprefix("http://").split(":")
         self.upstream = (host, int(port))
         self.cuts = sorted(cuts)
+        self.flips = sorted(flips or [])
         self.sent = 0
         self.made = 0
         self.lock = threading.Lock()
@@ -150,6 +152,9 @@ class CuttingProxy:
                         self.made += 1
                         self._reset(client, upstream)
                         return
+                    while self.flips and self.sent + len(data) > self.flips[0]:
+                        at = self.flips.pop(0) - self.sent
+                        data = data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
                     self.sent += len(data)
                 upstream.sendall(data)
         except OSError:
@@ -178,8 +183,8 @@ class CuttingProxy:
 def proxy(server):
     made = []
 
-    def make(cuts: list[int]) -> CuttingProxy:
-        proxy = CuttingProxy(server, cuts)
+    def make(cuts: list[int], flips: list[int] | None = None) -> CuttingProxy:
+        proxy = CuttingProxy(server, cuts, flips)
         made.append(proxy)
         return proxy
 
@@ -249,6 +254,55 @@ def test_cuts_mid_chunk_are_resumed_from_the_servers_offset(
     assert len(restarts) == 3
     assert all(after >= CHUNK for after in restarts)
     assert uploads.entries() == {}
+
+
+def test_a_chunk_damaged_on_the_way_is_sent_again(proxy, token, working_file, scene, uploads):
+    """The server refuses it by its checksum (460) and keeps nothing of it; the client finds
+    the file unchanged on disk and sends the chunk again."""
+    damaging = proxy([], flips=[int(1.7 * MIB)])
+
+    result = kitsu_upload.upload_working_file(
+        damaging.url, token, str(working_file.pk), str(scene), chunk_size=CHUNK,
+        delays=QUICK, store=uploads, progress=False,
+    )  # fmt: skip
+
+    assert damaging.flips == []  # the byte was flipped
+    assert stored(working_file) == scene.read_bytes()
+    assert result.sha256 == WorkingFile.objects.get(pk=working_file.pk).checksum
+
+
+def test_a_file_rewritten_while_it_is_sent_stops_the_upload(
+    server, token, working_file, scene, uploads
+):
+    """Its chunks no longer have the sha256 read before the upload began: the server refuses
+    the first such chunk (460), the client sees the file changed and stops rather than
+    retrying in vain; nothing becomes the content."""
+    size = scene.stat().st_size
+
+    rewritten = []
+
+    def rewrite_once(phase: str, done: int, total: int) -> None:
+        if phase == "uploading" and not rewritten:
+            rewritten.append(done)
+            with open(scene, "r+b") as handle:  # same size, another byte in the 5th chunk
+                handle.seek(4 * CHUNK + 10)
+                byte = handle.read(1)
+                handle.seek(4 * CHUNK + 10)
+                handle.write(bytes([byte[0] ^ 0xFF]))
+
+    with pytest.raises(kitsu_upload.UploadFailed) as failed:
+        kitsu_upload.upload_working_file(
+            server, token, str(working_file.pk), str(scene), chunk_size=CHUNK, delays=QUICK,
+            store=uploads, progress=rewrite_once,
+        )  # fmt: skip
+
+    assert "changed while it was being uploaded" in failed.value.message
+    assert stored(working_file) is None
+    assert uploads.entries() == {}  # forgotten: the next run starts over with the new file
+    ended = requests.head(failed.value.url, headers={"Authorization": f"Bearer {token}",
+                                                     "Tus-Resumable": "1.0.0"})  # fmt: skip
+    assert ended.status_code == 404  # ended on the server too, its bytes gone
+    assert scene.stat().st_size == size
 
 
 def test_an_upload_that_gave_up_is_resumed_by_the_next_call(
