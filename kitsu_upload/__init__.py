@@ -63,6 +63,11 @@ __all__ = [
 ]
 
 
+# Answers after which an upload is kept for the next run, although this one gave up: passing
+# conditions (busy, damaged on the way), and 401 (log in again, then resume).
+KEPT_AFTER = frozenset({401, 409, 423, 460})
+
+
 @dataclass
 class UploadResult:
     """A finished upload: where it went, what was sent, and from where it went on."""
@@ -211,16 +216,8 @@ def upload(
                 tus.terminate(url)
             raise UploadFailed(failure.message, url=url) from None
         except UploadFailed as failure:
-            if (
-                failure.status is not None
-                and failure.status < 500
-                and failure.status
-                not in (
-                    409,
-                    423,
-                    460,
-                )
-            ):
+            status = failure.status
+            if status is not None and status < 500 and status not in KEPT_AFTER:
                 # Refused for good (the whole file's sha256 at the last byte, a permission):
                 # resending the same upload cannot help.
                 store.forget(key)
