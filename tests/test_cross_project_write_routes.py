@@ -48,6 +48,7 @@ it is walked as a slot or which rule holds for the global row it names (part 1's
 gap); `test_every_reference_in_a_crud_body_has_a_rule` fails on a new one.
 """
 
+import base64
 import io
 import itertools
 import json
@@ -325,6 +326,21 @@ class Call:
     path: str  # without /api/
     body: dict[str, Any] | None = None
     multipart: bool = False  # bytes values become file parts
+    # A raw body (a tus chunk) sent with these headers instead of `body`.
+    raw: bytes | None = None
+    headers: dict[str, str] | None = None
+
+
+def tus_creation(path: str, data: bytes, file_name: str) -> Call:
+    """A resumable upload created with the whole file as its first chunk (tus
+    creation-with-upload): it completes in the one request, as a multipart upload does."""
+    name = base64.b64encode(file_name.encode()).decode()
+    headers = {
+        "HTTP_TUS_RESUMABLE": "1.0.0",
+        "HTTP_UPLOAD_LENGTH": str(len(data)),
+        "HTTP_UPLOAD_METADATA": f"filename {name}",
+    }
+    return Call(path, raw=data, headers=headers)
 
 
 @dataclass(frozen=True)
@@ -501,6 +517,17 @@ ROUTES: list[Route] = [
         f"data/working-files/{WF}/file",
         lambda r: Call(
             f"data/working-files/{r.working_file}/file", {"file": b"walked"}, multipart=True
+        ),
+        EVERYONE,
+        201,
+        (path("working_file"),),
+        uploads=True,
+    ),
+    Route(
+        "POST",
+        f"data/working-files/{WF}/file/uploads",
+        lambda r: tus_creation(
+            f"data/working-files/{r.working_file}/file/uploads", b"walked", "scene.blend"
         ),
         EVERYONE,
         201,
@@ -751,6 +778,17 @@ ROUTES: list[Route] = [
         "POST",
         f"pictures/{PREVIEW}",
         lambda r: Call(f"pictures/preview-files/{r.empty_preview}", {"file": PDF}, multipart=True),
+        EVERYONE,
+        201,
+        (path("empty_preview"),),
+        uploads=True,
+    ),
+    Route(
+        "POST",
+        f"pictures/{PREVIEW}/uploads",
+        lambda r: tus_creation(
+            f"pictures/preview-files/{r.empty_preview}/uploads", PDF, "notes.pdf"
+        ),
         EVERYONE,
         201,
         (path("empty_preview"),),
@@ -1154,6 +1192,18 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ),
     ("POST", "auth/login"): "authentication: no row of a project is named",
     **{
+        (method, f"{target}/<str:upload_id>"): (
+            "a resumable upload's own URL: only the person who created it reaches it (anyone "
+            "else gets 404: tests/resumable), and its target's access is checked again by "
+            "every chunk; creating one is walked above"
+        )
+        for target in (
+            "data/working-files/<str:working_file_id>/file/uploads",
+            "pictures/preview-files/<str:preview_id>/uploads",
+        )
+        for method in ("PATCH", "DELETE", "POST")
+    },
+    **{
         ("POST", f"pictures/thumbnails/{kind}/<str:{parameter}>{end}"): (
             "a person's or the organisation's picture: a global row, no row of a project"
         )
@@ -1350,6 +1400,14 @@ def send(world: World, role: str, route: Route, refs: Refs):
     client = APIClient()
     access, _ = issue_tokens(world.people[role])
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    if call.raw is not None:
+        return client.generic(
+            route.method,
+            f"/api/{call.path}",
+            call.raw,
+            content_type="application/offset+octet-stream",
+            **(call.headers or {}),
+        )
     sent = call.body
     if call.multipart:
         sent = {
@@ -1362,7 +1420,7 @@ def send(world: World, role: str, route: Route, refs: Refs):
 
 def tables() -> list[str]:
     """Every table of the apps, the many-to-many link tables included."""
-    labels = ("production", "working_files", "output_files", "previews")
+    labels = ("production", "working_files", "output_files", "previews", "resumable")
     return [
         model._meta.db_table
         for label in labels

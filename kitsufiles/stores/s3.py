@@ -623,9 +623,15 @@ class S3ResumableSink:
     def checkpoint(self) -> SinkState:
         if self._done:
             raise ValueError("the upload is finished")
-        if self._dirty and self._buffer:
-            self._put_pending()
-        current = self.size if self._buffer else None
+        if self._loaded:
+            if self._dirty and self._buffer:
+                self._put_pending()
+            pending = len(self._buffer)
+        else:
+            # Nothing was written since the sink was opened (writing reads the pending bytes
+            # first): they are still in the object the opened state names, unread.
+            pending = self._pending_size
+        current = self.size if pending else None
         # The state this sink was opened from is saved: what it calls stale, no state names.
         kept = []
         for end in self._stale:
@@ -637,7 +643,7 @@ class S3ResumableSink:
         if current is not None:
             self._named.add(current)
         self._dirty = False
-        self._pending_size = len(self._buffer)
+        self._pending_size = pending
         self._checkpointed_parts = list(self._parts)
         self._checkpointed_upload_id = self._upload_id
         self._checkpointed_size = self.size

@@ -180,19 +180,6 @@ class CuttingProxy:
         self._reset(*self.sockets)
 
 
-def s3_sink_bug(request, content_backend) -> None:
-    """Found by these tests on S3 (moto): after a chunk is dropped (a cut mid-chunk, or a 460),
-    the upload completes with the right sha256 declared and checked, yet the object stored
-    is not the file (it differs from its first byte). Strict: once the S3 resumable sink is
-    fixed, these pass and the marker must go."""
-    if content_backend.name == "s3":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True, reason="S3 resumable sink: the stored object after a dropped chunk"
-            )
-        )
-
-
 @pytest.fixture
 def proxy(server):
     made = []
@@ -239,7 +226,6 @@ def test_a_file_is_uploaded_in_chunks(server, token, working_file, scene, upload
 def test_cuts_mid_chunk_are_resumed_from_the_servers_offset(
     proxy, token, working_file, scene, uploads, request, content_backend
 ):
-    s3_sink_bug(request, content_backend)
     size = scene.stat().st_size
     # Three resets, each in the middle of a chunk (requests' headers are a few hundred bytes).
     cutting = proxy([int(1.3 * MIB), int(2.6 * MIB), int(3.9 * MIB)])
@@ -276,7 +262,6 @@ def test_a_chunk_damaged_on_the_way_is_sent_again(
 ):
     """The server refuses it by its checksum (460) and keeps nothing of it; the client finds
     the file unchanged on disk and sends the chunk again."""
-    s3_sink_bug(request, content_backend)
     damaging = proxy([], flips=[int(1.7 * MIB)])
 
     result = kitsu_upload.upload_working_file(

@@ -181,6 +181,24 @@ def test_chunks_of_uneven_sizes_over_requests_then_one_step_commit(store):
     assert store.leftovers() == []
 
 
+def test_requests_that_bring_no_byte_keep_the_pending_ones(store):
+    """An empty PATCH (a client asking whether the upload is free, or a body cut before its
+    first byte) checkpoints a sink it never wrote to: the bytes of the last checkpoint stay
+    (on S3, the pending object it never read)."""
+    first, second = pattern(MIB + 5, 1), pattern(2 * MIB, 2)
+    length = len(first) + len(second)
+    upload_id = uuid.uuid4()
+    state = request(store, None, upload_id, length, first)
+    for _ in range(3):
+        state = request(store, state, upload_id, length, b"")
+    state = request(store, state, upload_id, length, b"", outcome="rollback")
+    sink = store.open(state, upload_id, length)
+    sink.write(second)
+    sink.commit(NAME)
+    assert store.read() == first + second
+    assert store.leftovers() == []
+
+
 def test_a_checkpoint_whose_state_was_never_saved(store):
     """A request that checkpointed, then died before the upload's row was saved: the next one
     goes on from the last saved state and finds the bytes it names, untouched (on S3 the
