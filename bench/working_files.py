@@ -152,8 +152,15 @@ def wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
 def report_server_errors(text: str) -> None:
     """How many errors the server logged, and the first traceback in full."""
     lines = text.splitlines()
-    errors = [i for i, line in enumerate(lines) if line.startswith(("[", "Internal Server"))]
-    errors = [i for i in errors if "[INFO]" not in lines[i]]
+    # gunicorn's own lines start with "[<date>] [<pid>] [<level>]"; the application's with
+    # "<date> <time> <LEVEL> [<request id>]" (kitsufiles/settings.py LOGGING).
+    errors = [
+        i
+        for i, line in enumerate(lines)
+        if (line.startswith("[") and "[INFO]" not in line)
+        or line.startswith("Internal Server")
+        or line.split(" ", 3)[2:3] in (["ERROR"], ["CRITICAL"])
+    ]
     if not errors:
         return
     log(f"The server logged {len(errors)} errors; the first:")
