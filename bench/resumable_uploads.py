@@ -129,6 +129,9 @@ class Client:
         self.sent = 0
         self.connections = 0
         self.started = time.perf_counter()
+        # Seconds between a request's last byte sent and its answer: the server's work that
+        # does not overlap the sending (a chunk's save, the commit of the content...).
+        self.waited = 0.0
 
     def elapsed(self) -> str:
         return f"{time.perf_counter() - self.started:.2f} s"
@@ -182,8 +185,10 @@ class Client:
             if send_only is not None and not answered:
                 self.close()
                 return None
+            waiting = time.perf_counter()
             response = connection.getresponse()
             answer = Answer(response.status, response.headers, response.read())
+            self.waited += time.perf_counter() - waiting
         except (OSError, http.client.HTTPException) as error:
             self.close()
             raise UploadFailed(f"{method} {path}: the connection broke ({error})") from None
@@ -424,8 +429,8 @@ def run_scenario(
         outcome = f"FAIL: {failure}" if failure else f"{plan.size / seconds / MB:.0f} MB/s"
         log(
             f"  {label} ({number}/{runs}): {seconds:.1f} s, {outcome}, sent "
-            f"{mib_text(client.sent)}, {client.connections} connection(s)"
-            + (f", {notes}" if notes else "")
+            f"{mib_text(client.sent)}, {client.connections} connection(s), "
+            f"{client.waited:.2f} s waiting for answers" + (f", {notes}" if notes else "")
         )
     return result
 
