@@ -23,7 +23,7 @@ pseudo-random bytes, each `--runs` times:
 3. tus, cut: the connection is closed while a chunk's body is being sent, once half the file
    has gone; the client opens a new one, asks for the offset (HEAD) and sends from there. A
    PATCH refused with 409 (the server has not yet taken in the cut: it still holds the
-   upload's lease, docs/resumable-uploads.md) is tried again after HEAD, 50 ms later;
+   upload's lease: docs/decisions/resumable-uploads.md) is tried again after HEAD, 50 ms later;
 4. multipart, cut: the connection is closed at the same point, and the upload starts over.
 
 Before each run the working file's content is replaced by a few bytes (not timed), so that the
@@ -33,16 +33,17 @@ time minus its uninterrupted twin's (medians), "sent" every body byte the client
 wire. The cut falls at half the file, or half a chunk further when that is a chunk boundary
 (2080 MiB of 4096 in 64 MiB chunks): a cut between two chunks would lose nothing.
 
-The client sends every body from the file with sendfile(2) (never more than a slice of it in
-memory), for both routes, so that their figures differ by the server only; it uses little of
-the 2 cores the server shares with it. Without `--chunk-checksum` a cut chunk's bytes that
-arrived are kept (tus: the offset moves to them); with it each PATCH carries `Upload-Checksum:
-sha256` (the client reads each chunk once more to hash it first) and a cut chunk is dropped
-whole, its bytes sent again. Memory is the resident set (VmRSS) of the gunicorn master and
-workers summed, sampled every 50 ms, and the highest worker high-water mark (VmHWM), reset
-(/proc/<pid>/clear_refs) before each run so that it is that run's. Each run starts after a
-sync: the previous run's gigabytes going to disk must not slow it. moto keeps S3 objects in its
-own memory, not the web server's.
+The client sends every body from the file with sendfile(2), for both routes: the kernel copies
+each slice of the file from its page cache, the client holds none of it and uses little of the
+cores it shares with the server, and the two routes' figures differ by the server only.
+Without `--chunk-checksum` a cut chunk's bytes that arrived are kept (tus: the offset moves to
+them); with it each PATCH carries `Upload-Checksum: sha256` (the client reads each chunk once
+more to hash it first) and a cut chunk is dropped whole, its bytes sent again.
+
+Memory is the resident set (VmRSS) of the gunicorn master and workers summed, sampled every
+50 ms, and the highest worker high-water mark (VmHWM), reset (/proc/<pid>/clear_refs) before
+each run so that it is that run's. Each run starts after a sync: the previous run's gigabytes
+going to disk must not slow it. moto keeps S3 objects in its own memory, not the web server's.
 """
 
 import argparse
