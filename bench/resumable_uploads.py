@@ -74,7 +74,14 @@ sys.path[:] = [str(ROOT)] + [
 ]
 
 from bench import working_files as wf  # noqa: E402
-from bench.common import cpu_model, load_average, log, mib_text, process_tree  # noqa: E402
+from bench.common import (  # noqa: E402
+    BusyMeter,
+    cpu_model,
+    load_average,
+    log,
+    mib_text,
+    process_tree,
+)
 from bench.storage import store_server  # noqa: E402
 
 BACKENDS = ("local", "s3", "swift")
@@ -353,6 +360,7 @@ class Runs:
     peak: int | None = None
     hwm: int | None = None
     failures: list[str] = field(default_factory=list)
+    others: list[float] = field(default_factory=list)  # cores busy with other work, per run
 
     def median(self) -> float | None:
         return statistics.median(self.seconds) if self.seconds else None
@@ -413,7 +421,10 @@ def run_scenario(
         reset_content(api, session, working_file_id)
         os.sync()
         failure, notes = None, ""
-        with Sampler(server.pid) as sampler:
+        with (
+            BusyMeter(lambda: [os.getpid(), *process_tree(server.pid)]) as busy,
+            Sampler(server.pid) as sampler,
+        ):
             client = Client(server.url, api.token)
             started = client.started
             try:
@@ -425,13 +436,15 @@ def run_scenario(
             seconds = time.perf_counter() - started
         failure = failure or stored_check(api, session, working_file_id, plan)
         result.add(sampler, seconds, client.sent, failure)
+        result.others.append(busy.others)
         if len(sampler.trees) > 1:
             log(f"  the server's processes changed meanwhile: {sorted(sampler.trees)}")
         outcome = f"FAIL: {failure}" if failure else f"{plan.size / seconds / MB:.0f} MB/s"
         log(
             f"  {label} ({number}/{runs}): {seconds:.1f} s, {outcome}, sent "
             f"{mib_text(client.sent)}, {client.connections} connection(s), "
-            f"{client.waited:.2f} s waiting for answers" + (f", {notes}" if notes else "")
+            f"{client.waited:.2f} s waiting for answers, other work kept {busy.others:.1f} "
+            "cores busy" + (f", {notes}" if notes else "")
         )
     return result
 
@@ -505,7 +518,7 @@ def print_table(results: dict[str, tuple[list[Runs], str]], plan: Plan, args) ->
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores, load {load_average()}")
     print(
         f"{'backend':<8} {'upload':<15}{'wall s':>8}{'MB/s':>7}{'sent':>11}{'lost s':>8}"
-        f"{'RSS before':>12}{'RSS peak':>10}{'worker HWM':>12}  check"
+        f"{'RSS before':>12}{'RSS peak':>10}{'worker HWM':>12}{'others':>8}  check"
     )
     ok = True
     for backend, (runs, _) in results.items():
@@ -524,7 +537,7 @@ def print_table(results: dict[str, tuple[list[Runs], str]], plan: Plan, args) ->
                 f"{'-' if seconds is None else f'{plan.size / seconds / MB:.0f}':>7}"
                 f"{mib_text(int(statistics.median(item.sent))):>11}{lost:>8}"
                 f"{mib_text(item.baseline):>12}{mib_text(item.peak):>10}"
-                f"{mib_text(item.hwm):>12}  {item.check}"
+                f"{mib_text(item.hwm):>12}{statistics.median(item.others):>8.1f}  {item.check}"
             )
             ok = ok and not item.failures
     for backend, (_, description) in results.items():
@@ -532,7 +545,8 @@ def print_table(results: dict[str, tuple[list[Runs], str]], plan: Plan, args) ->
     print(
         "(wall s and MB/s: median of the successful runs, creation to the last answer; "
         "sent: body bytes; lost: cut run - uninterrupted run; RSS: gunicorn master + workers, "
-        "sampled every 50 ms; HWM: the highest worker's, this run's)"
+        "sampled every 50 ms; HWM: the highest worker's, this run's; others: cores that other "
+        "work kept busy meanwhile)"
     )
     return ok
 
