@@ -93,7 +93,9 @@ SEND_STEP = 4 * MIB  # sendfile(2) per call; between calls the client looks for 
 HASH_STEP = MIB  # read size when hashing a chunk (--chunk-checksum)
 TIMEOUT = 600  # seconds without progress on a socket
 BUSY_PAUSE = 0.05  # seconds before asking the offset again after a 409
-BUSY_TRIES = 200
+# How long a client waits for the server to take in a cut (409 meanwhile): the server's lease
+# on an upload lasts 30 s (RESUMABLE_UPLOAD_LEASE) when the request holding it stalls.
+BUSY_PATIENCE = 90.0
 
 
 class UploadFailed(Exception):
@@ -279,10 +281,12 @@ def tus_upload(client: Client, working_file_id: str, plan: Plan) -> str:
         if answer is None or answer.status != 200:
             raise UploadFailed(f"HEAD: {answer.text() if answer else 'no answer'}")
         found = int(answer.headers["Upload-Offset"])
-        notes.append(f"HEAD {found:,}")
+        if f"HEAD {found:,}" not in notes:
+            notes.append(f"HEAD {found:,}")
         return found
 
-    busy = 0
+    refused_since: float | None = None
+    refused = 0
     with open(plan.source, "rb") as source:
         while offset < plan.size:
             length = min(plan.chunk, plan.size - offset)
@@ -304,13 +308,20 @@ def tus_upload(client: Client, working_file_id: str, plan: Plan) -> str:
                 offset = ask_offset()
             elif answer.status == 204:
                 offset = int(answer.headers["Upload-Offset"])
-            elif answer.status == 409 and busy < BUSY_TRIES:
-                busy += 1
-                notes.append("PATCH 409")
+                refused_since = None
+            elif answer.status == 409 and (
+                refused_since is None or time.perf_counter() - refused_since < BUSY_PATIENCE
+            ):
+                refused_since = refused_since or time.perf_counter()
+                refused += 1
+                if refused == 1:
+                    notes.append("PATCH 409")
                 time.sleep(BUSY_PAUSE)
                 offset = ask_offset()
             else:
                 raise UploadFailed(f"PATCH at {offset}: {answer.text()}")
+    if refused > 1:
+        notes.append(f"{refused} PATCH answered 409 in all")
     return "; ".join(notes)
 
 
