@@ -3,7 +3,7 @@
 import uuid
 from typing import Protocol
 
-from kitsufiles.errors import WrongParameter
+from kitsufiles.errors import DomainError, NotFound, WrongParameter
 
 
 class InAnotherProject(WrongParameter):
@@ -27,3 +27,21 @@ def check_same_project(row: InAProject | None, project_id: uuid.UUID, what: str)
     project `project_id`."""
     if row is not None and row.project_id != project_id:
         raise InAnotherProject(what)
+
+
+class UnknownProject(NotFound):
+    """A project named (by id or name) on a command line that does not exist."""
+
+    def __init__(self, named: str) -> None:
+        super().__init__(
+            f"No project is named {named!r} (give its name, as Kitsu shows it, or its id)."
+        )
+
+
+class AmbiguousProject(DomainError):
+    """A name that several projects share (names are unique only per studio habit)."""
+
+    def __init__(self, named: str, ids: list[str]) -> None:
+        super().__init__(
+            f"Several projects are named {named!r} ({', '.join(ids)}): give the id instead."
+        )

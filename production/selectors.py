@@ -5,6 +5,9 @@ import uuid
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 
+from kitsufiles.errors import NotFound
+from kitsufiles.lookups import parse_id
+from production import errors
 from production.models import (
     AssetInstance,
     Entity,
@@ -202,3 +205,18 @@ def tasks_for_page(entity: Entity) -> QuerySet[Task]:
         .prefetch_related("assignees")
         .order_by("task_type__priority", "task_type__name", "name", "pk")
     )
+
+
+def project_named(named: str) -> Project:
+    """The project a command line names: by its id, else by its name (any case).
+    UnknownProject, or AmbiguousProject when several share the name."""
+    try:
+        return Project.objects.get(pk=parse_id(named))
+    except (NotFound, Project.DoesNotExist):
+        pass
+    matches = list(Project.objects.filter(name__iexact=named.strip())[:5])
+    if not matches:
+        raise errors.UnknownProject(named)
+    if len(matches) > 1:
+        raise errors.AmbiguousProject(named, [str(project.pk) for project in matches])
+    return matches[0]
