@@ -220,10 +220,9 @@ def test_a_checkpoint_whose_state_was_never_saved(store):
     assert store.leftovers() == []
 
 
+@pytest.mark.parametrize("store", ["s3"], indirect=True)  # S3's pending objects
 def test_pending_objects_replaced_are_deleted_by_the_next_request(store):
     """S3: a 20-request upload of small chunks keeps at most two pending objects."""
-    if store.name != "s3":
-        pytest.skip("S3's pending object")
     upload_id = uuid.uuid4()
     chunk = pattern(100_000, 4)
     length = 20 * len(chunk)
@@ -314,11 +313,10 @@ def test_a_rollback_then_the_chunk_again_and_the_commit_in_one_sink(store):
     assert store.leftovers() == []
 
 
+@pytest.mark.parametrize("store", ["s3"], indirect=True)  # S3's pending objects
 def test_a_request_ending_on_part_boundaries_leaves_no_pending_bytes(store):
     """tus clients send chunks of a multiple of the part size (64 MiB: 8 parts): on S3 such a
     request puts no pending object (docs/decisions/resumable-storage.md)."""
-    if store.name != "s3":
-        pytest.skip("S3's pending object")
     upload_id = uuid.uuid4()
     length = 2 * PART_SIZE + 5
     state = request(store, None, upload_id, length, pattern(2 * PART_SIZE, 1))
@@ -334,11 +332,10 @@ def test_a_request_ending_on_part_boundaries_leaves_no_pending_bytes(store):
     assert store.leftovers() == []
 
 
+@pytest.mark.parametrize("store", ["s3", "swift"], indirect=True)  # (local writes hold none)
 def test_memory_stays_within_a_part(store):
     """64 MiB written in one request holds at most one part in memory (S3's part, Swift's
     segment), whatever the length."""
-    if store.name not in ("s3", "swift"):
-        pytest.skip("local writes hold no part")
     upload_id = uuid.uuid4()
     length = 64 * MIB + 1
     block = pattern(MIB, 3)
