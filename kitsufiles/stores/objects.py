@@ -472,25 +472,17 @@ class FolderObjectStorage(ObjectStorage):
         (self.location / bucket).mkdir(parents=True, exist_ok=True)
 
 
-class _FolderResumableSink:
-    """A resumable upload on the folder store: one file in its staging folder named after the
-    upload (`resumable-<hex>`), written at explicit offsets (a rollback is a truncate), moved
-    over the object's file on commit (docs/decisions/resumable-storage.md)."""
+class ResumableFile:
+    """A resumable upload's bytes as one local file in `folder`, named after the upload
+    (`resumable-<hex>`): local storage's sink (kitsufiles/stores/resumable.py) and the folder
+    store's. Writes go at explicit offsets (pwrite), so a rollback is a truncate and a request
+    that lost its lease cannot append where the next one writes; `_place` moves the file into
+    place on commit."""
 
-    def __init__(
-        self,
-        storage: FolderObjectStorage,
-        obj: ObjectName,
-        state: SinkState | None,
-        *,
-        upload_id: UUID,
-    ) -> None:
-        self.storage = storage
-        self.obj = obj
-        staging = storage.location / ".staging"
-        self.path = staging / f"{RESUMABLE_PREFIX}{upload_id.hex}"
+    def __init__(self, folder: Path, state: SinkState | None, *, upload_id: UUID) -> None:
+        self.path = folder / f"{RESUMABLE_PREFIX}{upload_id.hex}"
         if state is None:
-            staging.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
             self.path.touch()
             self._checkpointed = 0
         else:
@@ -511,7 +503,10 @@ class _FolderResumableSink:
 
     def checkpoint(self) -> SinkState:
         if self._fd is not None:
-            os.ftruncate(self._fd, self.size)  # what a request that lost its lease wrote past
+            # What a request that lost its lease wrote past the offset goes. The bytes are in
+            # the file (the kernel's cache): a process that dies keeps them, a machine that
+            # loses power may not; the next request asks for the offset again.
+            os.ftruncate(self._fd, self.size)
         self._checkpointed = self.size
         return {"size": self.size}
 
@@ -520,10 +515,11 @@ class _FolderResumableSink:
         self.size = self._checkpointed
 
     def commit(self, name: str) -> None:
-        if self.storage.object_name(name) != self.obj:
-            raise ValueError(f"this upload was opened for {self.obj}, not {name!r}")
         self._close()
-        os.replace(self.path, self.storage._file(self.obj))
+        self._place(name)
+
+    def _place(self, name: str) -> None:
+        raise NotImplementedError
 
     def abort(self) -> None:
         self._close()
@@ -533,6 +529,28 @@ class _FolderResumableSink:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class _FolderResumableSink(ResumableFile):
+    """A resumable upload on the folder store: its file in the staging folder, moved over the
+    object's file on commit (docs/decisions/resumable-storage.md)."""
+
+    def __init__(
+        self,
+        storage: FolderObjectStorage,
+        obj: ObjectName,
+        state: SinkState | None,
+        *,
+        upload_id: UUID,
+    ) -> None:
+        super().__init__(storage.location / ".staging", state, upload_id=upload_id)
+        self.storage = storage
+        self.obj = obj
+
+    def _place(self, name: str) -> None:
+        if self.storage.object_name(name) != self.obj:
+            raise ValueError(f"this upload was opened for {self.obj}, not {name!r}")
+        os.replace(self.path, self.storage._file(self.obj))
 
 
 class _FolderSink:

@@ -23,7 +23,6 @@ content of the destination in one step; `abort()` forgets them all (termination,
 Only one request writes an upload at a time (the caller's lease: resumable/services.py).
 """
 
-import os
 from pathlib import Path
 from uuid import UUID
 
@@ -31,76 +30,28 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 
 from kitsufiles.stores.local import INCOMING_FOLDER, replace_file
 from kitsufiles.stores.objects import (
-    RESUMABLE_PREFIX,
     ObjectStorage,
+    ResumableFile,
     ResumableSink,
     SinkState,
 )
 
 
-class LocalResumableSink:
+class LocalResumableSink(ResumableFile):
     """Local storage: the bytes are one file in `<location>/.incoming`, renamed over the
-    destination on commit (written once, as `LocalSink`: docs/decisions/upload-chunk-size.md).
-    Writes go at explicit offsets (pwrite), so a rollback is a truncate and a request that
-    lost its lease cannot append where the next one writes."""
+    destination on commit (written once, as `LocalSink`: docs/decisions/upload-chunk-size.md)."""
 
     def __init__(
         self, storage: FileSystemStorage, name: str, state: SinkState | None, *, upload_id: UUID
     ) -> None:
+        super().__init__(Path(storage.location) / INCOMING_FOLDER, state, upload_id=upload_id)
         self.storage = storage
         self.name = name
-        folder = Path(storage.location) / INCOMING_FOLDER
-        self.path = folder / f"{RESUMABLE_PREFIX}{upload_id.hex}"
-        if state is None:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.path.touch()
-            self._checkpointed = 0
-        else:
-            self._checkpointed = int(state["size"])
-            if not self.path.exists():
-                raise FileNotFoundError(f"the bytes of this upload are gone ({self.path})")
-        self.size = self._checkpointed
-        self._fd: int | None = None
 
-    def _descriptor(self) -> int:
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY)
-        return self._fd
-
-    def write(self, data: bytes) -> None:
-        fd = self._descriptor()
-        view = memoryview(data)
-        while view:
-            written = os.pwrite(fd, view, self.size)
-            view = view[written:]
-            self.size += written
-
-    def checkpoint(self) -> SinkState:
-        if self._fd is not None:
-            # The bytes reach the file (the kernel's cache): a process that dies keeps them,
-            # a machine that loses power may not; the next request asks for the offset again.
-            os.ftruncate(self._fd, self.size)
-        self._checkpointed = self.size
-        return {"size": self.size}
-
-    def rollback(self) -> None:
-        os.truncate(self.path, self._checkpointed)
-        self.size = self._checkpointed
-
-    def commit(self, name: str) -> None:
+    def _place(self, name: str) -> None:
         if name != self.name:
             raise ValueError(f"this upload was opened for {self.name!r}, not {name!r}")
-        self._close()
         replace_file(str(self.path), self.storage.path(name))
-
-    def abort(self) -> None:
-        self._close()
-        self.path.unlink(missing_ok=True)
-
-    def _close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
 
 def open_resumable_sink(

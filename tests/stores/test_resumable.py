@@ -17,7 +17,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
-from kitsufiles.stores.local import INCOMING_FOLDER
+from kitsufiles.stores.local import INCOMING_FOLDER, RETIRED_PREFIX
 from kitsufiles.stores.objects import PART_SIZE, FolderObjectStorage, ObjectStorage
 from kitsufiles.stores.resumable import LocalResumableSink, ResumableSink, SinkState
 from kitsufiles.stores.s3 import S3ObjectStorage, resumable_part_size
@@ -64,7 +64,10 @@ class Backend:
         storage = self.fresh()
         if isinstance(storage, FileSystemStorage):
             folder = Path(storage.location) / INCOMING_FOLDER
-            return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+            # The old content replaced by a commit is unlinked by a thread after the answer
+            # (kitsufiles.stores.local.replace_file): not an upload's.
+            found = folder.iterdir() if folder.exists() else ()
+            return sorted(p.name for p in found if not p.name.startswith(RETIRED_PREFIX))
         if isinstance(storage, FolderObjectStorage):
             staging = storage.location / ".staging"
             return sorted(p.name for p in staging.iterdir()) if staging.exists() else []
