@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from django.core.files.storage import storages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, reset_queries, transaction
 
 from file_trees.placing import FilePlace, FolderPlace, Placer, Unplaced
 from kitsufiles.errors import ChecksumMismatch
@@ -146,6 +146,9 @@ def import_tree(
             _flush(batch, writer, counts, dry_run=dry_run, upload=upload, report=report)
             advance(len(batch))
             batch.clear()
+            # With DEBUG on, Django keeps the last 9,000 queries' SQL, a batch's insert of
+            # 500 rows among them (docs/decisions/prune-storage.md does the same).
+            reset_queries()
 
     for parts, entry in walk(root):
         if entry is None:
