@@ -156,7 +156,7 @@ def test_small_batches_give_the_same_result(production, tree):
     assert summary(output)["revisions created"] == len(FILES)
 
 
-@pytest.mark.parametrize("content_backend", ["local", "s3"], indirect=True)
+@pytest.mark.parametrize("content_backend", ["local", "s3", "swift"], indirect=True)
 def test_upload_stores_each_content(content_backend, production, tree):
     output = run(tree, "--upload")
 
