@@ -22,6 +22,7 @@ import codecs
 import csv
 import itertools
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -147,13 +148,12 @@ def _text(value: Any) -> str | None:
 def _integer(value: Any, what: str) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _LineProblem(f"{what} should be a whole number, not {value!r}")
-    try:
-        number = int(value.strip()) if isinstance(value, str) else value
-    except ValueError:
-        raise _LineProblem(f"{what} should be a whole number, not {value!r}") from None
-    return number
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    # Digits only: int() would also take "1_000" and other spellings no spreadsheet means.
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+        return int(value.strip())
+    raise _LineProblem(f"{what} should be a whole number, not {value!r}")
 
 
 def _frame_rate(value: Any) -> str | None:

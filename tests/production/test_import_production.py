@@ -405,3 +405,38 @@ def test_a_default_status_is_needed_only_for_a_task_without_one(project, tmp_pat
     items[0]["tasks"] = {"Modeling": "wip"}
     run(write(tmp_path, "a.json", json.dumps(items)))
     assert EntityType.objects.get(name="Character").entities.get().tasks.count() == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Long files
+
+
+def shot_lines(count: int) -> str:
+    lines = ["Episode,Sequence,Name,Nb Frames,Animation"]
+    lines += [f"E{n % 3},SQ{n % 7:02d},SH{n:05d},{n % 90 + 10},todo" for n in range(count)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("count", [10, 400])
+def test_checking_a_file_reads_the_project_in_a_fixed_number_of_queries(
+    project, shot, tmp_path, django_assert_max_num_queries, count
+):
+    """Matching by name reads the project's rows once, whatever the file's length; only
+    the writes go row by row (through the services)."""
+    from production import imports
+
+    source = imports.read_production_file(write(tmp_path, "shots.csv", shot_lines(count)))
+    with django_assert_max_num_queries(8):
+        plan = imports.plan_import(project, source)
+    assert plan.counts()["shot"]["created"] == count
+
+
+def test_a_long_file_is_imported_then_found_unchanged(project, tmp_path):
+    path = write(tmp_path, "shots.csv", shot_lines(500))
+    out = run(path)
+    assert "shots: 500 created" in out
+    assert "tasks: 500 created" in out
+    assert Entity.objects.filter(project=project, entity_type__name="Shot").count() == 500
+    before = snapshot(project)
+    assert "Nothing to change" in run(path)
+    assert snapshot(project) == before
