@@ -507,8 +507,11 @@ class _References:
     def temporal_type(self, kind: str) -> EntityType:
         name = ENTITY_TYPE_OF_KIND[kind]
         found = self.entity_types.get(name.lower())
-        if found is None:  # a database before init_data: made as services.temporal_type does
-            found = self.entity_types[name.lower()] = services.temporal_type(name)
+        if found is None:
+            # A database before init_data: no row of this kind exists yet. Planning writes
+            # nothing (a dry run stays one): the type is made when the first entity is
+            # written (services.create_temporal_entity makes it by name).
+            found = self.entity_types[name.lower()] = EntityType(name=name)
         return found
 
     def asset_type(self, name: str) -> EntityType:
@@ -557,7 +560,6 @@ class _Planner:
             self.existing_tasks.setdefault((entity_id, type_id), (task_id, status_id))
         self.nodes: dict[tuple[Any, ...], PlannedEntity] = {}
         self.tasks: dict[tuple[int, Any], PlannedTask] = {}
-        self.problems: list[tuple[int, str]] = []
 
     def node(
         self,

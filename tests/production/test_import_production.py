@@ -440,3 +440,13 @@ def test_a_long_file_is_imported_then_found_unchanged(project, tmp_path):
     before = snapshot(project)
     assert "Nothing to change" in run(path)
     assert snapshot(project) == before
+
+
+def test_a_dry_run_writes_no_entity_type_either(project, tmp_path):
+    """Before init_data there is no Episode type: a dry run plans it without making it."""
+    EntityType.objects.filter(name="Episode").delete()
+    path = write(tmp_path, "e.json", json.dumps([{"kind": "episode", "name": "E01"}]))
+    assert "episodes: 1 created" in run(path, "--dry-run")
+    assert not EntityType.objects.filter(name="Episode").exists()
+    run(path)
+    assert entity(project, "Episode", "E01").entity_type.name == "Episode"

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from kitsufiles.commands import BatchCommand
 from production import imports, selectors
+from production.models import Project
 
 
 class Command(BatchCommand):
@@ -39,18 +40,10 @@ class Command(BatchCommand):
         if not path.is_file():
             raise CommandError(f"{path} is not a file.")
         project = selectors.project_named(options["project"])
-        with self.progress() as progress:
-            reading = progress.add_task(f"Reading {path.name}", total=None)
-            source = imports.read_production_file(
-                path,
-                file_format=options["format"],
-                on_row=lambda: progress.advance(reading),
-            )
-            checking = progress.add_task("Checking", total=len(source.rows))
-            plan = imports.plan_import(project, source, on_row=lambda: progress.advance(checking))
-            if not dry_run and plan.writes:
-                writing = progress.add_task("Writing", total=plan.writes)
-                imports.write_import(plan, on_write=lambda: progress.advance(writing))
+        try:
+            plan = self.import_file(path, project, options["format"], dry_run=dry_run)
+        except OSError as error:
+            raise CommandError(f"{path} cannot be read: {error.strerror or error}.") from error
         if not plan.writes:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -61,3 +54,20 @@ class Command(BatchCommand):
                 self.stdout.write(f"  {line}")
             return
         self.summary(imports.describe_counts(plan), dry_run=dry_run)
+
+    def import_file(
+        self, path: Path, project: Project, file_format: str | None, *, dry_run: bool
+    ) -> imports.ImportPlan:
+        with self.progress() as progress:
+            reading = progress.add_task(f"Reading {path.name}", total=None)
+            source = imports.read_production_file(
+                path,
+                file_format=file_format,
+                on_row=lambda: progress.advance(reading),
+            )
+            checking = progress.add_task("Checking", total=len(source.rows))
+            plan = imports.plan_import(project, source, on_row=lambda: progress.advance(checking))
+            if not dry_run and plan.writes:
+                writing = progress.add_task("Writing", total=plan.writes)
+                imports.write_import(plan, on_write=lambda: progress.advance(writing))
+        return plan
