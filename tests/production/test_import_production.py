@@ -450,3 +450,28 @@ def test_a_dry_run_writes_no_entity_type_either(project, tmp_path):
     assert not EntityType.objects.filter(name="Episode").exists()
     run(path)
     assert entity(project, "Episode", "E01").entity_type.name == "Episode"
+
+
+def test_bad_input_exits_non_zero_with_the_message(tmp_path):
+    """What a shell sees: the message on stderr and a non-zero exit status (no database is
+    reached for a missing file)."""
+    import subprocess
+    import sys
+
+    manage = Path(__file__).resolve().parents[2] / "manage.py"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(manage),
+            "import_production",
+            str(tmp_path / "no.csv"),
+            "--project",
+            "Any",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "is not a file" in result.stderr
+    assert "Traceback" not in result.stderr
