@@ -45,3 +45,33 @@ class AmbiguousProject(DomainError):
         super().__init__(
             f"Several projects are named {named!r} ({', '.join(ids)}): give the id instead."
         )
+
+
+class BadProductionFile(WrongParameter):
+    """A production file (import_production) that cannot be read at all: not UTF-8, empty,
+    malformed CSV or JSON, a header that names no known layout (docs/batch-imports.md)."""
+
+    def __init__(self, why: str, *, line: int | None = None) -> None:
+        where = f" (line {line})" if line is not None else ""
+        super().__init__(f"The file cannot be imported{where}: {why}. Nothing was written.")
+        self.line = line
+        self.why = why
+
+
+class BadProductionLines(WrongParameter):
+    """Lines of a production file that cannot be honoured (an unknown asset type, a shot
+    without a sequence, a bad number...). Every line is checked before anything is written,
+    so all of them are reported at once and nothing of the file is written."""
+
+    SHOWN = 50  # a file wrong on every line should not flood the terminal
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = sorted(problems)
+        lines = [f"line {line}: {why}" for line, why in self.problems[: self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            lines.append(f"... and {len(self.problems) - self.SHOWN} more")
+        count = len(self.problems)
+        super().__init__(
+            f"{count} bad line{'s' if count > 1 else ''} in the file, nothing was written:\n"
+            + "\n".join(lines)
+        )
