@@ -96,6 +96,11 @@ def with_ids(ids: Iterable[object]) -> QuerySet[PreviewFile]:
     return PreviewFile.objects.filter(pk__in=ids)
 
 
+def in_project(previews: QuerySet[PreviewFile], project: Project | None) -> QuerySet[PreviewFile]:
+    """`previews` narrowed to those of `project`'s tasks (all of them when None)."""
+    return previews if project is None else previews.filter(task__project=project)
+
+
 def previews_of_task(task: Task, *, hide_rejected: bool = False) -> QuerySet[PreviewFile]:
     """Newest revision first; inside a revision, by position (optionally without the
     rejected ones: `permissions.hides_rejected_previews`)."""
