@@ -8,7 +8,8 @@ Exits 1 when a mismatch, missing content or a store that did not answer was foun
 so that cron or CI can alert; the findings are on stdout. Report-only by default: the row's
 checksum is the one measured when the bytes were uploaded, so a mismatch more likely means the
 stored bytes changed (bit rot, a restore gone wrong, someone writing into the bucket) than that
-the row is wrong, and `--fix` would bless the damaged bytes (docs/batch-imports.md#verify_checksums).
+the row is wrong, and `--fix` would bless the damaged bytes
+(docs/batch-imports.md#verify_checksums).
 """
 
 from typing import Any
