@@ -217,3 +217,19 @@ def test_pattern_readings():
     assert pattern.readings("SH010_anim_vX.mov") == []
     with pytest.raises(PatternError):
         parse_pattern("")
+
+
+@pytest.mark.parametrize("content_backend", ["folder"], indirect=True)
+def test_on_an_object_store_and_a_refused_file_leaves_nothing(
+    content_backend, tmp_path, project, task, shot_task, django_capture_on_commit_callbacks
+):
+    (tmp_path / "Bunny_Modeling_v001.png").write_bytes(png_bytes())
+    (tmp_path / "SH010_anim_v001.mov").write_bytes(b"")  # empty: refused by the upload
+    out = run(str(tmp_path), "--project", project.name, capture=django_capture_on_commit_callbacks)
+
+    assert "SH010_anim_v001.mov: failed: Uploaded movie could not be written" in out
+    assert "1 attached" in out and "1 failed" in out
+    assert not PreviewFile.objects.filter(task=shot_task).exists()
+    assert not Comment.objects.filter(object_id=shot_task.pk).exists()
+    picture = PreviewFile.objects.get(task=task)
+    assert picture.status == "ready", picture.broken_reason
