@@ -171,3 +171,32 @@ class NoAnnotations(WrongParameter):
 
 class NoAnnotatedFrame(WrongParameter):
     default_message = "No annotated frame could be extracted from this preview"
+
+
+# ---------------------------------------------------------------------------------------------
+# import_previews (services/imports.py): refusals of the command's input, before any file
+
+
+class BadNamePattern(WrongParameter):
+    """A --pattern import_previews cannot read names with (name_patterns.PatternError's text)."""
+
+
+class FolderNotFound(NotFound):
+    def __init__(self, folder: str) -> None:
+        super().__init__(f"No folder {folder!r} to import previews from.")
+
+
+class UnknownTaskStatus(NotFound):
+    def __init__(self, named: str) -> None:
+        super().__init__(f"No task status is named {named!r} (give its short name or name).")
+
+
+class NoImportAuthor(DomainError):
+    """Imported previews hang on comments, which need an author."""
+
+    def __init__(self, named: str | None) -> None:
+        super().__init__(
+            f"No active person with the e-mail {named!r}."
+            if named
+            else "No active admin to sign the comments: give --author EMAIL."
+        )

@@ -23,7 +23,19 @@ from previews.models import (
 )
 from production import permissions
 from production import selectors as production_selectors
-from production.models import AttachmentFile, Comment, Entity, Organisation, Project, Task
+from production.models import (
+    AttachmentFile,
+    Comment,
+    Entity,
+    EntityTypeNames,
+    Organisation,
+    Person,
+    Project,
+    Role,
+    Task,
+    TaskStatus,
+    TaskType,
+)
 
 # What routes read of a preview's task, fetched in the same query as the preview.
 TASK_RELATIONS = tuple(f"task__{name}" for name in permissions.TASK_RELATIONS)
@@ -94,6 +106,11 @@ def preview_with_task(queryset: QuerySet[PreviewFile] | None = None) -> QuerySet
 
 def with_ids(ids: Iterable[object]) -> QuerySet[PreviewFile]:
     return PreviewFile.objects.filter(pk__in=ids)
+
+
+def in_project(previews: QuerySet[PreviewFile], project: Project | None) -> QuerySet[PreviewFile]:
+    """`previews` narrowed to those of `project`'s tasks (all of them when None)."""
+    return previews if project is None else previews.filter(task__project=project)
 
 
 def previews_of_task(task: Task, *, hide_rejected: bool = False) -> QuerySet[PreviewFile]:
@@ -456,3 +473,59 @@ def rows_needing_media(batch: int) -> Iterator[list[inventory.Expected]]:
             _expected(f"attachment file {row.pk}", [[storage.attachment(row.pk)]])
             for row in attachments_page
         ]
+
+
+# ---------------------------------------------------------------------------------------------
+# import_previews (services/imports.py): what a project's file names may point at, read once
+# per run (a query per file would be thousands of queries on a studio's folder).
+
+
+def import_entities(project: Project) -> QuerySet[Entity]:
+    """The project's shots and assets (not canceled), with the sequence and episode a shot's
+    name may be qualified by."""
+    return (
+        Entity.objects.filter(project=project, canceled=False)
+        .exclude(
+            entity_type__name__in=[
+                name for name in EntityTypeNames.TEMPORAL if name != EntityTypeNames.SHOT
+            ]
+        )
+        .select_related("entity_type", "parent", "parent__parent")
+    )
+
+
+def import_tasks(project: Project) -> QuerySet[Task]:
+    """The project's tasks, with what a comment on them and its preview read."""
+    return Task.objects.filter(project=project).select_related(
+        "project", "task_type", "task_status", "entity"
+    )
+
+
+def import_task_types() -> QuerySet[TaskType]:
+    return TaskType.objects.all()
+
+
+def imported_previews(project: Project) -> QuerySet[PreviewFile]:
+    """(task, original name, revision) of the project's previews that received a file: what
+    import_previews recognises a file already attached by."""
+    return (
+        PreviewFile.objects.filter(task__project=project, original_name__isnull=False)
+        .exclude(original_name="")
+        .only("task_id", "original_name", "revision")
+    )
+
+
+def task_status_named(named: str) -> TaskStatus | None:
+    """A task status by its short name, else its name (any case)."""
+    return (
+        TaskStatus.objects.filter(short_name__iexact=named.strip()).first()
+        or TaskStatus.objects.filter(name__iexact=named.strip()).order_by("created_at").first()
+    )
+
+
+def active_person(email: str | None) -> Person | None:
+    """The active person with this e-mail (any case); without one, the oldest active admin."""
+    people = Person.objects.filter(active=True, archived=False)
+    if email:
+        return people.filter(email__iexact=email.strip()).first()
+    return people.filter(role=Role.ADMIN).order_by("created_at").first()

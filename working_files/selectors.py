@@ -10,14 +10,14 @@ from uuid import UUID
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from kitsufiles.downloads import remote_file, stored_length
 from kitsufiles.last_rows import last_of_each_group
 from kitsufiles.lookups import parse_id
 from kitsufiles.stores import inventory
 from production import permissions
-from production.models import Entity, Task
+from production.models import Entity, Project, Task
 from working_files.models import WorkingFile
 
 STORAGE_ALIAS = "files"
@@ -72,6 +72,16 @@ def revisions_of_entity(
     if name:
         queryset = queryset.filter(name=name)
     return queryset.order_by("-revision", "name")
+
+
+def to_verify(project: Project | None = None) -> QuerySet[WorkingFile]:
+    """The working files whose stored content verify_checksums re-hashes: all of them, or
+    those of one project (by their task's project, or their entity's for a row without a
+    task), in a stable order so that two runs list their findings alike."""
+    queryset = WorkingFile.objects.all()
+    if project is not None:
+        queryset = queryset.filter(Q(task__project=project) | Q(entity__project=project))
+    return queryset.order_by("created_at", "pk")
 
 
 def content_key(working_file: WorkingFile) -> str:

@@ -2,12 +2,13 @@
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from file_trees import services as file_tree_services
@@ -303,11 +304,19 @@ def recompute_checksum(
 
 
 def recompute_checksums(
-    working_files: Iterable[WorkingFile], *, fix: bool = True
+    working_files: Iterable[WorkingFile],
+    *,
+    fix: bool = True,
+    on_checked: Callable[[WorkingFile], None] | None = None,
 ) -> ChecksumReport:
     """`recompute_checksum` for each of `working_files`, one after the other (each row in a
-    transaction of its own: a long run commits what it fixed as it goes)."""
+    transaction of its own: a long run commits what it fixed as it goes). `on_checked` is
+    called after each row (a command's progress bar). A queryset is read in chunks
+    (`.iterator()`) rather than cached whole; the report still holds every row it lists."""
     report = ChecksumReport()
-    for working_file in working_files:
+    rows = working_files.iterator() if isinstance(working_files, QuerySet) else working_files
+    for working_file in rows:
         recompute_checksum(working_file, report, fix=fix)
+        if on_checked is not None:
+            on_checked(working_file)
     return report

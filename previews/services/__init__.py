@@ -8,6 +8,8 @@
 - `annotations`: reviewers' drawings on a preview's frames;
 - `annotated_frames`: the annotated frames rendered for download (reads only; imported as
   `previews.services.annotated_frames`).
+- `imports`: a folder of movies and pictures attached to tasks by file name (import_previews;
+  imported as `previews.services.imports`).
 
 The names callers use are importable from here.
 """

@@ -271,3 +271,25 @@ def test_a_frame_of_a_movie_becomes_the_thumbnail(
         format="json",
     )
     assert beyond.status_code == 400
+
+
+def test_the_requeue_command_narrows_to_a_project(task, comment, admin, project, capsys):
+    from django.core.management.base import CommandError
+
+    from production import services as production_services
+
+    slot = services.add_preview_slot(task=task, comment=comment, author=admin)
+    PreviewFile.objects.filter(pk=slot.pk).update(status="broken", original_name="clip")
+    production_services.create_project(values={"name": "Sintel", "fps": "24"})
+
+    call_command("requeue_previews", "--project", "Sintel")
+    assert capsys.readouterr().out.strip() == "Nothing to re-queue."
+    assert PreviewFile.objects.get(pk=slot.pk).status == "broken"
+    with pytest.raises(CommandError, match="No preview with id"):
+        call_command("requeue_previews", "--project", "sintel", "--id", str(slot.pk))
+
+    call_command("requeue_previews", "--project", str(project.pk), "--dry-run")
+    assert f"{slot.pk} (broken) would be re-queued" in capsys.readouterr().out
+
+    with pytest.raises(CommandError, match="Nope"):
+        call_command("requeue_previews", "--project", "Nope")
