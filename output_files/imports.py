@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from output_files import services
 from output_files.models import OutputFile
 from production.models import Entity, FileStatus
-from working_files.imports import FoundFile, Written
+from working_files.imports import FoundFile, Written, sort_out
 
 # An output's revision line, as the unique constraint names it (entity outputs only).
 Key = tuple[object, object, object, str, int]
@@ -59,21 +59,7 @@ class OutputFileWriter:
             (entity, output_type, task_type, name, revision): (pk, size, checksum)
             for entity, output_type, task_type, name, revision, pk, size, checksum in rows
         }
-        written = Written()
-        new: dict[Key, FoundFile] = {}
-        for found in batch:
-            key = _key(found)
-            label = f"revision {found.place.revision} of {found.place.name!r}"
-            if key in existing:
-                row_id, size, checksum = existing[key]
-                if (size, checksum) == (found.size, found.sha256):
-                    written.existing.append((found, row_id))
-                else:
-                    written.conflicts.append((found, f"{label} exists with other content"))
-            elif key in new:
-                written.conflicts.append((found, f"{label} is also {new[key].relative}"))
-            else:
-                new[key] = found
+        written, new = sort_out(batch, existing, _key)
         written.created = [(found, None) for found in new.values()]
         if not dry_run and new:
             status = services.default_file_status()

@@ -12,10 +12,10 @@ and the answers of the folders being read.
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.core.files.storage import storages
 from django.db import IntegrityError, reset_queries, transaction
@@ -89,6 +89,33 @@ class Written:
     created: list[tuple[FoundFile, WorkingFile | None]] = field(default_factory=list)
     existing: list[tuple[FoundFile, object]] = field(default_factory=list)
     conflicts: list[tuple[FoundFile, str]] = field(default_factory=list)
+
+
+def sort_out(
+    batch: Sequence[FoundFile],
+    existing: Mapping[Any, tuple[object, int | None, str | None]],
+    key_of: Callable[[FoundFile], Any],
+) -> tuple[Written, dict[Any, FoundFile]]:
+    """A batch's files against the revisions that exist (`existing`: by revision key, the row's
+    id, size and checksum): those already there with the same bytes, conflicts (other bytes, or
+    two files of one revision), and the new ones to create, by key (the output files' writer
+    too)."""
+    written = Written()
+    new: dict[Any, FoundFile] = {}
+    for found in batch:
+        key = key_of(found)
+        label = f"revision {found.place.revision} of {found.place.name!r}"
+        if key in existing:
+            row_id, size, checksum = existing[key]
+            if (size, checksum) == (found.size, found.sha256):
+                written.existing.append((found, row_id))
+            else:
+                written.conflicts.append((found, f"{label} exists with other content"))
+        elif key in new:
+            written.conflicts.append((found, f"{label} is also {new[key].relative}"))
+        else:
+            new[key] = found
+    return written, new
 
 
 class Writer(Protocol):
@@ -319,21 +346,9 @@ class WorkingFileWriter:
             (task, name, revision): (pk, size, checksum)
             for task, name, revision, pk, size, checksum in rows
         }
-        written = Written()
-        new: dict[tuple[object, str, int], FoundFile] = {}
-        for found in batch:
-            key = (_task(found).pk, found.place.name, found.place.revision)
-            label = f"revision {found.place.revision} of {found.place.name!r}"
-            if key in existing:
-                row_id, size, checksum = existing[key]
-                if (size, checksum) == (found.size, found.sha256):
-                    written.existing.append((found, row_id))
-                else:
-                    written.conflicts.append((found, f"{label} exists with other content"))
-            elif key in new:
-                written.conflicts.append((found, f"{label} is also {new[key].relative}"))
-            else:
-                new[key] = found
+        written, new = sort_out(
+            batch, existing, lambda found: (_task(found).pk, found.place.name, found.place.revision)
+        )
         if dry_run:
             written.created = [(found, None) for found in new.values()]
             return written
