@@ -40,6 +40,8 @@ from production.models import Entity, EntityTypeNames, Person, Project, Task, Ta
 logger = logging.getLogger(__name__)
 
 IMPORTED_KINDS = ("picture", "movie")
+# The column that keeps a preview's file name (PreviewFile.original_name).
+ORIGINAL_NAME_LENGTH = PreviewFile._meta.get_field("original_name").max_length or 250
 
 
 def checked_pattern(text: str) -> NamePattern:
@@ -188,6 +190,10 @@ def place(path: Path, pattern: NamePattern, catalogue: Catalogue) -> Placed:
     """The task (and revision) a file goes to, or why it goes nowhere. Writes nothing."""
     if uploads.media_kind(uploads.split_file_name(path.name)[1]) not in IMPORTED_KINDS:
         return Placed(path, "unmatched", "not a picture or a movie")
+    if len(uploads.split_file_name(path.name)[0]) > ORIGINAL_NAME_LENGTH:
+        return Placed(
+            path, "unmatched", f"a name longer than {ORIGINAL_NAME_LENGTH} characters: rename it"
+        )
     readings = pattern.readings(path.name)
     if not readings:
         return Placed(path, "unmatched", f"does not match the pattern {pattern.text}")

@@ -49,6 +49,8 @@ def folder(tmp_path, clip) -> Path:
     (root / "Bunny_Lighting_v001.png").write_bytes(png_bytes())  # no such task on Bunny
     (root / "Bunny_v1.png").write_bytes(png_bytes())  # does not match the pattern
     (root / "notes.txt").write_text("not a preview")
+    # A name of 251 characters: longer than a preview's original_name column.
+    (root / f"Bunny_Modeling_v{'9' * 235}.png").write_bytes(png_bytes())
     (root / ".DS_Store").write_bytes(b"hidden")
     return root
 
@@ -81,8 +83,9 @@ def test_files_are_attached_processed_and_a_second_run_attaches_nothing(
     assert "Bunny_Lighting_v001.png: unmatched: 'Bunny' has no 'Lighting' task" in out
     assert "Bunny_v1.png: unmatched: does not match the pattern" in out
     assert "notes.txt: unmatched: not a picture or a movie" in out
+    assert "unmatched: a name longer than 250 characters: rename it" in out
     assert ".DS_Store" not in out
-    assert "2 attached" in out and "4 matching no task, skipped" in out
+    assert "2 attached" in out and "5 matching no task, skipped" in out
 
     picture = PreviewFile.objects.get(task=task)
     assert (picture.status, picture.extension, picture.revision) == ("ready", "png", 1)
