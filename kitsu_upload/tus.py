@@ -73,6 +73,25 @@ class Retryable(Exception):
         self.status = status
 
 
+def _check_chunk_answer(response: requests.Response, url: str, *, accepted: bool = True) -> None:
+    """The answer to a PATCH: a failure worth retrying (Retryable), an upload the server no
+    longer knows (UploadGone), or a refusal (UploadFailed) unless it is a 204 that the caller
+    finds `accepted`."""
+    status = response.status_code
+    if status in RETRYABLE_STATUSES:
+        raise Retryable(f"{status}: {_server_message(response)}", status)
+    if status in GONE_STATUSES:
+        raise UploadGone(
+            f"The server no longer knows the upload {url} ({status}).", url=url, status=status
+        )
+    if status != 204 or not accepted:
+        raise UploadFailed(
+            f"The server refused the upload ({status}): {_server_message(response)}",
+            url=url,
+            status=status,
+        )
+
+
 def _server_message(response: requests.Response) -> str:
     try:
         body = response.json()
@@ -195,24 +214,8 @@ class TusSession:
         if response.status_code == 401 and self.refresh is not None:
             self.headers.update(self.refresh())
             raise Retryable("the access token was refreshed", 401)
-        if response.status_code in RETRYABLE_STATUSES:
-            raise Retryable(
-                f"{response.status_code}: {_server_message(response)}", response.status_code
-            )
-        if response.status_code in GONE_STATUSES:
-            raise UploadGone(
-                f"The server no longer knows the upload {url} ({response.status_code}).",
-                url=url,
-                status=response.status_code,
-            )
         new_offset = response.headers.get("Upload-Offset", "")
-        if response.status_code != 204 or not new_offset.isdigit():
-            raise UploadFailed(
-                f"The server refused the upload ({response.status_code}): "
-                f"{_server_message(response)}",
-                url=url,
-                status=response.status_code,
-            )
+        _check_chunk_answer(response, url, accepted=new_offset.isdigit())
         return int(new_offset)
 
     def probe(self, url: str, offset: int) -> None:
@@ -228,23 +231,7 @@ class TusSession:
             )
         except requests.RequestException as error:
             raise Retryable(f"the connection failed: {error}") from error
-        if response.status_code in RETRYABLE_STATUSES:
-            raise Retryable(
-                f"{response.status_code}: {_server_message(response)}", response.status_code
-            )
-        if response.status_code in GONE_STATUSES:
-            raise UploadGone(
-                f"The server no longer knows the upload {url} ({response.status_code}).",
-                url=url,
-                status=response.status_code,
-            )
-        if response.status_code != 204:
-            raise UploadFailed(
-                f"The server refused the upload ({response.status_code}): "
-                f"{_server_message(response)}",
-                url=url,
-                status=response.status_code,
-            )
+        _check_chunk_answer(response, url)
 
     def terminate(self, url: str) -> None:
         """DELETE: end the upload and let the server forget its bytes."""
