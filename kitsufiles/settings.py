@@ -291,6 +291,13 @@ MOVIE_LOWDEF_X264_PARAMS = env.get_str("MOVIE_LOWDEF_X264_PARAMS", "cabac=1:debl
 # Longest keyframe interval (frames) of our encodes, and of a source that is remuxed as is.
 MOVIE_KEYFRAME_INTERVAL = env.get_int("MOVIE_KEYFRAME_INTERVAL", 12, minimum=1)
 MAX_IMAGE_PIXELS = env.get_int("MAX_IMAGE_PIXELS", 400_000_000, minimum=1)
+# Colour of the VFX picture previews (EXR, DPX, TIFF...: docs/decisions/vfx-pictures.md): the
+# OpenColorIO config (a file, or an ocio:// URI; OCIO, the variable every OCIO tool reads, is
+# honoured; empty: the built-in ACES studio config, previews.media.DEFAULT_CONFIG), and its
+# display and view (empty: the config's defaults).
+PREVIEW_OCIO_CONFIG = env.get_str("PREVIEW_OCIO_CONFIG", "", "OCIO")
+PREVIEW_OCIO_DISPLAY = env.get_str("PREVIEW_OCIO_DISPLAY", "")
+PREVIEW_OCIO_VIEW = env.get_str("PREVIEW_OCIO_VIEW", "")
 # Delete a preview's media with its row (always when the client passes force=true).
 REMOVE_FILES = env.get_bool("REMOVE_FILES", False)
 CLIENT_CACHE_MAX_AGE = env.get_int("CLIENT_CACHE_MAX_AGE", 604800, minimum=0)

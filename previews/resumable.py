@@ -50,15 +50,19 @@ class PreviewMedia:
         return str(preview.pk), Destination(storage.ALIAS, destination.name)
 
     def options(self, query: Mapping[str, str]) -> dict[str, Any]:
-        # `?normalize=false` keeps a movie as uploaded, as on the multipart route (Zou reads
-        # "true" in any case as true).
-        normalize = query.get("normalize")
-        return {"normalize": normalize is None or normalize.strip().lower() == "true"}
+        # The multipart route's query options (`?normalize=false`, `?sequence=true`,
+        # `?color_space=`, `?layer=`), read the same way.
+        return uploads.upload_options(query)
 
     def complete(
         self, person: Person, target_id: str, upload: ReceivedUpload, options: Mapping[str, Any]
     ) -> None:
         preview = _empty_slot(person, target_id)
         uploads.receive_media(
-            preview=preview, upload=upload, normalize=bool(options.get("normalize", True))
+            preview=preview,
+            upload=upload,
+            normalize=bool(options.get("normalize", True)),
+            sequence=options.get("sequence"),
+            color_space=options.get("color_space"),
+            layer=options.get("layer"),
         )

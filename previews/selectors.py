@@ -63,9 +63,11 @@ MEDIA_FIELDS = (
     "task__entity__preview_file_id",
 )
 # A download's name also reads the preview's revision line and the names of the task's
-# project, type and entity (with its type and parents: full_entity_name).
+# project, type and entity (with its type and parents: full_entity_name); `data` says whether
+# the upload was kept as it came (original_extension: a VFX picture, a sequence's archive).
 DOWNLOAD_FIELDS = (
     *MEDIA_FIELDS,
+    "data",
     "name",
     "original_name",
     "revision",
@@ -295,9 +297,19 @@ def running_page(*, cursor: str | None, limit: str | None) -> list[PreviewFile]:
 # Names
 
 
-def download_name(preview: PreviewFile) -> str:
+def kept_upload_extension(preview: PreviewFile) -> str | None:
+    """The extension of the upload a picture or movie preview was made from and keeps as it
+    came (a VFX picture: "exr"; an image sequence: "zip"), or None."""
+    if preview.extension not in ("png", "mp4") or not isinstance(preview.data, dict):
+        return None
+    extension = preview.data.get("original_extension")
+    return extension if isinstance(extension, str) and extension else None
+
+
+def download_name(preview: PreviewFile, extension: str | None = None) -> str:
     """`<project>_<entity>_<task type>_v<revision>[-<position>].<extension>` in slug form, or
-    the uploaded name when the organisation asks for original names."""
+    the uploaded name when the organisation asks for original names; `extension`: another
+    than the preview's (its kept upload's)."""
     organisation = Organisation.objects.only("use_original_file_name").first()
     if organisation and organisation.use_original_file_name and preview.original_name:
         name = preview.original_name
@@ -312,7 +324,7 @@ def download_name(preview: PreviewFile) -> str:
         name = slugify(f"{owner}_v{preview.revision}", separator="_")
         if preview.position and preview.position > 1:
             name = f"{name}-{preview.position}"
-    return f"{name}.{preview.extension}"
+    return f"{name}.{extension or preview.extension}"
 
 
 def full_entity_name(entity: Entity) -> str:

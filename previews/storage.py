@@ -77,13 +77,18 @@ PICTURE_UPLOAD = "source"
 
 
 def media_of(preview_id: UUID | str, extension: str | None) -> list[Media]:
-    """Every file a preview of this extension may have (for deletion)."""
+    """Every file a preview of this extension may have (for deletion). A picture or a movie
+    may also have its upload kept as it came (a VFX picture, a sequence's archive)."""
     if extension == "png":
-        return [picture(p, preview_id) for p in (*PICTURE_VARIANTS, PICTURE_UPLOAD)]
-    if extension == "mp4":
-        return [movie(p, preview_id) for p in MOVIE_RENDITIONS] + [
-            picture(p, preview_id) for p in (*PICTURE_VARIANTS, "tiles")
+        return [picture(p, preview_id) for p in (*PICTURE_VARIANTS, PICTURE_UPLOAD)] + [
+            other_file(preview_id)
         ]
+    if extension == "mp4":
+        return (
+            [movie(p, preview_id) for p in MOVIE_RENDITIONS]
+            + [picture(p, preview_id) for p in (*PICTURE_VARIANTS, "tiles")]
+            + [other_file(preview_id)]
+        )
     return [other_file(preview_id)]
 
 

@@ -59,6 +59,25 @@ class UploadView(APIView):
         parameters=[
             flag("normalize", "false: keep a movie as uploaded (true by default)."),
             flag("no_job", "Process in the request rather than in the job cluster."),
+            flag(
+                "sequence",
+                "true: a zip or tar of numbered pictures becomes a movie, one frame per "
+                "picture; false: it stays a file. Absent: a movie when the archive holds "
+                "only numbered pictures.",
+            ),
+            OpenApiParameter(
+                "color_space",
+                str,
+                description="The OpenColorIO colour space of an EXR, DPX, TIFF... picture or "
+                "sequence (recorded as data.color_space); absent: the project's, else "
+                "guessed from the file.",
+            ),
+            OpenApiParameter(
+                "layer",
+                str,
+                description="The layer of a multi-layer EXR to show (data.layer); absent: "
+                "the beauty (R, G, B).",
+            ),
         ]
     )
     def post(self, request: Request, preview_id: str) -> Response:
@@ -85,9 +104,9 @@ class UploadView(APIView):
             preview = services.receive_media(
                 preview=preview,
                 upload=upload,
-                normalize=query_flag(params, "normalize", default=True),
                 inline=inline,
                 expected_sha256=stated_sha256(request),
+                **services.upload_options(params),
             )
         if inline:
             preview = services.process_inline(preview=preview)
@@ -242,17 +261,23 @@ class OriginalFileView(APIView):
 
 def _download(request: Request, preview_id: str, *, kind: str | None) -> HttpResponseBase:
     """A preview's main file as an attachment named after its task (selectors.download_name):
-    the movie for `kind` "mp4", else the file the preview's extension says."""
+    the movie for `kind` "mp4", else the file the preview's extension says, but for a picture
+    or movie made from an upload kept as it came (an EXR, a sequence's zip): that upload,
+    byte for byte (docs/compatibility.md#vfx-pictures-and-image-sequences)."""
     preview = get_preview(
         permissions.caller(request),
         preview_id,
         access=permissions.Access.TASK,
         lookup=DOWNLOAD_PREVIEWS,
     )
+    kept = None if kind else selectors.kept_upload_extension(preview)
     # Named before anything is opened: nothing is left open if naming fails.
-    disposition = attachment_disposition(selectors.download_name(preview))
+    disposition = attachment_disposition(selectors.download_name(preview, kept))
     extension = kind or preview.extension or ""
-    if extension == "png":
+    if kept is not None:
+        opened = storage.open_stored(storage.other_file(preview.pk))
+        content_type = _other_file_type(kept)
+    elif extension == "png":
         opened = storage.open_stored(storage.picture("original", preview.pk))
         content_type = PNG_TYPE
     elif extension == "mp4":

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
+from typing import IO
 
 from previews.media.geometry import (
     MovieSettings,
@@ -275,18 +276,24 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def start_ffmpeg(argv: list[str], *, stdin: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start ffmpeg with its log going to `log` (a file: the pipe can never fill up) and
+    asked to die with this process; `stdin`: subprocess.PIPE to feed it frames."""
+    return subprocess.Popen(
+        argv,
+        stdin=stdin,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        preexec_fn=_die_with_parent if _PRCTL is not None else None,
+    )
+
+
 def run_ffmpeg(argv: list[str], *, timeout: float, hide: tuple[Path, ...]) -> None:
     """Run ffmpeg with its log in a temporary file (the pipe can never fill up) and a wall-clock
     limit. Raises MediaError on a timeout or a non-zero exit, with the last line of the log that
     says what went wrong (`hide`: paths reduced to their names in that message)."""
     with tempfile.TemporaryFile(mode="w+b", prefix="ffmpeg-log-") as log:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            preexec_fn=_die_with_parent if _PRCTL is not None else None,
-        )
+        process = start_ffmpeg(argv, stdin=subprocess.DEVNULL, log=log)
         started = time.monotonic()
         try:
             returncode = process.wait(timeout=timeout)

@@ -39,7 +39,7 @@ from previews.services.slots import (
     update_position,
     update_preview,
 )
-from previews.services.uploads import media_kind, receive_media, upload_sink
+from previews.services.uploads import media_kind, receive_media, upload_options, upload_sink
 
 __all__ = [
     "BatchComment",
@@ -55,6 +55,7 @@ __all__ = [
     "process",
     "process_inline",
     "receive_media",
+    "upload_options",
     "requeue",
     "set_main_preview",
     "set_task_main_preview",

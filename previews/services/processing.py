@@ -85,7 +85,9 @@ def process(*, preview_id: UUID | str, attempt: int) -> str:
         return "skipped"
     with storage.scratch_dir(prefix=f"{preview.pk}-") as workdir:
         try:
-            if preview.extension == "png":
+            if is_kept_upload(preview):
+                values = _process_kept_upload(preview, workdir)
+            elif preview.extension == "png":
                 values = _process_picture(preview, workdir)
             else:
                 values = _process_movie(preview, workdir)
@@ -202,7 +204,10 @@ def requeue(*, preview: PreviewFile) -> bool:
 
 def _upload_restored(preview: PreviewFile) -> bool:
     """Whether the upload a job processes is stored. A processed picture keeps only its sRGB
-    PNG original: the upload is rebuilt from that."""
+    PNG original: the upload is rebuilt from that (a VFX picture's, or a sequence's archive,
+    is kept as it came)."""
+    if is_kept_upload(preview):
+        return storage.size_of(storage.other_file(preview.pk)) is not None
     upload = (
         storage.movie("source", preview.pk)
         if preview.extension == "mp4"
@@ -249,6 +254,113 @@ def _process_picture(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
         pictures = store_pictures(preview.pk, source, workdir)
     storage.delete(upload)  # the sRGB PNG `original` replaces it
     return {"width": pictures.width, "height": pictures.height, "file_size": pictures.original_size}
+
+
+def is_kept_upload(preview: PreviewFile) -> bool:
+    """Whether the preview was made from an upload kept as it came (a VFX picture, an image
+    sequence's archive: previews.services.uploads), which its originals' routes serve."""
+    return bool((preview.data or {}).get("original_extension")) and preview.extension in (
+        "png",
+        "mp4",
+    )
+
+
+def colour_request(preview: PreviewFile) -> media.ColourRequest:
+    """The colour asked for a preview's pictures: the settings' config, display and view;
+    the upload's, else the project's `data.color_space` (docs/decisions/vfx-pictures.md)."""
+    project = preview.task.project if preview.task is not None else None
+    project_data = project.data if project is not None and isinstance(project.data, dict) else {}
+    return media.ColourRequest(
+        config=settings.PREVIEW_OCIO_CONFIG or media.DEFAULT_CONFIG,
+        display=settings.PREVIEW_OCIO_DISPLAY or None,
+        view=settings.PREVIEW_OCIO_VIEW or None,
+        upload_color_space=_text((preview.data or {}).get("color_space")),
+        project_color_space=_text(project_data.get("color_space")),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _process_kept_upload(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
+    """A VFX picture, or an image sequence, from its upload kept in the files bucket."""
+    data = preview.data or {}
+    extension = str(data["original_extension"])
+    layer = _text(data.get("layer"))
+    with storage.local_copy(storage.other_file(preview.pk)) as source:
+        if preview.extension == "png":
+            # OpenImageIO knows a format by its file's extension first.
+            named = workdir / f"upload.{extension}"
+            _link_or_copy(source, named)
+            picture = media.write_display_png(
+                named,
+                workdir / "display.png",
+                colour=colour_request(preview),
+                max_pixels=settings.MAX_IMAGE_PIXELS,
+                layer=layer,
+            )
+            named.unlink()
+            pictures = store_pictures(preview.pk, picture.path, workdir)
+            return {
+                "width": pictures.width,
+                "height": pictures.height,
+                "file_size": pictures.original_size,
+                "data": picture.as_data(),
+            }
+        return _process_sequence(preview, source, extension, layer, workdir)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        target.hardlink_to(source)
+    except OSError:  # another file system, or a store's temporary copy
+        shutil.copyfile(source, target)
+
+
+def _process_sequence(
+    preview: PreviewFile, archive: Path, extension: str, layer: str | None, workdir: Path
+) -> dict[str, Any]:
+    """An archive of numbered pictures: one movie frame per picture at the project's frame
+    rate, then the renditions, poster and tile sheet of any normalized movie."""
+    if preview.task is None:
+        raise media.MediaError("A sequence without a task has no project to give its rate.")
+    kind = media.archive_kind(extension)
+    if kind is None:
+        raise media.MediaError(f"A .{extension} file is not an archive of pictures.")
+    sequence = media.read_sequence(archive, kind)
+    movie_settings = rendering.movie_settings_for(preview.task)
+    encoded = media.encode_sequence(
+        archive,
+        kind,
+        sequence,
+        workdir,
+        frame_rate=movie_settings.frame_rate,
+        colour=colour_request(preview),
+        max_pixels=settings.MAX_IMAGE_PIXELS,
+        timeout=settings.PREVIEW_PROCESSING_TIMEOUT,
+        layer=layer,
+    )
+    info = media.probe_movie(encoded.movie)
+    served = _normalize_movie(preview, encoded.movie, info, workdir)
+    encoded.movie.unlink(missing_ok=True)
+    return {
+        "width": served.width,
+        "height": served.height,
+        "duration": served.duration,
+        "file_size": served.file_size,
+        "data": {
+            **sequence.as_data(),
+            "color_transform": encoded.transform.as_data(),
+            "layer": encoded.layer,
+            "layers": list(encoded.layers),
+            "original_width": encoded.width,
+            "original_height": encoded.height,
+            "frame_rate": rendering.frame_rate_text(served.frame_rate),
+            "frame_count": served.frame_count,
+            "remuxed": False,
+        },
+    }
 
 
 @dataclass(frozen=True)

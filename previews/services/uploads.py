@@ -4,31 +4,44 @@ The uploaded file's name decides its kind (its content is never sniffed, as in Z
 and movies are stored and processed by a job queued once the upload's transaction commits;
 other files (pdf, glb, zip...) are stored as they are and ready at once. A file of a kind we do
 not take deletes the slot, as Zou does: clients rely on the 400 and on the slot's disappearance.
+
+Pictures of the VFX formats (EXR, DPX, TIFF, PSD...) are pictures here, where Zou keeps them as
+opaque files: they become PNG previews like any picture, and their upload is kept as it came,
+served by the originals' routes. An archive (zip, tar) of numbered pictures becomes a movie
+preview when the upload asks for it (`sequence=true`) or when it holds nothing else; any other
+archive stays a file, as in Zou (docs/compatibility.md#vfx-pictures-and-image-sequences).
 """
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 from django.db import transaction
 
 from kitsufiles import digests
+from kitsufiles.errors import WrongParameter
 from kitsufiles.stores.objects import UploadSink
-from previews import errors, queue, storage
+from previews import errors, media, queue, storage
 from previews.models import PreviewFile, PreviewStatus
 from previews.services import slots
 
 MediaKind = Literal["picture", "movie", "other"]
 
 PICTURE_EXTENSIONS = frozenset({"jpe", "jpeg", "jpg", "png"})
+# Read with OpenImageIO, colour-managed, the upload kept (previews.media.vfx).
+VFX_PICTURE_EXTENSIONS = media.VFX_PICTURE_EXTENSIONS
 MOVIE_EXTENSIONS = frozenset({"avi", "m4v", "mkv", "mov", "mp4", "webm", "wmv"})
+# Zou's other files, but for the pictures above; and tar, which may hold an image sequence.
 # fmt: off
 OTHER_EXTENSIONS = frozenset({
-    "ae", "ai", "blend", "clip", "comp", "diff", "exr", "fbx", "fla", "flv", "gif", "glb",
-    "gltf", "hip", "kra", "ma", "mb", "md", "mp3", "obj", "pdf", "psd", "psb", "rar", "rev",
-    "riv", "sai", "sai2", "sbbkp", "svg", "swf", "tvpp", "wav", "zip",
+    "ae", "ai", "blend", "clip", "comp", "diff", "fbx", "fla", "flv", "gif", "glb",
+    "gltf", "hip", "kra", "ma", "mb", "md", "mp3", "obj", "pdf", "psb", "rar", "rev",
+    "riv", "sai", "sai2", "sbbkp", "svg", "swf", "tar", "tvpp", "wav", "zip",
 })
 # fmt: on
+# Longest accepted `color_space` and `layer` (names in an OCIO config, EXR layer names).
+MAX_OPTION_LENGTH = 200
 
 
 class ReceivedFile(Protocol):
@@ -64,7 +77,7 @@ def split_file_name(file_name: str | None) -> tuple[str, str]:
 
 
 def media_kind(extension: str) -> MediaKind | None:
-    if extension in PICTURE_EXTENSIONS:
+    if extension in PICTURE_EXTENSIONS or extension in VFX_PICTURE_EXTENSIONS:
         return "picture"
     if extension in MOVIE_EXTENSIONS:
         return "movie"
@@ -76,8 +89,10 @@ def media_kind(extension: str) -> MediaKind | None:
 def upload_destination(preview_id: UUID | str, file_name: str | None) -> storage.Media | None:
     """Where the upload of a file of this name is stored for the preview (decided by its
     extension, as `receive_media` decides), or None for a kind we do not take."""
-    kind = media_kind(split_file_name(file_name)[1])
-    if kind == "other":
+    extension = split_file_name(file_name)[1]
+    kind = media_kind(extension)
+    if kind == "other" or extension in VFX_PICTURE_EXTENSIONS:
+        # kept as uploaded: the originals' routes serve it (and the jobs read it)
         return storage.other_file(preview_id)
     if kind == "picture":
         return storage.picture(storage.PICTURE_UPLOAD, preview_id)
@@ -99,6 +114,9 @@ def receive_media(
     normalize: bool = True,
     inline: bool = False,
     expected_sha256: str | None = None,
+    sequence: bool | None = None,
+    color_space: str | None = None,
+    layer: str | None = None,
 ) -> PreviewFile:
     """Store an uploaded file into an empty slot and start its processing (a job, unless
     `inline`: then the caller runs `process_inline`).
@@ -110,7 +128,11 @@ def receive_media(
     `expected_sha256` (hex) is the whole file's sha256 the client stated. It is checked
     first: bytes that changed on the way say nothing about the file the client has, so the
     slot stays as it was (empty, ready for the upload to be sent again) rather than being
-    judged on them (docs/compatibility.md#upload-integrity)."""
+    judged on them (docs/compatibility.md#upload-integrity).
+
+    `sequence`: whether an archive is an image sequence (None: when it holds only numbered
+    pictures); `color_space` and `layer` are recorded in the preview's `data`, where the job
+    reads them (previews.media.colour, previews.media.vfx)."""
     if expected_sha256 is not None:
         digests.verify_sha256(expected=expected_sha256, received=upload.sha256)
     original_name, extension = split_file_name(upload.name)
@@ -133,22 +155,76 @@ def receive_media(
         # The bytes are committed before the row says they exist; a store that is down
         # (StoreUnavailable) rolls the row back and leaves the slot empty.
         upload.commit(destination.name)
-        if kind == "other":
+        options = {"color_space": color_space, "layer": layer}
+        data = {**(preview.data or {}), **{k: v for k, v in options.items() if v}}
+        if kind == "other" and _is_sequence(destination, extension, sequence):
+            preview.extension = "mp4"
+            preview.status = PreviewStatus.PROCESSING
+            preview.data = {
+                **data,
+                "original_extension": extension,
+                "original_file_size": upload.size,
+                "sequence": True,
+            }
+        elif kind == "other":
             preview.file_size = upload.size or 0
             preview.extension = extension
             preview.status = PreviewStatus.READY
         elif kind == "picture":
             preview.extension = "png"
             preview.status = PreviewStatus.PROCESSING
+            if extension in VFX_PICTURE_EXTENSIONS:
+                preview.data = {
+                    **data,
+                    "original_extension": extension,
+                    "original_file_size": upload.size,
+                }
         else:
             preview.extension = "mp4"
             preview.status = PreviewStatus.PROCESSING
             preview.data = {
-                **(preview.data or {}),
+                **data,
                 "original_file_size": upload.size,
                 "normalize": normalize,
             }
         preview.save()
-        if kind != "other" and not inline:
+        if preview.status == PreviewStatus.PROCESSING and not inline:
             queue.enqueue_processing(preview)
     return preview
+
+
+def _is_sequence(stored: storage.Media, extension: str, asked: bool | None) -> bool:
+    """Whether the stored archive is processed as an image sequence: when the upload asks,
+    or, unasked, when all it holds is one series of numbered pictures (read from its
+    directory: a zip's is at its end, a tar's headers are skipped through). An archive that
+    cannot be read stays a file, as in Zou; asked for, it is the job that reports it broken."""
+    kind = media.archive_kind(extension)
+    if kind is None or asked is False:
+        return False
+    if asked:
+        return True
+    try:
+        with storage.open_media(stored) as handle:
+            media.find_sequence(media.member_names(handle, kind), strict=True)
+    except media.NotASequence:
+        return False
+    return True
+
+
+def upload_options(query: Mapping[str, str]) -> dict[str, Any]:
+    """The processing options of a preview upload's query (or tus Upload-Metadata), as
+    `receive_media` takes them: `normalize` (Zou: anything but "true" is false), `sequence`
+    (absent: decided from the archive; "true" or anything else), `color_space` and `layer`
+    (names, recorded in the preview's data). Raises WrongParameter on an over-long name."""
+    normalize = query.get("normalize")
+    sequence = query.get("sequence")
+    options: dict[str, Any] = {
+        "normalize": normalize is None or normalize.strip().lower() == "true",
+        "sequence": None if sequence is None else sequence.strip().lower() == "true",
+    }
+    for key in ("color_space", "layer"):
+        value = (query.get(key) or "").strip()
+        if len(value) > MAX_OPTION_LENGTH:
+            raise WrongParameter(f"{key} is longer than {MAX_OPTION_LENGTH} characters.")
+        options[key] = value or None
+    return options

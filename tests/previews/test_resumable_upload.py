@@ -183,4 +183,26 @@ def test_normalize_false_is_kept_for_the_job(admin_client, slot):
         **{"Upload-Metadata": metadata(filename="shot.mov")},
     )
     assert created.status_code == 201
-    assert ResumableUpload.objects.get().options == {"normalize": False}
+    assert ResumableUpload.objects.get().options == {
+        "normalize": False,
+        "sequence": None,
+        "color_space": None,
+        "layer": None,
+    }
+
+
+def test_sequence_colour_and_layer_options_are_kept_for_the_job(admin_client, slot):
+    preview_id = slot()
+    created = Tus(admin_client).create(
+        uploads_url(preview_id),
+        10,
+        query="?sequence=true&color_space=ACEScg&layer=diffuse",
+        **{"Upload-Metadata": metadata(filename="shot.zip")},
+    )
+    assert created.status_code == 201
+    assert ResumableUpload.objects.get().options == {
+        "normalize": True,
+        "sequence": True,
+        "color_space": "ACEScg",
+        "layer": "diffuse",
+    }

@@ -197,7 +197,7 @@ def test_movies_become_mp4(admin_client, slot, without_jobs, clip, extension):
     assert (body["width"], body["height"], body["file_size"]) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("name", ["board.pdf", "bundle.zip", "model.glb", "loop.gif", "plate.exr"])
+@pytest.mark.parametrize("name", ["board.pdf", "bundle.zip", "model.glb", "loop.gif", "rig.ma"])
 def test_other_files_are_stored_as_they_are(
     admin_client, slot, without_jobs, name, preview_storage
 ):
