@@ -243,7 +243,8 @@ def display_rows(
     try:
         for top in range(0, picture.height, STRIP_ROWS):
             rows = min(STRIP_ROWS, picture.height - top)
-            roi = oiio.ROI(x0, x0 + picture.width, y0 + top, y0 + top + rows, 0, 1, first, last)
+            # Channels of the buffer: it holds only first..last, numbered from 0.
+            roi = oiio.ROI(x0, x0 + picture.width, y0 + top, y0 + top + rows, 0, 1, 0, last - first)
             pixels = buffer.get_pixels(oiio.FLOAT, roi)
             if pixels is None:
                 raise MediaError(f"Unreadable picture: {_clean(buffer.geterror())}")
@@ -340,7 +341,7 @@ def write_display_png(
     try:
         for top, rows in display_rows(picture, transform, keep_alpha=True):
             canvas[top : top + rows.shape[0]] = rows
-        image = Image.fromarray(canvas, "RGBA" if channels == 4 else "RGB")
+        image = Image.fromarray(canvas)  # (h, w, 3) uint8 is RGB, (h, w, 4) RGBA
         extra = {"icc_profile": picture.icc_profile} if transform.view is None else {}
         image.save(target, format="PNG", compress_level=PNG_COMPRESS_LEVEL, **extra)
     except BaseException:
