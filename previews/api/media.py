@@ -90,6 +90,7 @@ class UploadView(APIView):
         stated_sha256(request, form=False)  # a malformed header is refused before the body
         params = request.query_params
         inline = query_flag(params, "no_job")
+        options = services.upload_options(params)  # refused before the body is read
         with received_files(
             request,
             # On an object store `file` goes straight to the key its extension gives.
@@ -106,7 +107,7 @@ class UploadView(APIView):
                 upload=upload,
                 inline=inline,
                 expected_sha256=stated_sha256(request),
-                **services.upload_options(params),
+                **options,
             )
         if inline:
             preview = services.process_inline(preview=preview)

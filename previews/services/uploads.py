@@ -215,7 +215,8 @@ def upload_options(query: Mapping[str, str]) -> dict[str, Any]:
     """The processing options of a preview upload's query (or tus Upload-Metadata), as
     `receive_media` takes them: `normalize` (Zou: anything but "true" is false), `sequence`
     (absent: decided from the archive; "true" or anything else), `color_space` and `layer`
-    (names, recorded in the preview's data). Raises WrongParameter on an over-long name."""
+    (names, recorded in the preview's data). Raises WrongParameter on an over-long name or
+    one with control characters."""
     normalize = query.get("normalize")
     sequence = query.get("sequence")
     options: dict[str, Any] = {
@@ -226,5 +227,7 @@ def upload_options(query: Mapping[str, str]) -> dict[str, Any]:
         value = (query.get(key) or "").strip()
         if len(value) > MAX_OPTION_LENGTH:
             raise WrongParameter(f"{key} is longer than {MAX_OPTION_LENGTH} characters.")
+        if not value.isprintable():  # a name, kept in a JSON column (no NUL in PostgreSQL)
+            raise WrongParameter(f"{key} must be a name, without control characters.")
         options[key] = value or None
     return options

@@ -197,6 +197,19 @@ def test_movies_become_mp4(admin_client, slot, without_jobs, clip, extension):
     assert (body["width"], body["height"], body["file_size"]) == (0, 0, 0)
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["?layer=%00", "?color_space=ACES%0Acg", f"?color_space={'x' * 201}", f"?layer={'y' * 201}"],
+)
+def test_colour_and_layer_options_must_be_names(admin_client, slot, without_jobs, query):
+    preview_id = slot()
+    response = post_file(admin_client, preview_id, "plate.exr", b"exr bytes", query=query)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] is True
+    preview = PreviewFile.objects.get(pk=preview_id)
+    assert not preview.original_name and not preview.data  # nothing received
+
+
 @pytest.mark.parametrize("name", ["board.pdf", "bundle.zip", "model.glb", "loop.gif", "rig.ma"])
 def test_other_files_are_stored_as_they_are(
     admin_client, slot, without_jobs, name, preview_storage
