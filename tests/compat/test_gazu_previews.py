@@ -190,3 +190,60 @@ def test_update_preview_annotations(gazu_admin, task, task_status, picture):
     with pytest.raises(ParameterException, match="deletions\\[0\\] must be an object"):
         gazu.files.update_preview_annotations(preview, deletions=[arrow_id])  # the docstring's
     assert PreviewFile.objects.get(pk=preview["id"]).annotations == removed["annotations"]
+
+
+def test_an_exr_render_becomes_a_picture_preview_for_gazu(gazu_admin, task, task_status, tmp_path):
+    """A pipeline tool that publishes its EXR render with gazu, unchanged, gets a reviewable
+    picture: gazu reads the PNG variants as for any picture (docs/compatibility.md)."""
+    import numpy as np
+
+    from tests.previews import vfx_media
+
+    ramp = np.repeat(vfx_media.linear_ramp(width=320, height=1), 180, axis=0)
+    render = vfx_media.write_exr(tmp_path / "sh010_comp_v004.exr", ramp, pixel_type="half")
+    _, preview = gazu.task.publish_preview(
+        str(task.pk), str(task_status.pk), comment="comp v4", preview_file_path=str(render)
+    )
+    assert (preview["extension"], preview["original_name"]) == ("png", "sh010_comp_v004")
+    stored = gazu.files.wait_for_preview_file(preview, timeout=60, poll_interval=1)
+    assert stored["status"] == "ready", stored
+    assert (stored["width"], stored["height"]) == (320, 180)
+    assert stored["data"]["color_transform"]["view"] == "ACES 1.0 - SDR Video"
+    thumbnail = tmp_path / "thumbnail.png"
+    gazu.files.download_preview_file_thumbnail(stored, str(thumbnail))
+    assert Image.open(thumbnail).size == (150, 100)
+    original = tmp_path / "original.png"
+    gazu.files.download_preview_file(stored, str(original))
+    with Image.open(original) as image:
+        assert image.size == (320, 180) and image.mode == "RGB"
+
+
+@pytest.mark.ffmpeg
+def test_a_zip_of_exr_frames_becomes_a_movie_for_gazu(
+    gazu_admin, project, task, task_status, tmp_path
+):
+    import numpy as np
+
+    from tests.previews import vfx_media
+
+    project.resolution = "320x180"
+    project.save()
+    frames = {}
+    for number in range(1001, 1013):
+        grey = np.full((90, 160, 3), (number - 1000) / 12, dtype=np.float32)
+        frames[number] = vfx_media.write_exr(tmp_path / f"{number}.exr", grey)
+    archive = vfx_media.write_sequence_archive(tmp_path / "sh010_comp_v004.zip", frames)
+    comment = gazu.task.add_comment(str(task.pk), str(task_status.pk), "comp v4")
+    preview = gazu.task.add_preview(str(task.pk), comment, preview_file_path=str(archive))
+    assert preview["extension"] == "mp4"
+    preview = gazu.files.wait_for_preview_file(preview, timeout=120, poll_interval=1)
+    assert preview["status"] == "ready", preview
+    assert preview["data"]["frame_start"] == 1001
+    assert preview["data"]["missing_frames"] == []
+    movie = tmp_path / "movie.mp4"
+    gazu.files.download_preview_movie(preview, str(movie))
+    with av.open(str(movie)) as container:
+        video = container.streams.video[0]
+        assert str(video.average_rate) == "24000/1001"
+        assert video.frames == 12
+        assert (video.width, video.height) == (320, 180)
