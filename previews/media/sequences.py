@@ -274,7 +274,7 @@ def encode_sequence(
     frame, an ffmpeg failure, or after `timeout` seconds."""
     workdir = Path(workdir).absolute()
     output = workdir / "sequence.mkv"
-    frame_file = workdir / f"frame.{sequence.extension}"
+    frame_file = workdir / f"frame.{sequence.extension}"  # each frame's, in turn
     # A frame's file cannot sensibly be larger than its pixels as 32-bit floats, 4 channels.
     member_limit = max_pixels * 16 + 64 * 1024 * 1024
     deadline = time.monotonic() + timeout
@@ -287,6 +287,8 @@ def encode_sequence(
                 for frame in sequence.frames:
                     if time.monotonic() > deadline:
                         raise MediaError(f"Processing took longer than {timeout:g} s.")
+                    # A name per frame: OpenImageIO may cache what it read by file name.
+                    frame_file = workdir / f"frame-{frame.number}.{sequence.extension}"
                     _extract(opened, kind, frame.member, frame_file, member_limit)
                     try:
                         picture = open_picture(frame_file, max_pixels=max_pixels, layer=layer)
