@@ -448,3 +448,21 @@ def test_a_corrupt_frame_stops_the_sequence_with_its_number(tmp_path):
             timeout=120,
         )
     assert list(work.iterdir()) == []
+
+
+def test_a_display_pictures_icc_profile_keeps_its_meaning(tmp_path):
+    from thumbnails import images
+
+    swapped = vfx_media.rgb_icc_profile(
+        vfx_media.SRGB_BLUE_D50, vfx_media.SRGB_GREEN_D50, vfx_media.SRGB_RED_D50
+    )
+    stored = np.zeros((8, 8, 3), dtype=np.uint8)
+    stored[..., 0] = 200  # "red" in the file, which the profile says is blue
+    path = vfx_media.write_tiff_with_profile(tmp_path / "swapped.tif", stored, swapped)
+    made, pixels = display_png(path, tmp_path)
+    assert made.transform.view is None
+    assert np.array_equal(pixels, stored)  # the values as stored, with their profile...
+    variants = images.write_variants(made.path, tmp_path / "variants")
+    with Image.open(variants.original) as original:
+        red, green, blue = original.convert("RGB").getpixel((0, 0))
+    assert red <= 2 and green <= 2 and abs(blue - 200) <= 3  # ...shown as what they mean

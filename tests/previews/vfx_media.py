@@ -400,3 +400,82 @@ def corrupt_copy(source: Path, target: Path) -> Path:
     data = Path(source).read_bytes()
     Path(target).write_bytes(data[: len(data) // 2])
     return Path(target)
+
+
+# --- ICC profiles ------------------------------------------------------------------------------
+
+# The sRGB primaries as an ICC v2 profile states them (adapted to D50, the profile connection
+# space's white).
+SRGB_RED_D50 = (0.4361, 0.2225, 0.0139)
+SRGB_GREEN_D50 = (0.3851, 0.7169, 0.0971)
+SRGB_BLUE_D50 = (0.1431, 0.0606, 0.7141)
+
+
+def _s15fixed16(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def _xyz_tag(x: float, y: float, z: float) -> bytes:
+    return b"XYZ " + bytes(4) + _s15fixed16(x) + _s15fixed16(y) + _s15fixed16(z)
+
+
+def _gamma_tag(gamma: float) -> bytes:
+    return b"curv" + bytes(4) + struct.pack(">IH", 1, round(gamma * 256)) + bytes(2)
+
+
+def _description_tag(text: str) -> bytes:
+    ascii_text = text.encode() + b"\0"
+    body = b"desc" + bytes(4) + struct.pack(">I", len(ascii_text)) + ascii_text
+    body += struct.pack(">IIHB", 0, 0, 0, 0) + bytes(67)  # no Unicode, no ScriptCode
+    return body + bytes(-len(body) % 4)
+
+
+def rgb_icc_profile(
+    red: tuple[float, float, float],
+    green: tuple[float, float, float],
+    blue: tuple[float, float, float],
+    *,
+    gamma: float = 2.2,
+    name: str = "test profile",
+) -> bytes:
+    """A minimal ICC v2 display profile (matrix/TRC) written byte by byte: the colorants of the
+    red, green and blue channels (XYZ, D50) and one gamma for all three. With the sRGB blue as
+    `red` and the sRGB red as `blue`, a pixel stored as pure red means blue."""
+    tags = [
+        (b"desc", _description_tag(name)),
+        (b"wtpt", _xyz_tag(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", _xyz_tag(*red)),
+        (b"gXYZ", _xyz_tag(*green)),
+        (b"bXYZ", _xyz_tag(*blue)),
+        (b"rTRC", _gamma_tag(gamma)),
+        (b"gTRC", _gamma_tag(gamma)),
+        (b"bTRC", _gamma_tag(gamma)),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    header = (
+        struct.pack(">I", offset + len(data))
+        + bytes(4)
+        + struct.pack(">I", 0x02100000)  # version 2.1
+        + b"mntrRGB XYZ "  # display class, RGB data, XYZ connection space
+        + bytes(12)  # date
+        + b"acsp"
+        + bytes(24)  # platform, flags, manufacturer, model, attributes
+        + struct.pack(">I", 0)  # perceptual intent
+        + _s15fixed16(0.9642)
+        + _s15fixed16(1.0)
+        + _s15fixed16(0.8249)
+        + bytes(48)  # creator, profile id, reserved
+    )
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def write_tiff_with_profile(path: Path, rgb_uint8: np.ndarray, profile: bytes) -> Path:
+    """An 8-bit RGB TIFF carrying the ICC `profile`, written with Pillow."""
+    Image.fromarray(np.ascontiguousarray(rgb_uint8, dtype=np.uint8)).save(
+        path, format="TIFF", icc_profile=profile
+    )
+    return Path(path)
