@@ -240,10 +240,15 @@ def display_rows(
         raise MediaError(f"Unreadable picture: {_clean(buffer.geterror())}")
     x0, y0 = picture.origin
     with_alpha = keep_alpha and alpha is not None
+    # The buffer holds the channels read, numbered from 0: a layer after the first ("spec.R"
+    # behind R, G, B) is at 0.., and asking for channels past the buffer's aborts the process.
+    base = 0 if buffer.nchannels == last - first else first
     try:
         for top in range(0, picture.height, STRIP_ROWS):
             rows = min(STRIP_ROWS, picture.height - top)
-            roi = oiio.ROI(x0, x0 + picture.width, y0 + top, y0 + top + rows, 0, 1, first, last)
+            roi = oiio.ROI(
+                x0, x0 + picture.width, y0 + top, y0 + top + rows, 0, 1, base, base + last - first
+            )
             pixels = buffer.get_pixels(oiio.FLOAT, roi)
             if pixels is None:
                 raise MediaError(f"Unreadable picture: {_clean(buffer.geterror())}")
@@ -340,7 +345,7 @@ def write_display_png(
     try:
         for top, rows in display_rows(picture, transform, keep_alpha=True):
             canvas[top : top + rows.shape[0]] = rows
-        image = Image.fromarray(canvas, "RGBA" if channels == 4 else "RGB")
+        image = Image.fromarray(canvas)  # RGB or RGBA from the shape (`mode` is deprecated)
         extra = {"icc_profile": picture.icc_profile} if transform.view is None else {}
         image.save(target, format="PNG", compress_level=PNG_COMPRESS_LEVEL, **extra)
     except BaseException:
