@@ -532,3 +532,64 @@ def test_an_exr_with_alpha_gives_a_png_with_alpha(tmp_path, task, preview_on, ad
     assert np.all(np.abs(rgba[..., 3] - 128) <= 1)
     # Straight colours in the PNG: the premultiplied values over the alpha, then the view.
     assert_close(rgba[..., :3], expected_display(colour / 0.5, LINEAR_REC709))
+
+
+def first_frame_centre(client, preview_id: str, tmp_path: Path) -> np.ndarray:
+    """The centre pixel (RGB, int) of the served movie's first frame."""
+    import av
+
+    response = client.get(f"/api/movies/originals/preview-files/{preview_id}.mp4")
+    path = tmp_path / f"frame-{preview_id}.mp4"
+    path.write_bytes(body_of(response))
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    return frame[frame.shape[0] // 2, frame.shape[1] // 2].astype(np.int16)
+
+
+@pytest.mark.ffmpeg
+def test_a_sequence_of_layered_exr_frames_shows_the_layer_asked_for(
+    tmp_path, small_project, task, preview_on, admin_client
+):
+    beauty = constant((0.1, 0.1, 0.1), *FRAME_SIZE)
+    specular = constant((0.8, 0.2, 0.05), *FRAME_SIZE)
+    frames = {
+        number: vfx_media.write_layered_exr(
+            tmp_path / f"l{number}.exr", {"": beauty, "specular": specular}
+        )
+        for number in (10, 11)
+    }
+    archive = vfx_media.write_sequence_archive(
+        tmp_path / "aovs.zip", frames, name="aovs.{frame:03d}.exr", folder="renders/aovs"
+    )
+
+    preview_id, _ = preview_on(task, "aovs.zip", archive.read_bytes(), query="?layer=specular")
+
+    preview = ready(preview_id)
+    assert preview.data["layer"] == "specular"
+    assert preview.data["layers"] == ["rgba", "specular"]
+    assert preview.data["sequence_pattern"] == "renders/aovs/aovs.###.exr"
+    assert (preview.data["frame_start"], preview.data["frame_end"]) == (10, 11)
+    assert preview.data["frame_count"] == 2
+    expected = expected_display(specular, LINEAR_REC709)[0, 0].astype(np.int16)
+    # Through H.264's 4:2:0 YUV: a few steps of 8 bits.
+    centre = first_frame_centre(admin_client, preview_id, tmp_path)
+    assert np.abs(centre - expected).max() <= 6, (centre, expected)
+
+
+@pytest.mark.ffmpeg
+def test_a_tar_of_log_dpx_frames_is_read_as_film_scans(
+    tmp_path, small_project, task, preview_on, admin_client
+):
+    codes = np.full((FRAME_SIZE[1], FRAME_SIZE[0], 3), 445, dtype=np.uint16)
+    frames = {n: vfx_media.write_dpx_log10(tmp_path / f"d{n}.dpx", codes) for n in (1, 2, 3)}
+    archive = vfx_media.write_sequence_archive(
+        tmp_path / "scan.tar", frames, name="scan.{frame:07d}.dpx", kind="tar"
+    )
+
+    preview_id, _ = preview_on(task, "scan.tar", archive.read_bytes())
+
+    preview = ready(preview_id)
+    transform = preview.data["color_transform"]
+    assert (transform["color_space"], transform["guessed_from"]) == ("ADX10", "format")
+    assert preview.data["sequence_pattern"] == "scan.#######.dpx"
+    assert preview.data["frame_count"] == 3
