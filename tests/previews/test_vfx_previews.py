@@ -593,3 +593,28 @@ def test_a_tar_of_log_dpx_frames_is_read_as_film_scans(
     assert (transform["color_space"], transform["guessed_from"]) == ("ADX10", "format")
     assert preview.data["sequence_pattern"] == "scan.#######.dpx"
     assert preview.data["frame_count"] == 3
+
+
+def test_an_unknown_colour_space_or_a_picture_too_large_is_broken(
+    settings, tmp_path, task, preview_on
+):
+    content = vfx_media.write_exr(tmp_path / "r.exr", vfx_media.linear_ramp()).read_bytes()
+
+    preview_id, _ = preview_on(task, "r.exr", content, query="?color_space=NotASpace")
+    reason = broken(preview_id).broken_reason
+    assert "'NotASpace'" in reason and "ACEScg" in reason  # it names spaces the config has
+
+    settings.MAX_IMAGE_PIXELS = 500
+    preview_id, _ = preview_on(task, "r.exr", content)
+    assert "too large" in broken(preview_id).broken_reason
+
+
+def test_an_exr_processed_in_the_request(tmp_path, task, preview_on):
+    content = vfx_media.write_exr(tmp_path / "r.exr", vfx_media.linear_ramp()).read_bytes()
+
+    preview_id, response = preview_on(task, "r.exr", content, query="?no_job=true")
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "ready"
+    assert response.json()["extension"] == "png"
+    assert ready(preview_id).data["color_transform"]["guessed_from"] == "format"
