@@ -146,10 +146,13 @@ def choose_transform(source: SourceColour, request: ColourRequest) -> ColourTran
             if space is None:
                 raise MediaError(
                     f"The colour space {asked!r} ({origin}'s data.color_space) is not in the "
-                    f"OpenColorIO config {request.config}; set one of its colour spaces, "
-                    f"e.g. {', '.join(config.getColorSpaceNames()[9:16])}."
+                    f"OpenColorIO config {request.config}; set one of its colour spaces: "
+                    f"{', '.join(_input_spaces(config))}."
                 )
-            # Asked for by name: the view transform applies, as in oiiotool's --ociodisplay.
+            if is_display_encoding(config, space):  # already display values: converted
+                return ColourTransform(request.config, space, "display", origin, None, None)
+            # Scene-referred or log, asked for by name: through the view, as oiiotool's
+            # --ociodisplay does.
             return ColourTransform(request.config, space, "scene", origin, display, view)
 
     space, referred, origin = _guess(config, source)
@@ -160,6 +163,30 @@ def choose_transform(source: SourceColour, request: ColourRequest) -> ColourTran
         origin,
         display if referred == "scene" else None,
         view if referred == "scene" else None,
+    )
+
+
+def _input_spaces(config: Any) -> list[str]:
+    """The config's colour spaces a picture can be in (its display spaces left out), for a
+    message that says what to set."""
+    return [
+        name
+        for name in config.getColorSpaceNames()
+        if config.getColorSpaceFamilyByName(name) != "Display"
+        and not name.endswith("- Display")
+        and "Display-referred" not in name
+    ]
+
+
+def is_display_encoding(config: Any, space: str) -> bool:
+    """Whether pictures in `space` are display values already: data ("Raw"), or one of the
+    ACES configs' encoded texture spaces ("sRGB Encoded Rec.709 (sRGB)", "Gamma 2.2 Encoded
+    AdobeRGB"...: family "Utility", not linear). Those are converted to the display's encoding,
+    not rendered through a view; in other configs every named space goes through the view."""
+    if config.isData(space):
+        return True
+    return config.getColorSpaceFamilyByName(space) == "Utility" and not config.isColorSpaceLinear(
+        space
     )
 
 

@@ -28,7 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from previews.media.colour import ColourRequest, ColourTransform, SourceColour, choose_transform
+from previews.media.colour import (
+    DISPLAY_SRGB,
+    ColourRequest,
+    ColourTransform,
+    SourceColour,
+    choose_transform,
+)
 from previews.media.probe import MediaError
 
 # Extensions of the pictures read here (uploads are classified by extension, as in Zou).
@@ -281,19 +287,29 @@ def _to_display(
     oiio: Any, strip: np.ndarray, transform: ColourTransform, with_alpha: bool
 ) -> np.ndarray:
     """The strip through the transform, as uint8 (rounded, clamped)."""
-    if transform.view is None:  # a display-referred source: its values are kept
+    if transform.view is None and transform.color_space == DISPLAY_SRGB:
+        # An sRGB display picture: its values are kept (an ICC profile applies later).
         return np.clip(np.rint(strip * 255.0), 0, 255).astype(np.uint8)
     rows, width, channels = strip.shape
     source = oiio.ImageBuf(oiio.ImageSpec(width, rows, channels, oiio.FLOAT))
     source.set_pixels(oiio.ROI(0, width, 0, rows, 0, 1, 0, channels), strip)
-    shown = oiio.ImageBufAlgo.ociodisplay(
-        source,
-        transform.display,
-        transform.view,
-        fromspace=transform.color_space,
-        colorconfig=transform.config,
-        unpremult=False,  # straight colours already (or premultiplied on purpose, frames)
-    )
+    if transform.view is None:  # other display values (gamma 2.2, P3...): converted to sRGB
+        shown = oiio.ImageBufAlgo.colorconvert(
+            source,
+            transform.color_space,
+            DISPLAY_SRGB,
+            colorconfig=transform.config,
+            unpremult=False,
+        )
+    else:
+        shown = oiio.ImageBufAlgo.ociodisplay(
+            source,
+            transform.display,
+            transform.view,
+            fromspace=transform.color_space,
+            colorconfig=transform.config,
+            unpremult=False,  # straight colours already (or premultiplied on purpose, frames)
+        )
     if shown.has_error:
         raise MediaError(f"The colour transform failed: {_clean(shown.geterror())}")
     result = shown.get_pixels(oiio.UINT8)

@@ -466,3 +466,20 @@ def test_a_display_pictures_icc_profile_keeps_its_meaning(tmp_path):
     with Image.open(variants.original) as original:
         red, green, blue = original.convert("RGB").getpixel((0, 0))
     assert red <= 2 and green <= 2 and abs(blue - 200) <= 3  # ...shown as what they mean
+
+
+def test_a_display_encoding_asked_for_is_converted_not_rendered_through_the_view(tmp_path):
+    ramp = vfx_media.linear_ramp(peak=1.0)
+    path = vfx_media.write_exr(tmp_path / "graded.exr", ramp, pixel_type="float")
+    srgb = colour.ColourRequest(upload_color_space="srgb_tx")  # an alias
+    made, pixels = display_png(path, tmp_path, colour=srgb)
+    assert (made.transform.color_space, made.transform.referred) == (
+        "sRGB Encoded Rec.709 (sRGB)",
+        "display",
+    )
+    assert made.transform.view is None
+    assert_close(pixels, vfx_media.to_8bit(ramp))  # the values are the display's already
+    gamma = colour.ColourRequest(project_color_space="Gamma 2.2 Encoded Rec.709")
+    made, pixels = display_png(path, tmp_path, colour=gamma)
+    assert made.transform.referred == "display" and made.transform.guessed_from == "project"
+    assert_close(pixels, vfx_media.to_8bit(vfx_media.srgb_encode(ramp**2.2)))
