@@ -344,23 +344,16 @@ def _process_sequence(
     info = media.probe_movie(encoded.movie)
     served = _normalize_movie(preview, encoded.movie, info, workdir)
     encoded.movie.unlink(missing_ok=True)
-    return {
-        "width": served.width,
-        "height": served.height,
-        "duration": served.duration,
-        "file_size": served.file_size,
-        "data": {
+    return served.values(
+        {
             **sequence.as_data(),
             "color_transform": encoded.transform.as_data(),
             "layer": encoded.layer,
             "layers": list(encoded.layers),
             "original_width": encoded.width,
             "original_height": encoded.height,
-            "frame_rate": rendering.frame_rate_text(served.frame_rate),
-            "frame_count": served.frame_count,
-            "remuxed": False,
-        },
-    }
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -397,6 +390,21 @@ class ServedMovie:
             remuxed=remuxed,
         )
 
+    def values(self, data: dict[str, Any]) -> dict[str, Any]:
+        """What `finish` records of this movie, with `data` about its source."""
+        return {
+            "width": self.width,
+            "height": self.height,
+            "duration": self.duration,
+            "file_size": self.file_size,
+            "data": {
+                **data,
+                "frame_rate": rendering.frame_rate_text(self.frame_rate),
+                "frame_count": self.frame_count,
+                "remuxed": self.remuxed,
+            },
+        }
+
 
 def _process_movie(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
     """The renditions (or, with `normalize=false`, the upload as it is), the poster's four
@@ -408,22 +416,15 @@ def _process_movie(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
             served = _normalize_movie(preview, source, upload, workdir)
         else:
             served = _keep_movie(preview, source, upload, workdir)
-    return {
-        "width": served.width,
-        "height": served.height,
-        "duration": served.duration,
-        "file_size": served.file_size,
-        "data": {
+    return served.values(
+        {
             "original_width": upload.width,
             "original_height": upload.height,
             "original_duration": upload.duration,
             "original_frame_rate": rendering.frame_rate_text(upload.frame_rate),
             "original_frame_count": upload.frame_count,
-            "frame_rate": rendering.frame_rate_text(served.frame_rate),
-            "frame_count": served.frame_count,
-            "remuxed": served.remuxed,
-        },
-    }
+        }
+    )
 
 
 def _normalize_movie(

@@ -406,16 +406,13 @@ def test_a_sequence_becomes_one_movie_frame_per_picture(tmp_path, kind):
         assert_close(frame[9:10, 16:17], expected, tolerance=2)
 
 
-@pytest.mark.ffmpeg
-def test_a_frame_of_another_size_stops_the_sequence(tmp_path):
-    frames = grey_frames(tmp_path, [1001])
-    frames.update(grey_frames(tmp_path, [1002], size=(16, 8)))
+def assert_stops_leaving_nothing(tmp_path: Path, frames: dict[int, Path], message: str) -> None:
+    """Encoding the archive of `frames` fails with `message` and leaves its work folder empty
+    (no intermediate movie, no extracted frame)."""
     archive = vfx_media.write_sequence_archive(tmp_path / "seq.zip", frames)
     work = tmp_path / "work"
     work.mkdir()
-    with pytest.raises(
-        MediaError, match=r"Frame 1002 is 16x8; the sequence is 32x18 \(frame 1001\)"
-    ):
+    with pytest.raises(MediaError, match=message):
         sequences.encode_sequence(
             archive,
             "zip",
@@ -427,27 +424,22 @@ def test_a_frame_of_another_size_stops_the_sequence(tmp_path):
             timeout=120,
         )
     assert list(work.iterdir()) == []
+
+
+@pytest.mark.ffmpeg
+def test_a_frame_of_another_size_stops_the_sequence(tmp_path):
+    frames = grey_frames(tmp_path, [1001])
+    frames.update(grey_frames(tmp_path, [1002], size=(16, 8)))
+    assert_stops_leaving_nothing(
+        tmp_path, frames, r"Frame 1002 is 16x8; the sequence is 32x18 \(frame 1001\)"
+    )
 
 
 @pytest.mark.ffmpeg
 def test_a_corrupt_frame_stops_the_sequence_with_its_number(tmp_path):
     frames = grey_frames(tmp_path, [1001, 1002])
     frames[1002] = vfx_media.corrupt_copy(frames[1002], tmp_path / "cut.exr")
-    archive = vfx_media.write_sequence_archive(tmp_path / "seq.zip", frames)
-    work = tmp_path / "work"
-    work.mkdir()
-    with pytest.raises(MediaError, match=r"Frame 1002: Unreadable picture"):
-        sequences.encode_sequence(
-            archive,
-            "zip",
-            sequences.read_sequence(archive, "zip"),
-            work,
-            frame_rate=Fraction(25),
-            colour=REQUEST,
-            max_pixels=UNLIMITED,
-            timeout=120,
-        )
-    assert list(work.iterdir()) == []
+    assert_stops_leaving_nothing(tmp_path, frames, r"Frame 1002: Unreadable picture")
 
 
 def test_a_display_pictures_icc_profile_keeps_its_meaning(tmp_path):
