@@ -174,35 +174,29 @@ def test_the_access_rules_of_the_upload_route(
     assert supervisor.create(uploads_url("nope"), 10, **name).status_code == 404
 
 
-def test_normalize_false_is_kept_for_the_job(admin_client, slot):
+@pytest.mark.parametrize(
+    ("file_name", "query", "options"),
+    [
+        (
+            "shot.mov",
+            "?normalize=false",
+            {"normalize": False, "sequence": None, "color_space": None, "layer": None},
+        ),
+        (
+            "shot.zip",
+            "?sequence=true&color_space=ACEScg&layer=diffuse",
+            {"normalize": True, "sequence": True, "color_space": "ACEScg", "layer": "diffuse"},
+        ),
+    ],
+)
+def test_the_upload_options_are_kept_for_the_job(admin_client, slot, file_name, query, options):
+    """The multipart route's query options, read the same way at the upload's creation."""
     preview_id = slot()
     created = Tus(admin_client).create(
         uploads_url(preview_id),
         10,
-        query="?normalize=false",
-        **{"Upload-Metadata": metadata(filename="shot.mov")},
+        query=query,
+        **{"Upload-Metadata": metadata(filename=file_name)},
     )
     assert created.status_code == 201
-    assert ResumableUpload.objects.get().options == {
-        "normalize": False,
-        "sequence": None,
-        "color_space": None,
-        "layer": None,
-    }
-
-
-def test_sequence_colour_and_layer_options_are_kept_for_the_job(admin_client, slot):
-    preview_id = slot()
-    created = Tus(admin_client).create(
-        uploads_url(preview_id),
-        10,
-        query="?sequence=true&color_space=ACEScg&layer=diffuse",
-        **{"Upload-Metadata": metadata(filename="shot.zip")},
-    )
-    assert created.status_code == 201
-    assert ResumableUpload.objects.get().options == {
-        "normalize": True,
-        "sequence": True,
-        "color_space": "ACEScg",
-        "layer": "diffuse",
-    }
+    assert ResumableUpload.objects.get().options == options
