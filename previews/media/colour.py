@@ -15,15 +15,19 @@ picture is scene-linear Rec.709, a 10-bit log DPX or a Cineon file a film scan i
 integer picture sRGB). What was applied is recorded in the preview's `data.color_transform`.
 Why these defaults, with the costs measured: docs/decisions/vfx-pictures.md.
 
-Pure: no Django. The configuration is OpenColorIO's built-in ACES studio config unless the
-caller names another (a file path, or an `ocio://` URI).
+Pure: no Django. The transforms are OpenColorIO's (PyPI `opencolorio`), built once per process
+and run on numpy strips; the configuration is OpenColorIO's built-in ACES studio config
+unless the caller names another (a file path, or an `ocio://` URI).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
+
+import numpy as np
 
 from previews.media.probe import MediaError
 
@@ -96,21 +100,36 @@ class ColourTransform:
 
 @cache
 def load_config(name: str) -> Any:
-    """The OpenImageIO ColorConfig `name` (a path or an ocio:// URI), loaded once per process.
+    """The OpenColorIO config `name` (a path or an ocio:// URI), loaded once per process.
     Raises MediaError when it cannot be loaded."""
-    import OpenImageIO as oiio  # a compiled wheel: loaded when a VFX picture arrives
+    import PyOpenColorIO as ocio  # a compiled wheel: loaded when a VFX picture arrives
 
-    config = oiio.ColorConfig(name)
-    error = config.geterror()
-    if error or config.getNumColorSpaces() == 0:
-        raise MediaError(f"The OpenColorIO config {name!r} cannot be loaded: {error or 'empty'}.")
+    try:
+        config = ocio.Config.CreateFromFile(name)
+        config.validate()
+    except (ocio.Exception, ocio.ExceptionMissingFile) as error:
+        raise MediaError(f"The OpenColorIO config {name!r} cannot be loaded: {error}.") from None
     return config
+
+
+def _space(config: Any, name: str) -> Any | None:
+    """The config's colour space named `name` (a name or an alias), or None."""
+    return config.getColorSpace(name) if name else None
 
 
 def _known_space(config: Any, name: str) -> str | None:
     """The config's own name for `name` (a name or an alias), or None."""
-    resolved = config.resolve(name)
-    return resolved if config.getColorSpaceIndex(resolved) >= 0 else None
+    space = _space(config, name)
+    return space.getName() if space is not None else None
+
+
+def _encoding(config: Any, name: str) -> str:
+    """The space's encoding as the config states it ("scene-linear", "log", "sdr-video",
+    "data"...; "" when the config does not say)."""
+    space = _space(config, name)
+    if space is None:
+        return ""
+    return "data" if space.isData() else space.getEncoding()
 
 
 def _chromaticities_match(values: tuple[float, ...], reference: tuple[float, ...]) -> bool:
@@ -123,17 +142,19 @@ def choose_transform(source: SourceColour, request: ColourRequest) -> ColourTran
     """The transform for a picture described by `source`. Raises MediaError when a colour
     space, display or view asked for is not in the config (with the names it has)."""
     config = load_config(request.config)
-    display = request.display or config.getDefaultDisplayName()
-    if display not in config.getDisplayNames():
+    displays = list(config.getDisplays())
+    display = request.display or config.getDefaultDisplay()
+    if display not in displays:
         raise MediaError(
             f"The display {display!r} is not in the OpenColorIO config {request.config}; "
-            f"it has: {', '.join(config.getDisplayNames())}."
+            f"it has: {', '.join(displays)}."
         )
-    view = request.view or config.getDefaultViewName(display)
-    if view not in config.getViewNames(display):
+    views = list(config.getViews(display))
+    view = request.view or config.getDefaultView(display)
+    if view not in views:
         raise MediaError(
             f"The view {view!r} is not in the display {display!r} of {request.config}; "
-            f"it has: {', '.join(config.getViewNames(display))}."
+            f"it has: {', '.join(views)}."
         )
 
     asked_spaces: tuple[tuple[str | None, GuessedFrom], ...] = (
@@ -169,25 +190,21 @@ def choose_transform(source: SourceColour, request: ColourRequest) -> ColourTran
 def _input_spaces(config: Any) -> list[str]:
     """The config's colour spaces a picture can be in (its display spaces left out), for a
     message that says what to set."""
+    import PyOpenColorIO as ocio
+
     return [
-        name
-        for name in config.getColorSpaceNames()
-        if config.getColorSpaceFamilyByName(name) != "Display"
-        and not name.endswith("- Display")
-        and "Display-referred" not in name
+        space.getName()
+        for space in config.getColorSpaces()
+        if space.getReferenceSpaceType() == ocio.REFERENCE_SPACE_SCENE
     ]
 
 
 def is_display_encoding(config: Any, space: str) -> bool:
-    """Whether pictures in `space` are display values already: data ("Raw"), or one of the
-    ACES configs' encoded texture spaces ("sRGB Encoded Rec.709 (sRGB)", "Gamma 2.2 Encoded
-    AdobeRGB"...: family "Utility", not linear). Those are converted to the display's encoding,
-    not rendered through a view; in other configs every named space goes through the view."""
-    if config.isData(space):
-        return True
-    return config.getColorSpaceFamilyByName(space) == "Utility" and not config.isColorSpaceLinear(
-        space
-    )
+    """Whether pictures in `space` hold display values already: data ("Raw") or a video
+    encoding ("sRGB Encoded Rec.709 (sRGB)", "Gamma 2.2 Encoded AdobeRGB"...: encoding
+    sdr-video or hdr-video). Those are converted to sRGB, not rendered through a view. A
+    config that states no encodings sends every named space through the view."""
+    return _encoding(config, space) in ("data", "sdr-video", "hdr-video")
 
 
 def _guess(config: Any, source: SourceColour) -> tuple[str, Referred, GuessedFrom]:
@@ -200,10 +217,13 @@ def _guess(config: Any, source: SourceColour) -> tuple[str, Referred, GuessedFro
     if source.metadata_space:
         known = _known_space(config, source.metadata_space)
         if known is not None:
-            linear = config.isColorSpaceLinear(known)
             # Integer pixels that say "sRGB" (WebP, JPEG 2000 read by OpenImageIO) are
-            # display pictures; linear values are light whatever their storage.
-            return known, ("scene" if linear or source.is_float else "display"), "metadata"
+            # display pictures; linear or log values are light whatever their storage.
+            display = not source.is_float and _encoding(config, known) not in (
+                "scene-linear",
+                "log",
+            )
+            return known, ("display" if display else "scene"), "metadata"
     if source.log_transfer:
         known = _known_space(config, FILM_SCAN_LOG)
         if known is None:
@@ -225,3 +245,45 @@ def _required(config: Any, name: str) -> str:
             "set data.color_space on the preview or the project."
         )
     return known
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying
+
+
+@cache
+def _processor(config_name: str, space: str, display: str | None, view: str | None) -> Any:
+    """OpenColorIO's CPU processor of a transform, built once per process: building one for
+    the ACES view costs about 60 ms, which OpenImageIO's ociodisplay pays on every call
+    (docs/decisions/vfx-pictures.md)."""
+    import PyOpenColorIO as ocio
+
+    config = load_config(config_name)
+    transform: Any
+    if view is None:
+        transform = ocio.ColorSpaceTransform(src=space, dst=_required(config, DISPLAY_SRGB))
+    else:
+        transform = ocio.DisplayViewTransform(src=space, display=display, view=view)
+    try:
+        return config.getProcessor(transform).getDefaultCPUProcessor()
+    except ocio.Exception as error:
+        raise MediaError(f"The colour transform cannot be made: {error}.") from None
+
+
+def needs_processing(transform: ColourTransform) -> bool:
+    """False for an sRGB display picture, whose values are kept as they are."""
+    return not (transform.view is None and transform.color_space == DISPLAY_SRGB)
+
+
+def apply(transform: ColourTransform, pixels: np.ndarray, pool: Executor, parts: int) -> None:
+    """Transform float32 RGB or RGBA `pixels` (rows, width, 3 or 4; C-contiguous) in place,
+    `parts` chunks of rows at once on `pool`'s threads (OpenColorIO runs without the GIL).
+    Alpha is left as it is."""
+    processor = _processor(
+        transform.config, transform.color_space, transform.display, transform.view
+    )
+    run = processor.applyRGBA if pixels.shape[2] == 4 else processor.applyRGB
+    # Chunks of whole rows of a C-contiguous array are contiguous views: changed in place.
+    chunks = [chunk for chunk in np.array_split(pixels, max(1, parts)) if chunk.size]
+    for _ in pool.map(run, chunks):
+        pass

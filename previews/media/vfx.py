@@ -21,15 +21,17 @@ Pure: no Django. Decisions and measurements: docs/decisions/vfx-pictures.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from previews.media import colour
 from previews.media.colour import (
-    DISPLAY_SRGB,
     ColourRequest,
     ColourTransform,
     SourceColour,
@@ -42,8 +44,8 @@ VFX_PICTURE_EXTENSIONS = frozenset(
     {"exr", "dpx", "cin", "tif", "tiff", "psd", "hdr", "jp2", "j2k", "webp"}
 )
 
-# Rows converted at a time: 128 rows of a 4K float RGBA strip are 8 MB.
-STRIP_ROWS = 128
+# Pixels converted at a time (whole rows): 512 rows of 2K, 16 MB of float RGBA.
+STRIP_PIXELS = 1024 * 1024
 # The layers a preview lists in data.layers (a render may have hundreds of AOVs).
 MAX_LISTED_LAYERS = 100
 # The default layer's usual names, after the unprefixed R, G, B channels.
@@ -246,9 +248,12 @@ def display_rows(
         raise MediaError(f"Unreadable picture: {_clean(buffer.geterror())}")
     x0, y0 = picture.origin
     with_alpha = keep_alpha and alpha is not None
+    threads = os.cpu_count() or 1
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="colour")
     try:
-        for top in range(0, picture.height, STRIP_ROWS):
-            rows = min(STRIP_ROWS, picture.height - top)
+        strip_rows = max(1, STRIP_PIXELS // picture.width)
+        for top in range(0, picture.height, strip_rows):
+            rows = min(strip_rows, picture.height - top)
             # Channels of the buffer: it holds only first..last, numbered from 0.
             roi = oiio.ROI(x0, x0 + picture.width, y0 + top, y0 + top + rows, 0, 1, 0, last - first)
             pixels = buffer.get_pixels(oiio.FLOAT, roi)
@@ -256,8 +261,9 @@ def display_rows(
                 raise MediaError(f"Unreadable picture: {_clean(buffer.geterror())}")
             pixels = pixels.reshape(rows, picture.width, last - first)
             strip = _picked(pixels, (red, green, blue), alpha if with_alpha else None, first)
-            yield top, _to_display(oiio, strip, transform, with_alpha)
+            yield top, _to_display(strip, transform, pool, threads)
     finally:
+        pool.shutdown()
         buffer.clear()
 
 
@@ -284,36 +290,12 @@ def _picked(
 
 
 def _to_display(
-    oiio: Any, strip: np.ndarray, transform: ColourTransform, with_alpha: bool
+    strip: np.ndarray, transform: ColourTransform, pool: ThreadPoolExecutor, parts: int
 ) -> np.ndarray:
-    """The strip through the transform, as uint8 (rounded, clamped)."""
-    if transform.view is None and transform.color_space == DISPLAY_SRGB:
-        # An sRGB display picture: its values are kept (an ICC profile applies later).
-        return np.clip(np.rint(strip * 255.0), 0, 255).astype(np.uint8)
-    rows, width, channels = strip.shape
-    source = oiio.ImageBuf(oiio.ImageSpec(width, rows, channels, oiio.FLOAT))
-    source.set_pixels(oiio.ROI(0, width, 0, rows, 0, 1, 0, channels), strip)
-    if transform.view is None:  # other display values (gamma 2.2, P3...): converted to sRGB
-        shown = oiio.ImageBufAlgo.colorconvert(
-            source,
-            transform.color_space,
-            DISPLAY_SRGB,
-            colorconfig=transform.config,
-            unpremult=False,
-        )
-    else:
-        shown = oiio.ImageBufAlgo.ociodisplay(
-            source,
-            transform.display,
-            transform.view,
-            fromspace=transform.color_space,
-            colorconfig=transform.config,
-            unpremult=False,  # straight colours already (or premultiplied on purpose, frames)
-        )
-    if shown.has_error:
-        raise MediaError(f"The colour transform failed: {_clean(shown.geterror())}")
-    result = shown.get_pixels(oiio.UINT8)
-    return np.asarray(result, dtype=np.uint8).reshape(rows, width, channels)
+    """The strip through the transform (in place), as uint8 (rounded, clamped)."""
+    if colour.needs_processing(transform):
+        colour.apply(transform, strip, pool, parts)
+    return np.clip(np.rint(strip * 255.0), 0, 255).astype(np.uint8)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ zip/tar archives of numbered frames and truncated ("corrupt") copies. Every writ
 the path it wrote. Arrays are numpy (height, width, channels).
 
 Expected values: `srgb_encode` (the IEC 61966-2-1 formula), `to_8bit`, `cineon_log_to_linear`
-(Kodak Cineon formula) and `ocio_reference`, which runs PyOpenColorIO (PyPI `opencolorio`,
-pinned in requirements-dev.txt), a separate build of OpenColorIO from the one inside the
-OpenImageIO wheel the pipeline uses, so the tests do not check the pipeline against itself.
+(Kodak Cineon formula) and `ocio_reference`, which runs the OpenColorIO inside the OpenImageIO
+wheel (2.5), a separate build from PyOpenColorIO (PyPI `opencolorio`, 2.6), which the pipeline
+transforms with, so the tests do not check the pipeline against itself.
 
 Pure helpers: no Django, no database."""
 
@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import OpenImageIO as oiio
-import PyOpenColorIO as ocio
 from PIL import Image
 
 ACES_STUDIO_CONFIG = "ocio://studio-config-v2.2.0_aces-v1.3_ocio-v2.4"
@@ -76,14 +75,19 @@ def ocio_reference(
     view: str = ACES_SDR_VIEW,
 ) -> np.ndarray:
     """Display values (float32, same shape as `rgb`) of `rgb` in colour space `source` through
-    the `display`/`view` of `config`, computed with PyOpenColorIO's CPU processor. Not clamped:
-    "Un-tone-mapped" gives values above 1 for inputs above 1."""
-    cfg = ocio.Config.CreateFromFile(config)
-    transform = ocio.DisplayViewTransform(src=source, display=display, view=view)
-    processor = cfg.getProcessor(transform).getDefaultCPUProcessor()
-    pixels = np.ascontiguousarray(rgb, dtype=np.float32).copy()
-    processor.applyRGB(pixels)  # in place on the contiguous float32 buffer
-    return pixels
+    the `display`/`view` of `config`, computed by OpenImageIO's ociodisplay: the OpenColorIO
+    built into the OpenImageIO wheel, a separate build (2.5) from the PyOpenColorIO (2.6) the
+    pipeline transforms with, called through another API. Not clamped: "Un-tone-mapped" gives
+    values above 1 for inputs above 1."""
+    pixels = np.ascontiguousarray(rgb, dtype=np.float32)
+    height, width, channels = pixels.shape
+    buffer = oiio.ImageBuf(oiio.ImageSpec(width, height, channels, oiio.FLOAT))
+    buffer.set_pixels(oiio.ROI(0, width, 0, height, 0, 1, 0, channels), pixels)
+    shown = oiio.ImageBufAlgo.ociodisplay(
+        buffer, display, view, fromspace=source, colorconfig=config, unpremult=False
+    )
+    assert not shown.has_error, shown.geterror()
+    return np.asarray(shown.get_pixels(oiio.FLOAT), dtype=np.float32).reshape(pixels.shape)
 
 
 # --- OpenImageIO writing ---------------------------------------------------------------------
