@@ -73,6 +73,7 @@ import os
 import platform
 import random
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -845,9 +846,14 @@ def main() -> None:
 
         log(f"Starting the deployment (broker {args.broker})...")
         (work / "deployment").mkdir()
-        # DEBUG off, as deployed: with it, every process also keeps each query it runs.
+        # DEBUG off, as deployed: with it, every process also keeps each query it runs; a
+        # deployment without DEBUG must be given its SECRET_KEY (kitsufiles/settings.py).
         deployment = Deployment(
-            work / "deployment", broker=args.broker, Q_WORKERS="1", DEBUG="false"
+            work / "deployment",
+            broker=args.broker,
+            Q_WORKERS="1",
+            DEBUG="false",
+            SECRET_KEY=secrets.token_urlsafe(32),
         )
         configure_project(deployment)
         picture_runs: list[PictureRun] = []
