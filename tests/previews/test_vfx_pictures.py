@@ -219,6 +219,16 @@ def test_a_10_bit_log_dpx_is_a_film_scan_through_adx10(tmp_path):
     assert_close(pixels, expected_aces(read.astype(np.float32), "ADX10"))
 
 
+def test_a_cineon_file_is_a_film_scan_through_adx10(tmp_path):
+    codes = np.tile(np.linspace(0, 1023, 64).round().astype(np.uint16), (16, 1))
+    codes = np.stack([codes, codes // 2, codes // 4], axis=-1)
+    path = vfx_media.write_cineon_log10(tmp_path / "scan.cin", codes)
+    made, pixels = display_png(path, tmp_path)
+    assert (made.transform.color_space, made.transform.guessed_from) == ("ADX10", "format")
+    read = ((codes.astype(np.uint32) << 6) | (codes >> 4)) / 65535.0  # how 10 bits widen
+    assert_close(pixels, expected_aces(read.astype(np.float32), "ADX10"))
+
+
 @pytest.mark.parametrize("bits", [8, 16])
 def test_integer_tiffs_are_display_pictures_kept_as_they_are(tmp_path, bits):
     top = 255 if bits == 8 else 65535

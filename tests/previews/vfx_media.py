@@ -483,3 +483,36 @@ def write_tiff_with_profile(path: Path, rgb_uint8: np.ndarray, profile: bytes) -
         path, format="TIFF", icc_profile=profile
     )
     return Path(path)
+
+
+# --- Cineon ------------------------------------------------------------------------------------
+
+CINEON_MAGIC = 0x802A5FD7
+
+
+def write_cineon_log10(path: Path, codes: np.ndarray) -> Path:
+    """A Kodak Cineon 4.5 file (OpenImageIO reads Cineon but cannot write it) of 10-bit R,G,B
+    code values `codes` (uint16 0..1023, (h, w, 3)), written byte by byte, big-endian: the
+    1024-byte generic header (file information; image information with three 10-bit channels
+    designated R, G, B; data format: pixel interleave, packing 5 = three samples left-justified
+    in a 32-bit word, R in bits 31-22, G in 21-12, B in 11-2), an empty 1024-byte
+    motion-picture header, then the pixel words from offset 2048."""
+    height, width, _ = codes.shape
+    generic = bytearray(1024)
+    words_size = 4 * width * height
+    struct.pack_into(">IIIIII", generic, 0, CINEON_MAGIC, 2048, 1024, 1024, 0, 2048 + words_size)
+    generic[24:28] = b"V4.5"
+    struct.pack_into(">BB", generic, 192, 0, 3)  # orientation, channel count
+    for channel in range(3):  # designator (universal metric, R/G/B), bits, size, data range
+        struct.pack_into(
+            ">BBBBIIffff", generic, 196 + 28 * channel, 0, channel + 1, 10, 0, width, height,
+            0.0, 0.0, 1023.0, 2.048,
+        )  # fmt: skip
+    struct.pack_into(">BBBBII", generic, 680, 0, 5, 0, 0, 0, 0)  # interleave, packing...
+    codes = codes.astype(np.uint32)
+    words = (codes[..., 0] << 22) | (codes[..., 1] << 12) | (codes[..., 2] << 2)
+    with open(path, "wb") as output:
+        output.write(bytes(generic))
+        output.write(bytes(1024))
+        output.write(words.astype(">u4").tobytes())
+    return Path(path)
