@@ -3,9 +3,10 @@ uploaded to POST pictures/preview-files/<id> becomes a colour-managed PNG previe
 is kept and served byte for byte; a zip or tar of numbered frames becomes a movie at the
 project's rate (docs/compatibility.md#vfx-pictures-and-image-sequences).
 
-Expected display values come from tests/previews/vfx_media.py: `ocio_reference` runs
-PyOpenColorIO, a separate build from the OpenColorIO the pipeline uses through OpenImageIO.
-Jobs run in-process (the `upload`/`preview_on` fixtures). Sequence tests run the real ffmpeg."""
+Expected display values come from tests/previews/vfx_media.py: `ocio_reference` runs the
+OpenColorIO inside OpenImageIO, a separate build from the PyOpenColorIO the pipeline uses.
+Jobs run in-process (the `upload`/`preview_on` fixtures). Sequence tests run the real ffmpeg;
+the picture and sequence round trips run on every content backend (local, folder, S3, Swift)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from previews import media, storage
 from previews.models import PreviewFile, PreviewStatus
 from tests.previews import vfx_media
 from tests.previews.helpers import body_of
+from tests.stores.content import CONTENT_BACKENDS
 
 LINEAR_REC709 = "Linear Rec.709 (sRGB)"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -29,7 +31,8 @@ EXPECTED_CONFIG = vfx_media.ACES_STUDIO_CONFIG
 SEQUENCE_FRAMES = (1001, 1002, 1003, 1005, 1006)  # 1004 missing
 FRAME_SIZE = (64, 36)  # width, height
 
-local_and_s3 = pytest.mark.parametrize("content_backend", ["local", "s3"], indirect=True)
+# The round trips of a picture and of a sequence run on every content backend.
+every_backend = pytest.mark.parametrize("content_backend", CONTENT_BACKENDS, indirect=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,7 +126,7 @@ def download(client, preview_id: str):
 # Pictures
 
 
-@local_and_s3
+@every_backend
 def test_an_exr_becomes_a_colour_managed_png_and_its_upload_is_kept(
     content_backend, tmp_path, task, preview_on, admin_client
 ):
@@ -367,7 +370,7 @@ def assert_sequence_movie(
 
 
 @pytest.mark.ffmpeg
-@local_and_s3
+@every_backend
 def test_a_zip_of_numbered_exr_frames_becomes_a_movie(
     content_backend, tmp_path, small_project, task, preview_on, admin_client
 ):
