@@ -88,7 +88,7 @@ def test_cineon_black_and_white_points():
 
 
 def test_ocio_untonemapped_view_is_the_srgb_formula():
-    """The reference (PyOpenColorIO, studio config) and the IEC formula agree on the plain sRGB
+    """The reference (OpenImageIO's OCIO, studio config) and the IEC formula agree on the plain sRGB
     display of linear Rec.709, so either can check the pipeline's untone-mapped output."""
     linear = vfx_media.linear_ramp(width=256, height=2, peak=1.0)
     display = vfx_media.ocio_reference(

@@ -1,8 +1,9 @@
 """The VFX picture core without Django (previews.media.colour, .vfx, .sequences): generated
 pictures in each format (tests/previews/vfx_media.py) turned into display pixels, checked
-against values computed independently — PyOpenColorIO (a separate OpenColorIO build from the
-one in the OpenImageIO wheel the pipeline uses) for the ACES view transform, the sRGB formula
-for the un-tone-mapped view, the stored integers for display-referred sources.
+against values computed independently — the OpenColorIO inside the OpenImageIO wheel (another
+build, through another API, than the PyOpenColorIO the pipeline transforms with) for the ACES
+view transform, the sRGB formula for the un-tone-mapped view, the stored integers for
+display-referred sources.
 
 The API, the jobs and the stores: tests/previews/test_vfx_previews.py."""
 
@@ -32,7 +33,7 @@ def display_png(path: Path, tmp_path: Path, **options) -> tuple[vfx.DisplayPictu
 
 
 def expected_aces(rgb: np.ndarray, source: str) -> np.ndarray:
-    """8-bit display values of the ACES 1.0 SDR view on sRGB, by PyOpenColorIO."""
+    """8-bit display values of the ACES 1.0 SDR view on sRGB, by OpenImageIO's OCIO."""
     reference = vfx_media.ocio_reference(rgb, source=source)
     return vfx_media.to_8bit(np.clip(reference, 0.0, 1.0)).astype(int)
 
