@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models.fields.json import KT
 from slugify import slugify
 
 from kitsufiles.api.serialization import Row, ZouDateTime
@@ -463,15 +464,28 @@ def rows_needing_media(batch: int) -> Iterator[list[inventory.Expected]]:
     """Ready previews (but those imported as metadata only: their media are elsewhere),
     background files that recorded an upload, and every attachment: what each must have
     stored, a page at a time."""
+    # The two flags are read as text and tested here: `.exclude(data__imported_only=True)`
+    # also dropped every row whose data lacks the key (NOT of a NULL comparison is NULL in
+    # SQL), so no movie preview was ever checked.
     previews = (
         PreviewFile.objects.filter(status=PreviewStatus.READY)
-        .exclude(data__imported_only=True)
+        .annotate(
+            imported_only=KT("data__imported_only"), kept_upload=KT("data__original_extension")
+        )
         .only("pk", "extension")
     )
     for page in inventory.in_pages(previews, batch):
         yield [
-            _expected(f"preview {row.pk}", storage.required_media(row.pk, row.extension))
+            _expected(
+                f"preview {row.pk}",
+                storage.required_media(
+                    row.pk,
+                    row.extension,
+                    kept_upload=bool(row.kept_upload),  # type: ignore[attr-defined]
+                ),
+            )
             for row in page
+            if str(row.imported_only).lower() not in ("true", "1")  # type: ignore[attr-defined]
         ]
     backgrounds = PreviewBackgroundFile.objects.filter(file_size__gt=0).only("pk")
     for backgrounds_page in inventory.in_pages(backgrounds, batch):

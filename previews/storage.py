@@ -103,14 +103,18 @@ def background_media(background_id: UUID | str) -> list[Media]:
     return [background(background_id), picture("thumbnails", background_id)]
 
 
-def required_media(preview_id: UUID | str, extension: str | None) -> tuple[tuple[Media, ...], ...]:
+def required_media(
+    preview_id: UUID | str, extension: str | None, *, kept_upload: bool = False
+) -> tuple[tuple[Media, ...], ...]:
     """What a `ready` preview must have stored (prune_storage reports the rest missing): of
     each group, one file. Pictures and movies have the four pictures Zou makes of them
     (zou-previews-contract §3); a movie one of the movies its routes fall back between; any
-    other file the file as uploaded."""
+    other file the file as uploaded, and so does a picture or movie made from an upload kept
+    as it came (`kept_upload`: a VFX picture, a sequence's archive)."""
     if extension not in ("png", "mp4"):
         return ((other_file(preview_id),),)
     pictures = tuple((picture(prefix, preview_id),) for prefix in PICTURE_VARIANTS)
+    kept = ((other_file(preview_id),),) if kept_upload else ()
     if extension == "png":
-        return pictures
-    return (*pictures, tuple(movie(prefix, preview_id) for prefix in MOVIE_RENDITIONS))
+        return (*pictures, *kept)
+    return (*pictures, tuple(movie(prefix, preview_id) for prefix in MOVIE_RENDITIONS), *kept)

@@ -26,6 +26,7 @@ from previews import storage as preview_storage
 from previews.models import PreviewFile
 from production import services as production_services
 from production.models import AttachmentFile, Person
+from tests.previews import vfx_media
 from tests.previews.helpers import png_bytes
 from tests.stores.content import CONTENT_BACKENDS, incoming_folder
 from thumbnails import services as thumbnail_services
@@ -89,14 +90,14 @@ def working_file(task, name: str) -> WorkingFile:
     return WorkingFile.objects.create(task=task, entity=task.entity, name=name, revision=1)
 
 
-def uploaded_picture(client, task, comment, capture) -> str:
+def uploaded_picture(client, task, comment, capture, name="frame.png", content=None) -> str:
     with capture(execute=True):
         slot = client.post(
             f"/api/actions/tasks/{task.pk}/comments/{comment.pk}/add-preview", {}, format="json"
         ).json()
         response = client.post(
             f"/api/pictures/preview-files/{slot['id']}",
-            {"file": SimpleUploadedFile("frame.png", png_bytes())},
+            {"file": SimpleUploadedFile(name, content or png_bytes())},
             format="multipart",
         )
     assert response.status_code == 201, response.content
@@ -181,6 +182,20 @@ def seeded(
     }
     media_store.delete(preview_storage.picture("previews", lost_preview))
     seeded.missing["previews"].add(f"preview {lost_preview}")
+    # An EXR picture keeps its upload beside its pictures: one kept, one whose upload is lost.
+    render = vfx_media.write_exr(tmp_path / "plate.exr", vfx_media.linear_ramp()).read_bytes()
+    kept_render, lost_render = (
+        uploaded_picture(admin_client, task, comment, capture, "plate.exr", render)
+        for _ in range(2)
+    )
+    seeded.referenced["previews"] |= picture_names(kept_render) | picture_names(lost_render)
+    seeded.referenced["previews"].add(preview_storage.other_file(kept_render).name)
+    media_store.delete(preview_storage.other_file(lost_render))
+    seeded.missing["previews"].add(f"preview {lost_render}")
+    # A preview whose data says its media live elsewhere is not expected to have any here.
+    PreviewFile.objects.create(
+        task=task, revision=9, status="ready", extension="png", data={"imported_only": True}
+    )
 
     # Attachments: kept, row gone, bytes gone.
     kept_attachment = stored_attachment(comment, "kept.txt")
@@ -421,6 +436,11 @@ def test_what_a_ready_preview_must_have():
               ("previews", "lowdef", "source")]  # fmt: skip
     assert names["mp4"] == [*pictures, movies]  # any one of the movies
     assert names["pdf"] == [[preview_storage.other_file(preview_id).name]]
+    # A VFX picture or an image sequence also keeps its upload.
+    kept = [preview_storage.other_file(preview_id).name]
+    for extension, groups in (("png", pictures), ("mp4", [*pictures, movies])):
+        required = preview_storage.required_media(preview_id, extension, kept_upload=True)
+        assert [[media.name for media in group] for group in required] == [*groups, kept]
 
 
 @pytest.mark.parametrize("content_backend", ["local"], indirect=True)
