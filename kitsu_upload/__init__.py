@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -334,13 +335,36 @@ def upload_working_file(
 
 
 def upload_preview(
-    host: str, token: str, preview_file_id: str, path: str, **options: Any
+    host: str,
+    token: str,
+    preview_file_id: str,
+    path: str,
+    *,
+    normalize: bool = True,
+    sequence: bool | None = None,
+    color_space: str | None = None,
+    layer: str | None = None,
+    **options: Any,
 ) -> UploadResult:
     """Upload `path` as the media of an empty preview slot (made by gazu's
     `add_preview`/`publish_preview` steps, or POST .../add-preview); the server queues its
-    processing as for a multipart upload. `options` are `upload`'s."""
+    processing as for a multipart upload, with the same options: `normalize=False` keeps a
+    movie as it is; `sequence` says whether a zip or tar of numbered pictures is an image
+    sequence (None: the server decides from its content); `color_space` and `layer` choose
+    how an EXR, DPX... picture is shown (docs/compatibility.md). `options` are `upload`'s."""
+    query = {
+        key: value
+        for key, value in (
+            ("normalize", None if normalize else "false"),
+            ("sequence", None if sequence is None else str(sequence).lower()),
+            ("color_space", color_space),
+            ("layer", layer),
+        )
+        if value is not None
+    }
+    suffix = f"?{urlencode(query)}" if query else ""
     result = upload(
-        f"{api_url(host)}/pictures/preview-files/{preview_file_id}/uploads",
+        f"{api_url(host)}/pictures/preview-files/{preview_file_id}/uploads{suffix}",
         path,
         headers={**bearer(token), **dict(options.pop("headers", None) or {})},
         **options,

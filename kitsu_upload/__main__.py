@@ -3,6 +3,8 @@
     python -m kitsu_upload --host https://kitsu.example --email td@studio.example \\
         working-file <working file id> scene.ma
     KITSU_ACCESS_TOKEN=... python -m kitsu_upload --host ... preview <preview id> take.mov
+    python -m kitsu_upload --host ... --layer diffuse --color-space ACEScg \
+        preview <preview id> sh010_comp_v004.exr
 
 The password is asked for when not given (or read from KITSU_PASSWORD). Exit code 0 when the
 server has the whole file, 1 otherwise, with a message saying why and how to resume.
@@ -14,6 +16,7 @@ import argparse
 import getpass
 import os
 import sys
+from typing import Any
 
 from kitsu_upload import UploadFailed, log_in, upload_preview, upload_working_file
 from kitsu_upload.files import MIB
@@ -46,6 +49,18 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     arguments.add_argument("--no-progress", action="store_true", help="no progress bar")
     arguments.add_argument("--no-resume", action="store_true", help="start over, remember nothing")
+    previews = arguments.add_argument_group("previews")
+    previews.add_argument(
+        "--no-normalize", action="store_true", help="keep a movie as it is (no re-encode)"
+    )
+    previews.add_argument(
+        "--sequence",
+        choices=["yes", "no"],
+        help="whether a zip or tar of numbered pictures is an image sequence (default: the "
+        "server decides from its content)",
+    )
+    previews.add_argument("--color-space", help="the OpenColorIO colour space of an EXR, DPX...")
+    previews.add_argument("--layer", help="the layer of a multi-layer EXR to show")
     arguments.add_argument("target", choices=["working-file", "preview"])
     arguments.add_argument("id", help="the working file's or preview file's id")
     arguments.add_argument("file")
@@ -73,6 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --chunk-size must be positive, --retries not negative", file=sys.stderr)
         return 1
     send = upload_working_file if options.target == "working-file" else upload_preview
+    processing: dict[str, Any] = {}
+    if options.target == "preview":
+        processing = {
+            "normalize": not options.no_normalize,
+            "sequence": None if options.sequence is None else options.sequence == "yes",
+            "color_space": options.color_space,
+            "layer": options.layer,
+        }
     try:
         token = token_for(options)
         result = send(
@@ -85,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not options.no_progress,
             store=UploadStore(options.state),
             resume=not options.no_resume,
+            **processing,
         )
     except UploadFailed as failure:
         print(f"error: {failure.message}", file=sys.stderr)

@@ -413,6 +413,65 @@ def test_a_preview_slot_is_filled(
     assert result.sha256 == hashlib.sha256(content).hexdigest()
 
 
+def test_a_preview_upload_carries_its_processing_options(
+    server, token, admin, task, comment_with_slot, tmp_path, uploads, content_backend
+):
+    """The multipart route's query options, from the client: the layer and colour space an
+    EXR render is shown with (docs/compatibility.md#vfx-pictures-and-image-sequences)."""
+    import numpy as np
+
+    from tests.previews import vfx_media
+
+    beauty = np.full((8, 32, 3), 0.18, dtype=np.float32)
+    diffuse = np.full((8, 32, 3), [0.5, 0.05, 0.02], dtype=np.float32)
+    render = vfx_media.write_multipart_exr(
+        tmp_path / "sh010_comp_v004.exr", [("beauty", beauty), ("diffuse", diffuse)]
+    )
+
+    kitsu_upload.upload_preview(
+        server, token, comment_with_slot, str(render), layer="diffuse", color_space="ACEScg",
+        chunk_size=100 * KIB, store=uploads, progress=False,
+    )  # fmt: skip
+
+    preview = PreviewFile.objects.get(pk=comment_with_slot)
+    assert preview.status == PreviewStatus.READY, preview.broken_reason
+    assert (preview.extension, preview.original_name) == ("png", "sh010_comp_v004")
+    assert preview.data["layer"] == "diffuse"
+    assert preview.data["color_transform"]["color_space"] == "ACEScg"
+    assert preview.data["color_transform"]["guessed_from"] == "upload"
+
+
+@pytest.mark.ffmpeg
+def test_the_command_sends_a_previews_options(
+    server, admin, task, comment_with_slot, tmp_path, content_backend
+):
+    from tests.conftest import PASSWORD
+    from tests.previews import vfx_media
+
+    frames = {
+        number: vfx_media.write_exr(tmp_path / f"{number}.exr", vfx_media.linear_ramp(16, 8))
+        for number in (1001, 1002)
+    }
+    archive = vfx_media.write_sequence_archive(tmp_path / "plates.zip", frames)
+    env = {**os.environ, "KITSU_PASSWORD": PASSWORD}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [
+        sys.executable, "-m", "kitsu_upload", "--host", server, "--email", admin.email,
+        "--state", str(tmp_path / "state.json"), "--no-progress",
+        "--sequence", "yes", "--color-space", "ACEScg", "--layer", "rgba",
+        "preview", comment_with_slot, str(archive),
+    ]  # fmt: skip
+
+    done = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True)
+
+    assert done.returncode == 0, done.stderr
+    preview = PreviewFile.objects.get(pk=comment_with_slot)
+    assert (preview.status, preview.extension) == (PreviewStatus.READY, "mp4")
+    assert (preview.data["frame_start"], preview.data["frame_count"]) == (1001, 2)
+    assert (preview.data["color_space"], preview.data["layer"]) == ("ACEScg", "rgba")
+    assert preview.data["color_transform"]["guessed_from"] == "upload"
+
+
 @pytest.fixture
 def comment_with_slot(task, admin, task_status) -> str:
     from previews import services as preview_services
