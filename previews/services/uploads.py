@@ -213,11 +213,10 @@ def _is_sequence(stored: storage.Media, extension: str, asked: bool | None) -> b
 
 def upload_options(query: Mapping[str, str]) -> dict[str, Any]:
     """The processing options in a preview upload's query (the multipart route's, or the tus
-    creation request's), as
-    `receive_media` takes them: `normalize` (Zou: anything but "true" is false), `sequence`
-    (absent: decided from the archive; "true" or anything else), `color_space` and `layer`
-    (names, recorded in the preview's data). Raises WrongParameter on an over-long name or
-    one with control characters."""
+    creation request's), as `receive_media` takes them: `normalize` (Zou: anything but
+    "true" is false), `sequence` (absent: decided from the archive; "true" or anything
+    else), `color_space` and `layer` (names, recorded in the preview's data). Raises
+    WrongParameter on an over-long name or one with control characters."""
     normalize = query.get("normalize")
     sequence = query.get("sequence")
     options: dict[str, Any] = {
