@@ -10,6 +10,7 @@ attempts (docs/compatibility.md#previews).
 
 import logging
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
@@ -328,6 +329,7 @@ def _process_sequence(
     kind = media.archive_kind(extension)
     if kind is None:
         raise media.MediaError(f"A .{extension} file is not an archive of pictures.")
+    started = time.monotonic()
     sequence = media.read_sequence(archive, kind)
     movie_settings = rendering.movie_settings_for(preview.task)
     encoded = media.encode_sequence(
@@ -342,7 +344,9 @@ def _process_sequence(
         layer=layer,
     )
     info = media.probe_movie(encoded.movie)
-    served = _normalize_movie(preview, encoded.movie, info, workdir)
+    # One limit for the whole job: the renditions get what the frames left of it.
+    left = settings.PREVIEW_PROCESSING_TIMEOUT - (time.monotonic() - started)
+    served = _normalize_movie(preview, encoded.movie, info, workdir, timeout=max(1.0, left))
     encoded.movie.unlink(missing_ok=True)
     return served.values(
         {
@@ -428,16 +432,22 @@ def _process_movie(preview: PreviewFile, workdir: Path) -> dict[str, Any]:
 
 
 def _normalize_movie(
-    preview: PreviewFile, source: Path, upload: media.MovieInfo, workdir: Path
+    preview: PreviewFile,
+    source: Path,
+    upload: media.MovieInfo,
+    workdir: Path,
+    *,
+    timeout: float | None = None,
 ) -> ServedMovie:
-    """High-def and low-def renditions at the project's settings; the high-def one is served."""
+    """High-def and low-def renditions at the project's settings; the high-def one is served.
+    `timeout`: the seconds left (default: PREVIEW_PROCESSING_TIMEOUT)."""
     if preview.task is None:
         raise media.MediaError("A movie without a task has no project to give its size and rate.")
     made = media.render_movie(
         source,
         workdir,
         rendering.movie_settings_for(preview.task),
-        timeout=settings.PREVIEW_PROCESSING_TIMEOUT,
+        timeout=timeout if timeout is not None else settings.PREVIEW_PROCESSING_TIMEOUT,
         info=upload,
     )
     store_pictures(preview.pk, made.poster, workdir)
