@@ -417,7 +417,9 @@ def test_a_sequence_becomes_one_movie_frame_per_picture(tmp_path, kind):
         assert_close(frame[9:10, 16:17], expected, tolerance=2)
 
 
-def assert_stops_leaving_nothing(tmp_path: Path, frames: dict[int, Path], message: str) -> None:
+def assert_stops_leaving_nothing(
+    tmp_path: Path, frames: dict[int, Path], message: str, timeout: float = 120
+) -> None:
     """Encoding the archive of `frames` fails with `message` and leaves its work folder empty
     (no intermediate movie, no extracted frame)."""
     archive = vfx_media.write_sequence_archive(tmp_path / "seq.zip", frames)
@@ -432,7 +434,7 @@ def assert_stops_leaving_nothing(tmp_path: Path, frames: dict[int, Path], messag
             frame_rate=Fraction(25),
             colour=REQUEST,
             max_pixels=UNLIMITED,
-            timeout=120,
+            timeout=timeout,
         )
     assert list(work.iterdir()) == []
 
@@ -486,3 +488,8 @@ def test_a_display_encoding_asked_for_is_converted_not_rendered_through_the_view
     made, pixels = display_png(path, tmp_path, colour=gamma)
     assert made.transform.referred == "display" and made.transform.guessed_from == "project"
     assert_close(pixels, vfx_media.to_8bit(vfx_media.srgb_encode(ramp**2.2)))
+
+
+def test_a_sequence_past_its_time_limit_stops_and_leaves_nothing(tmp_path):
+    frames = grey_frames(tmp_path, [1001, 1002])
+    assert_stops_leaving_nothing(tmp_path, frames, r"Processing took longer than 0 s", timeout=0)
