@@ -579,6 +579,27 @@ class PictureRun:
     problems: list[str] = field(default_factory=list)
 
 
+def wait_until_processed(
+    deployment: Deployment, poller: requests.Session, preview_id: str, started: float
+) -> tuple[dict, float, float | None]:
+    """Poll the preview every POLL_EVERY s until it leaves `processing`: (its row, when that
+    was seen, when its job started (attempt_started_at) or None). Gives up after
+    READY_TIMEOUT s from `started` with the deployment's logs."""
+    job_started = None
+    while True:
+        preview = poller.get(
+            f"{deployment.base_url}/data/preview-files/{preview_id}", timeout=60
+        ).json()
+        now = time.monotonic()
+        if job_started is None and preview.get("attempts"):
+            job_started = epoch_to_monotonic(preview.get("attempt_started_at")) or now
+        if preview["status"] != "processing":
+            return preview, now, job_started
+        if now > started + READY_TIMEOUT:
+            raise SystemExit(f"Still processing after {READY_TIMEOUT} s:\n{deployment.logs()}")
+        time.sleep(POLL_EVERY)
+
+
 def picture_run(deployment: Deployment, source: Path) -> PictureRun:
     poller = requests.Session()
     poller.headers.update(deployment.headers)
@@ -587,20 +608,7 @@ def picture_run(deployment: Deployment, source: Path) -> PictureRun:
     started = time.monotonic()
     answered = deployment.add_movie(source)  # any file: its name makes it a picture
     uploaded = time.monotonic()
-    job_started = None
-    while True:
-        preview = poller.get(
-            f"{deployment.base_url}/data/preview-files/{answered['id']}", timeout=60
-        ).json()
-        now = time.monotonic()
-        if job_started is None and preview.get("attempts"):
-            job_started = epoch_to_monotonic(preview.get("attempt_started_at")) or now
-        if preview["status"] != "processing":
-            ready = now
-            break
-        if now > started + READY_TIMEOUT:
-            raise SystemExit(f"Still processing after {READY_TIMEOUT} s:\n{deployment.logs()}")
-        time.sleep(POLL_EVERY)
+    preview, ready, job_started = wait_until_processed(deployment, poller, answered["id"], started)
     busy = busy_seconds() - busy_before - (time.process_time() - own_before)
     others = max(0.0, busy - (service_cpu(deployment) - service_before))
     problems = []

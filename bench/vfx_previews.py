@@ -90,13 +90,12 @@ from bench.common import (  # noqa: E402
 )
 from bench.previews import (  # noqa: E402
     POLL_EVERY,
-    READY_TIMEOUT,
     TreeSampler,
     configure_project,
-    epoch_to_monotonic,
     kib,
     machine_text,
     read_status,
+    wait_until_processed,
     wait_until_quiet,
 )
 from tests import live  # noqa: E402
@@ -290,20 +289,9 @@ def upload(deployment: Deployment, name: str, source: Path, quiet_wait: float) -
         started = time.monotonic()
         answered = deployment.add_movie(source)
         uploaded = time.monotonic()
-        job_started = None
-        while True:
-            preview = poller.get(
-                f"{deployment.base_url}/data/preview-files/{answered['id']}", timeout=60
-            ).json()
-            now = time.monotonic()
-            if job_started is None and preview.get("attempts"):
-                job_started = epoch_to_monotonic(preview.get("attempt_started_at")) or now
-            if preview["status"] != "processing":
-                ready = now
-                break
-            if now > started + READY_TIMEOUT:
-                raise SystemExit(f"Still processing after {READY_TIMEOUT} s:\n{deployment.logs()}")
-            time.sleep(POLL_EVERY)
+        preview, ready, job_started = wait_until_processed(
+            deployment, poller, answered["id"], started
+        )
     busy = busy_seconds() - busy_before - (time.process_time() - own_before)
     others = max(0.0, busy - (service_cpu(deployment) - service_before))
     children = sorted(sampler.ffmpeg.values(), key=lambda seen: seen["first"])
