@@ -337,3 +337,63 @@ def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (180, 101), (200, 30, 30)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_a_vfx_preview_says_what_was_uploaded_and_how_it_is_shown(task, admin):
+    picture = PreviewFile.objects.create(
+        task=task,
+        name="main",
+        revision=2,
+        extension="png",
+        status=PreviewStatus.READY,
+        width=64,
+        height=16,
+        data={
+            "original_extension": "exr",
+            "original_file_size": 2048,
+            "color_transform": {
+                "config": "ocio://studio-config-v2.2.0_aces-v1.3_ocio-v2.4",
+                "color_space": "ACEScg",
+                "referred": "scene",
+                "guessed_from": "upload",
+                "display": "sRGB - Display",
+                "view": "ACES 1.0 - SDR Video",
+            },
+            "layer": "diffuse",
+            "layers": ["beauty", "diffuse"],
+        },
+    )
+    html = browser_for(admin).get(f"/previews/{picture.pk}/").content.decode()
+    assert "Uploaded EXR" in html
+    assert "ACEScg through ACES 1.0 - SDR Video (sRGB - Display) · from the upload" in html
+    assert "diffuse (of beauty, diffuse)" in html
+    assert f'href="/api/pictures/originals/preview-files/{picture.pk}/download"' in html
+    assert "Download the exr as it was uploaded</a> (2.0\xa0KB)" in html
+
+    sequence = PreviewFile.objects.create(
+        task=task,
+        name="main",
+        revision=3,
+        extension="mp4",
+        status=PreviewStatus.READY,
+        data={
+            "original_extension": "zip",
+            "frame_start": 1001,
+            "frame_end": 1006,
+            "missing_frame_count": 1,
+            "missing_frames": ["1004"],
+            "frame_rate": "24000/1001",
+            "frame_count": 5,
+            "color_transform": {"color_space": "sRGB Encoded Rec.709 (sRGB)", "view": None,
+                                "guessed_from": "format"},
+        },
+    )  # fmt: skip
+    html = browser_for(admin).get(f"/previews/{sequence.pk}/").content.decode()
+    assert "Uploaded ZIP" in html and "1001–1006, 1 missing: 1004" in html
+    assert "sRGB Encoded Rec.709 (sRGB), shown as it is · from the format" in html
+    assert "Layer" not in html  # one layer: nothing to say
+
+    plain = PreviewFile.objects.create(
+        task=task, name="main", revision=4, extension="png", status=PreviewStatus.READY
+    )
+    assert "Uploaded" not in browser_for(admin).get(f"/previews/{plain.pk}/").content.decode()
