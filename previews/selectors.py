@@ -307,6 +307,35 @@ def kept_upload_extension(preview: PreviewFile) -> str | None:
     return extension if isinstance(extension, str) and extension else None
 
 
+def kept_upload_summary(preview: PreviewFile) -> dict[str, Any] | None:
+    """What the preview page says of the upload a VFX picture or a sequence was made from
+    (kept, and downloadable as it came): its format, the colour transform, the layer and the
+    frames (docs/compatibility.md#vfx-pictures-and-image-sequences). None for other
+    previews."""
+    extension = kept_upload_extension(preview)
+    if extension is None:
+        return None
+    data = preview.data if isinstance(preview.data, dict) else {}
+    recorded = data.get("color_transform")
+    transform: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+    listed = data.get("layers")
+    layers: list[Any] = listed if isinstance(listed, list) else []
+    return {
+        "extension": extension,
+        "size": data.get("original_file_size"),
+        "color_space": transform.get("color_space"),
+        "view": transform.get("view"),
+        "display": transform.get("display"),
+        "guessed_from": transform.get("guessed_from"),
+        "layer": data.get("layer") if len(layers) > 1 else None,
+        "layers": layers,
+        "frame_start": data.get("frame_start"),
+        "frame_end": data.get("frame_end"),
+        "missing_count": data.get("missing_frame_count") or 0,
+        "missing": data.get("missing_frames") or [],
+    }
+
+
 def download_name(preview: PreviewFile, extension: str | None = None) -> str:
     """`<project>_<entity>_<task type>_v<revision>[-<position>].<extension>` in slug form, or
     the uploaded name when the organisation asks for original names; `extension`: another

@@ -24,7 +24,7 @@ from django.views import View
 
 from output_files import selectors as output_selectors
 from previews import selectors
-from previews.models import PreviewFile, PreviewStatus
+from previews.models import PreviewStatus
 from production import permissions
 from production.views import PageMixin
 
@@ -110,33 +110,6 @@ class PreviewPageView(PageMixin, View):
                 "player": player,
                 "movie": movie,
                 "ready": preview.status == PreviewStatus.READY,
-                "source": kept_source(preview, data),
+                "source": selectors.kept_upload_summary(preview),
             },
         )
-
-
-def kept_source(preview: PreviewFile, data: dict[str, Any]) -> dict[str, Any] | None:
-    """What the page says of the upload a VFX picture or a sequence was made from (kept, and
-    downloadable as it came): its format, the colour transform, the layer and the frames
-    (docs/compatibility.md#vfx-pictures-and-image-sequences). None for other previews."""
-    extension = selectors.kept_upload_extension(preview)
-    if extension is None:
-        return None
-    recorded = data.get("color_transform")
-    transform: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
-    listed = data.get("layers")
-    layers: list[Any] = listed if isinstance(listed, list) else []
-    return {
-        "extension": extension,
-        "size": data.get("original_file_size"),
-        "color_space": transform.get("color_space"),
-        "view": transform.get("view"),
-        "display": transform.get("display"),
-        "guessed_from": transform.get("guessed_from"),
-        "layer": data.get("layer") if len(layers) > 1 else None,
-        "layers": layers,
-        "frame_start": data.get("frame_start"),
-        "frame_end": data.get("frame_end"),
-        "missing_count": data.get("missing_frame_count") or 0,
-        "missing": data.get("missing_frames") or [],
-    }
