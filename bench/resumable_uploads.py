@@ -82,7 +82,7 @@ from bench.common import (  # noqa: E402
     mib_text,
     process_tree,
 )
-from bench.storage import store_server  # noqa: E402
+from bench.storage import service_on  # noqa: E402
 
 BACKENDS = ("local", "s3", "swift")
 TUS_VERSION = "1.0.0"
@@ -469,18 +469,7 @@ def cut_point(size: int, chunk: int) -> int:
 
 
 def bench_backend(backend: str, folder: Path, plan: Plan, args) -> tuple[list[Runs], str]:
-    with (
-        store_server(backend, folder) as (variables, text),
-        wf.local_server(
-            folder,
-            os.environ.get("DATABASE_URL"),
-            storage=variables,
-            storage_text=text,
-        ) as server,
-    ):
-        api = wf.Api.log_in(server)
-        session = api.session()
-        task_id = wf.set_up_task(api, session)
+    with service_on(backend, folder) as (api, server, session, task_id):
         working_file = api.call(
             session,
             "POST",

@@ -83,7 +83,11 @@ def store_server(backend: str, folder: Path):
         )
 
 
-def bench_backend(backend: str, folder: Path, args) -> list[wf.Transfer]:
+@contextlib.contextmanager
+def service_on(backend: str, folder: Path):
+    """The service (bench/working_files.py's local server, DATABASE_URL honoured) storing on
+    `backend`'s server on loopback (or local storage), logged in, with a task to work on:
+    (api, server, session, task id)."""
     with (
         store_server(backend, folder) as (variables, text),
         wf.local_server(
@@ -95,7 +99,11 @@ def bench_backend(backend: str, folder: Path, args) -> list[wf.Transfer]:
     ):
         api = wf.Api.log_in(server)
         session = api.session()
-        task_id = wf.set_up_task(api, session)
+        yield api, server, session, wf.set_up_task(api, session)
+
+
+def bench_backend(backend: str, folder: Path, args) -> list[wf.Transfer]:
+    with service_on(backend, folder) as (api, server, session, task_id):
         return wf.transfer_round(
             api, server.pid, session, task_id, folder, args.size_mib, args.runs
         )
