@@ -32,17 +32,6 @@ def display_png(path: Path, tmp_path: Path, **options) -> tuple[vfx.DisplayPictu
         return made, np.asarray(image).copy()
 
 
-def expected_aces(rgb: np.ndarray, source: str) -> np.ndarray:
-    """8-bit display values of the ACES 1.0 SDR view on sRGB, by OpenImageIO's OCIO."""
-    reference = vfx_media.ocio_reference(rgb, source=source)
-    return vfx_media.to_8bit(np.clip(reference, 0.0, 1.0)).astype(int)
-
-
-def assert_close(actual: np.ndarray, expected: np.ndarray, tolerance: int = 1) -> None:
-    difference = np.abs(actual.astype(int) - expected.astype(int))
-    assert difference.max() <= tolerance, (difference.max(), actual[0, ::8], expected[0, ::8])
-
-
 # ---------------------------------------------------------------------------------------------
 # Choosing the transform
 
@@ -133,7 +122,7 @@ def test_a_linear_half_exr_goes_through_the_aces_view(tmp_path):
     made, pixels = display_png(path, tmp_path)
     assert (made.width, made.height) == (64, 16) and pixels.shape == (16, 64, 3)
     half = ramp.astype(np.float16).astype(np.float32)  # what the file holds
-    assert_close(pixels, expected_aces(half, "Linear Rec.709 (sRGB)"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(half, "Linear Rec.709 (sRGB)"))
     # Not a naive clamp: values above 1.0 keep getting brighter instead of all being white.
     red = pixels[0, :, 0].astype(int)
     above_one = red[32:]  # linear 1.02 .. 2.0
@@ -152,7 +141,7 @@ def test_the_un_tone_mapped_view_is_the_srgb_formula(tmp_path):
     ramp = vfx_media.linear_ramp(peak=1.0)
     path = vfx_media.write_exr(tmp_path / "ramp.exr", ramp, pixel_type="float")
     _, pixels = display_png(path, tmp_path, colour=colour.ColourRequest(view="Un-tone-mapped"))
-    assert_close(pixels, vfx_media.to_8bit(vfx_media.srgb_encode(ramp)))
+    vfx_media.assert_close(pixels, vfx_media.to_8bit(vfx_media.srgb_encode(ramp)))
 
 
 def test_straight_alpha_is_written_from_premultiplied_exr_colours(tmp_path):
@@ -163,7 +152,7 @@ def test_straight_alpha_is_written_from_premultiplied_exr_colours(tmp_path):
     made, pixels = display_png(path, tmp_path, colour=view)
     assert pixels.shape == (16, 64, 4)
     assert np.all(pixels[..., 3] == 128)
-    assert_close(pixels[..., :3], vfx_media.to_8bit(vfx_media.srgb_encode(ramp)))
+    vfx_media.assert_close(pixels[..., :3], vfx_media.to_8bit(vfx_media.srgb_encode(ramp)))
 
 
 def test_a_tiled_exr_with_a_small_data_window_is_placed_in_its_display_window(tmp_path):
@@ -174,8 +163,9 @@ def test_a_tiled_exr_with_a_small_data_window_is_placed_in_its_display_window(tm
     made, pixels = display_png(path, tmp_path)
     assert (made.width, made.height) == (64, 16)
     inside = pixels[4:10, 8:24]
-    assert_close(
-        inside, expected_aces(np.full((6, 16, 3), 0.18, np.float32), "Linear Rec.709 (sRGB)")
+    vfx_media.assert_close(
+        inside,
+        vfx_media.expected_display(np.full((6, 16, 3), 0.18, np.float32), "Linear Rec.709 (sRGB)"),
     )
     outside = pixels.copy()
     outside[4:10, 8:24] = 0
@@ -190,10 +180,10 @@ def test_each_part_of_a_multipart_exr_can_be_shown(tmp_path):
     )
     made, pixels = display_png(path, tmp_path)
     assert (made.layer, made.layers) == ("beauty", ("beauty", "diffuse"))
-    assert_close(pixels, expected_aces(beauty, "Linear Rec.709 (sRGB)"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(beauty, "Linear Rec.709 (sRGB)"))
     made, pixels = display_png(path, tmp_path, layer="diffuse")
     assert made.layer == "diffuse"
-    assert_close(pixels, expected_aces(diffuse, "Linear Rec.709 (sRGB)"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(diffuse, "Linear Rec.709 (sRGB)"))
     with pytest.raises(MediaError, match=r"no layer 'specular'.*beauty, diffuse"):
         display_png(path, tmp_path, layer="specular")
 
@@ -204,10 +194,10 @@ def test_a_layer_of_a_single_part_exr_is_chosen_by_its_prefix(tmp_path):
     path = vfx_media.write_layered_exr(tmp_path / "aovs.exr", {"": rgba, "N": normals})
     made, pixels = display_png(path, tmp_path)
     assert made.layer == "rgba" and set(made.layers) == {"rgba", "N"}
-    assert_close(pixels, expected_aces(rgba, "Linear Rec.709 (sRGB)"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(rgba, "Linear Rec.709 (sRGB)"))
     made, pixels = display_png(path, tmp_path, layer="n")  # any case
     assert made.layer == "N"
-    assert_close(pixels, expected_aces(normals, "Linear Rec.709 (sRGB)"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(normals, "Linear Rec.709 (sRGB)"))
 
 
 def test_a_10_bit_log_dpx_is_a_film_scan_through_adx10(tmp_path):
@@ -217,7 +207,7 @@ def test_a_10_bit_log_dpx_is_a_film_scan_through_adx10(tmp_path):
     made, pixels = display_png(path, tmp_path)
     assert made.transform.color_space == "ADX10" and made.transform.guessed_from == "format"
     read = ((codes.astype(np.uint32) << 6) | (codes >> 4)) / 65535.0  # how 10 bits widen
-    assert_close(pixels, expected_aces(read.astype(np.float32), "ADX10"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(read.astype(np.float32), "ADX10"))
 
 
 def test_a_cineon_file_is_a_film_scan_through_adx10(tmp_path):
@@ -227,7 +217,7 @@ def test_a_cineon_file_is_a_film_scan_through_adx10(tmp_path):
     made, pixels = display_png(path, tmp_path)
     assert (made.transform.color_space, made.transform.guessed_from) == ("ADX10", "format")
     read = ((codes.astype(np.uint32) << 6) | (codes >> 4)) / 65535.0  # how 10 bits widen
-    assert_close(pixels, expected_aces(read.astype(np.float32), "ADX10"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(read.astype(np.float32), "ADX10"))
 
 
 @pytest.mark.parametrize("bits", [8, 16])
@@ -240,7 +230,7 @@ def test_integer_tiffs_are_display_pictures_kept_as_they_are(tmp_path, bits):
     made, pixels = display_png(path, tmp_path)
     assert made.transform.view is None and made.transform.referred == "display"
     expected = stored if bits == 8 else np.rint(stored / 257.0)
-    assert_close(pixels, expected, tolerance=0 if bits == 8 else 1)
+    vfx_media.assert_close(pixels, expected, tolerance=0 if bits == 8 else 1)
 
 
 def test_a_float_tiff_is_scene_linear(tmp_path):
@@ -248,7 +238,7 @@ def test_a_float_tiff_is_scene_linear(tmp_path):
     path = vfx_media.write_tiff(tmp_path / "render.tif", ramp, 32)
     made, pixels = display_png(path, tmp_path)
     assert made.transform.referred == "scene"
-    assert_close(pixels, expected_aces(ramp, "Linear Rec.709 (sRGB)"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(ramp, "Linear Rec.709 (sRGB)"))
 
 
 def test_a_layered_psd_shows_its_composite(tmp_path):
@@ -280,7 +270,7 @@ def test_radiance_hdr_is_scene_linear_from_its_metadata(tmp_path):
     import OpenImageIO as oiio
 
     held = oiio.ImageBuf(str(path)).get_pixels(oiio.FLOAT)
-    assert_close(pixels, expected_aces(held, "Linear Rec.709 (sRGB)"))
+    vfx_media.assert_close(pixels, vfx_media.expected_display(held, "Linear Rec.709 (sRGB)"))
 
 
 @pytest.mark.parametrize("writer", ["webp", "jp2"])
@@ -410,11 +400,11 @@ def test_a_sequence_becomes_one_movie_frame_per_picture(tmp_path, kind):
     assert len(decoded) == 5
     for number, frame in zip(numbers, decoded, strict=True):
         grey = np.full((1, 1, 3), (number - 1000) / 8, dtype=np.float32)
-        expected = expected_aces(
+        expected = vfx_media.expected_display(
             grey.astype(np.float16).astype(np.float32), "Linear Rec.709 (sRGB)"
         )
         # Through BT.709 YUV and back: within a couple of codes.
-        assert_close(frame[9:10, 16:17], expected, tolerance=2)
+        vfx_media.assert_close(frame[9:10, 16:17], expected, tolerance=2)
 
 
 def assert_stops_leaving_nothing(
@@ -483,11 +473,11 @@ def test_a_display_encoding_asked_for_is_converted_not_rendered_through_the_view
         "display",
     )
     assert made.transform.view is None
-    assert_close(pixels, vfx_media.to_8bit(ramp))  # the values are the display's already
+    vfx_media.assert_close(pixels, vfx_media.to_8bit(ramp))  # the values are the display's already
     gamma = colour.ColourRequest(project_color_space="Gamma 2.2 Encoded Rec.709")
     made, pixels = display_png(path, tmp_path, colour=gamma)
     assert made.transform.referred == "display" and made.transform.guessed_from == "project"
-    assert_close(pixels, vfx_media.to_8bit(vfx_media.srgb_encode(ramp**2.2)))
+    vfx_media.assert_close(pixels, vfx_media.to_8bit(vfx_media.srgb_encode(ramp**2.2)))
 
 
 def test_a_sequence_past_its_time_limit_stops_and_leaves_nothing(tmp_path):

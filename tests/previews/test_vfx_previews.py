@@ -39,12 +39,6 @@ every_backend = pytest.mark.parametrize("content_backend", CONTENT_BACKENDS, ind
 # Helpers
 
 
-def expected_display(rgb: np.ndarray, source: str) -> np.ndarray:
-    """The 8-bit display values of scene `rgb` in `source` through the ACES SDR view."""
-    reference = vfx_media.ocio_reference(rgb, source=source)
-    return vfx_media.to_8bit(np.clip(reference, 0.0, 1.0))
-
-
 def original_pixels(client, preview_id: str) -> np.ndarray:
     """The preview's PNG original as uint8 RGB (h, w, 3)."""
     response = client.get(f"/api/pictures/originals/preview-files/{preview_id}.png")
@@ -54,12 +48,6 @@ def original_pixels(client, preview_id: str) -> np.ndarray:
     image = Image.open(io.BytesIO(body))
     assert image.mode in ("RGB", "RGBA")  # 8 bits per channel
     return np.asarray(image.convert("RGB")).astype(np.int16)
-
-
-def assert_close(actual: np.ndarray, expected: np.ndarray, tolerance: int = 1) -> None:
-    assert actual.shape == expected.shape
-    difference = np.abs(actual.astype(np.int16) - expected.astype(np.int16))
-    assert difference.max() <= tolerance, f"max difference {difference.max()}"
 
 
 def ready(preview_id: str) -> PreviewFile:
@@ -157,7 +145,9 @@ def test_an_exr_becomes_a_colour_managed_png_and_its_upload_is_kept(
 
     # Half floats: the reference is computed from the values the file holds.
     stored = ramp.astype(np.float16).astype(np.float32)
-    assert_close(original_pixels(admin_client, preview_id), expected_display(stored, LINEAR_REC709))
+    vfx_media.assert_close(
+        original_pixels(admin_client, preview_id), vfx_media.expected_display(stored, LINEAR_REC709)
+    )
 
     for variant in ("thumbnails", "thumbnails-square", "previews"):
         answer = admin_client.get(f"/api/pictures/{variant}/preview-files/{preview_id}.png")
@@ -189,14 +179,17 @@ def test_a_multipart_exr_shows_the_beauty_or_the_layer_asked_for(
     default_id, _ = preview_on(task, "parts.exr", content)
     preview = ready(default_id)
     assert preview.data["layer"] == "beauty"
-    assert_close(original_pixels(admin_client, default_id), expected_display(beauty, LINEAR_REC709))
+    vfx_media.assert_close(
+        original_pixels(admin_client, default_id), vfx_media.expected_display(beauty, LINEAR_REC709)
+    )
 
     diffuse_id, _ = preview_on(task, "parts.exr", content, query="?layer=diffuse")
     preview = ready(diffuse_id)
     assert preview.data["layer"] == "diffuse"
     assert preview.data["layers"] == ["beauty", "diffuse"]
-    assert_close(
-        original_pixels(admin_client, diffuse_id), expected_display(diffuse, LINEAR_REC709)
+    vfx_media.assert_close(
+        original_pixels(admin_client, diffuse_id),
+        vfx_media.expected_display(diffuse, LINEAR_REC709),
     )
 
     missing_id, response = preview_on(task, "parts.exr", content, query="?layer=nope")
@@ -216,12 +209,15 @@ def test_a_layered_exr_shows_its_rgb_or_a_prefixed_layer(tmp_path, task, preview
     default_id, _ = preview_on(task, "aovs.exr", content)
     preview = ready(default_id)
     assert preview.data["layers"] == ["rgba", "specular"]
-    assert_close(original_pixels(admin_client, default_id), expected_display(beauty, LINEAR_REC709))
+    vfx_media.assert_close(
+        original_pixels(admin_client, default_id), vfx_media.expected_display(beauty, LINEAR_REC709)
+    )
 
     specular_id, _ = preview_on(task, "aovs.exr", content, query="?layer=specular")
     assert ready(specular_id).data["layer"] == "specular"
-    assert_close(
-        original_pixels(admin_client, specular_id), expected_display(specular, LINEAR_REC709)
+    vfx_media.assert_close(
+        original_pixels(admin_client, specular_id),
+        vfx_media.expected_display(specular, LINEAR_REC709),
     )
 
 
@@ -258,8 +254,8 @@ def test_a_10_bit_log_dpx_is_read_as_a_film_scan(tmp_path, task, preview_on, adm
     # OpenImageIO widens a 10-bit code c to 16 bits as (c << 6) | (c >> 4), over 65535.
     c = rows.astype(np.int64)
     normalised = ((c << 6) | (c >> 4)).astype(np.float64) / 65535
-    expected = expected_display(normalised.astype(np.float32), "ADX10")
-    assert_close(original_pixels(admin_client, preview_id), expected)
+    expected = vfx_media.expected_display(normalised.astype(np.float32), "ADX10")
+    vfx_media.assert_close(original_pixels(admin_client, preview_id), expected)
 
 
 def test_a_16_bit_tiff_is_display_referred_and_kept(tmp_path, task, preview_on, admin_client):
@@ -276,7 +272,7 @@ def test_a_16_bit_tiff_is_display_referred_and_kept(tmp_path, task, preview_on, 
     assert transform["view"] is None
     assert transform["display"] is None
     expected = np.round(pixels.astype(np.float64) / 257).astype(np.uint8)
-    assert_close(original_pixels(admin_client, preview_id), expected)
+    vfx_media.assert_close(original_pixels(admin_client, preview_id), expected)
     _, body = download(admin_client, preview_id)
     assert body == tiff.read_bytes()
 
@@ -296,7 +292,7 @@ def test_a_layered_psd_shows_its_composite(tmp_path, task, preview_on, admin_cli
     preview = ready(preview_id)
     assert (preview.width, preview.height) == (width, height)
     assert preview.data["color_transform"]["referred"] == "display"
-    assert_close(original_pixels(admin_client, preview_id), composite)
+    vfx_media.assert_close(original_pixels(admin_client, preview_id), composite)
 
 
 def test_the_colour_space_asked_by_the_upload_or_the_project(
@@ -310,10 +306,10 @@ def test_the_colour_space_asked_by_the_upload_or_the_project(
     assert preview.data["color_space"] == "ACEScg"
     transform = preview.data["color_transform"]
     assert (transform["color_space"], transform["guessed_from"]) == ("ACEScg", "upload")
-    aces = expected_display(ramp, "ACEScg")
-    assert_close(original_pixels(admin_client, asked_id), aces)
+    aces = vfx_media.expected_display(ramp, "ACEScg")
+    vfx_media.assert_close(original_pixels(admin_client, asked_id), aces)
     # Not what the same file shows read as linear Rec.709.
-    assert not np.array_equal(aces, expected_display(ramp, LINEAR_REC709))
+    assert not np.array_equal(aces, vfx_media.expected_display(ramp, LINEAR_REC709))
 
     project.data = {"color_space": "ACEScg"}
     project.save(update_fields=["data"])
@@ -321,7 +317,7 @@ def test_the_colour_space_asked_by_the_upload_or_the_project(
     preview = ready(project_id)
     transform = preview.data["color_transform"]
     assert (transform["color_space"], transform["guessed_from"]) == ("ACEScg", "project")
-    assert_close(original_pixels(admin_client, project_id), aces)
+    vfx_media.assert_close(original_pixels(admin_client, project_id), aces)
 
 
 def test_a_truncated_exr_is_broken_as_unreadable(tmp_path, task, preview_on):
@@ -495,11 +491,11 @@ def test_other_vfx_formats(
     pixels = original_pixels(admin_client, preview_id)
     if source == "kept":
         assert (transform["referred"], transform["view"]) == ("display", None)
-        assert_close(pixels, vfx_media.to_8bit(ramp), tolerance)
+        vfx_media.assert_close(pixels, vfx_media.to_8bit(ramp), tolerance)
     else:
         assert transform["color_space"] == LINEAR_REC709
         stored = ramp.astype(np.float16).astype(np.float32) if source is None else ramp
-        assert_close(pixels, expected_display(stored, LINEAR_REC709), tolerance)
+        vfx_media.assert_close(pixels, vfx_media.expected_display(stored, LINEAR_REC709), tolerance)
     _, body = download(admin_client, preview_id)
     assert body == content
 
@@ -517,8 +513,8 @@ def test_an_exr_data_window_is_shown_in_its_display_window(
     pixels = original_pixels(admin_client, preview_id)
     stored = ramp.astype(np.float16).astype(np.float32)
     expected = np.zeros_like(pixels)
-    expected[4:12, 8:40] = expected_display(stored, LINEAR_REC709)[4:12, 8:40]
-    assert_close(pixels, expected)
+    expected[4:12, 8:40] = vfx_media.expected_display(stored, LINEAR_REC709)[4:12, 8:40]
+    vfx_media.assert_close(pixels, expected)
 
 
 def test_an_exr_with_alpha_gives_a_png_with_alpha(tmp_path, task, preview_on, admin_client):
@@ -534,7 +530,7 @@ def test_an_exr_with_alpha_gives_a_png_with_alpha(tmp_path, task, preview_on, ad
     rgba = np.asarray(image).astype(np.int16)
     assert np.all(np.abs(rgba[..., 3] - 128) <= 1)
     # Straight colours in the PNG: the premultiplied values over the alpha, then the view.
-    assert_close(rgba[..., :3], expected_display(colour / 0.5, LINEAR_REC709))
+    vfx_media.assert_close(rgba[..., :3], vfx_media.expected_display(colour / 0.5, LINEAR_REC709))
 
 
 def first_frame_centre(client, preview_id: str, tmp_path: Path) -> np.ndarray:
@@ -573,7 +569,7 @@ def test_a_sequence_of_layered_exr_frames_shows_the_layer_asked_for(
     assert preview.data["sequence_pattern"] == "renders/aovs/aovs.###.exr"
     assert (preview.data["frame_start"], preview.data["frame_end"]) == (10, 11)
     assert preview.data["frame_count"] == 2
-    expected = expected_display(specular, LINEAR_REC709)[0, 0].astype(np.int16)
+    expected = vfx_media.expected_display(specular, LINEAR_REC709)[0, 0].astype(np.int16)
     # Through H.264's 4:2:0 YUV: a few steps of 8 bits.
     centre = first_frame_centre(admin_client, preview_id, tmp_path)
     assert np.abs(centre - expected).max() <= 6, (centre, expected)

@@ -47,10 +47,7 @@ def test_another_layer_is_shown_after_the_upload(
     original = admin_client.get(f"/api/pictures/originals/preview-files/{preview_id}.png")
     assert original.status_code == 200
     pixels = np.asarray(Image.open(BytesIO(b"".join(original.streaming_content))))
-    expected = vfx_media.to_8bit(
-        np.clip(vfx_media.ocio_reference(diffuse, source="ACEScg"), 0, 1)
-    ).astype(int)
-    assert np.abs(pixels.astype(int) - expected).max() <= 1
+    vfx_media.assert_close(pixels, vfx_media.expected_display(diffuse, "ACEScg"))
     # The upload was never replaced: still the bytes that came.
     download = admin_client.get(f"/api/pictures/originals/preview-files/{preview_id}/download")
     assert b"".join(download.streaming_content) == content

@@ -90,6 +90,20 @@ def ocio_reference(
     return np.asarray(shown.get_pixels(oiio.FLOAT), dtype=np.float32).reshape(pixels.shape)
 
 
+def expected_display(rgb: np.ndarray, source: str) -> np.ndarray:
+    """The 8-bit display values (int) of scene `rgb` in `source` through the ACES SDR view of
+    the studio config on sRGB, by `ocio_reference`."""
+    reference = ocio_reference(rgb, source=source)
+    return to_8bit(np.clip(reference, 0.0, 1.0)).astype(int)
+
+
+def assert_close(actual: np.ndarray, expected: np.ndarray, tolerance: int = 1) -> None:
+    """The same shape, and no value more than `tolerance` codes apart."""
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    difference = np.abs(actual.astype(int) - expected.astype(int))
+    assert difference.max() <= tolerance, (difference.max(), actual[0, ::8], expected[0, ::8])
+
+
 # --- OpenImageIO writing ---------------------------------------------------------------------
 
 
